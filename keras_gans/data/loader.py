@@ -1,0 +1,367 @@
+"""`load()`: image datasets as batched `tf.data` pipelines in [-1, 1].
+
+GAN generators end in `tanh`, so real images are scaled to the same range:
+pixel value 0 becomes -1.0 and 255 becomes 1.0.
+"""
+
+import numbers
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from keras_gans.data import fashion_mnist, tfds_source
+
+# Offline datasets: name -> module with SPLITS, IMAGE_SHAPE, FILES,
+# find_data_dir() and load_split().
+_LOCAL_MODULES = {"fashion_mnist": fashion_mnist}
+LOCAL_DATASETS = tuple(_LOCAL_MODULES)
+SOURCES = ("auto", "local", "tfds")
+
+# A few thousand examples mix well enough for tfds data that does not fit in
+# memory (celeb_a is ~200k images of 218x178x3).
+TFDS_SHUFFLE_BUFFER = 4096
+
+# Decoded local arrays, keyed by (name, split, directory, file mtimes), so that
+# repeated `load()` calls (one per epoch loop, per test, ...) skip gunzip+parse.
+_ARRAY_CACHE = {}
+
+
+def _local_name(name):
+    # "fashion-mnist" and "Fashion_MNIST" are the same dataset.
+    return name.strip().lower().replace("-", "_")
+
+
+def _check_local_name(name):
+    key = _local_name(name)
+    if key not in _LOCAL_MODULES:
+        raise ValueError(
+            f"Expected one of the offline datasets {LOCAL_DATASETS}, received "
+            f"{name!r}. tensorflow-datasets names are loaded with "
+            "`load(name, source='tfds')`."
+        )
+    return key
+
+
+def _check_local_split(key, split):
+    splits = _LOCAL_MODULES[key].SPLITS
+    if split not in splits:
+        raise ValueError(
+            f"Expected split in {splits} for {key!r}, received "
+            f"split={split!r}."
+        )
+
+
+def _cached_arrays(key, split, data_dir):
+    module = _LOCAL_MODULES[key]
+    directory = module.find_data_dir(data_dir)
+    files = [directory / f for f in module.FILES[split]]
+    stamp = tuple(os.stat(f).st_mtime_ns for f in files)
+    cache_key = (key, split, str(directory.resolve()), stamp)
+    if cache_key not in _ARRAY_CACHE:
+        images, labels = module.load_split(split, directory)
+        # Read-only so that no caller can corrupt the cached copy.
+        images.flags.writeable = False
+        labels.flags.writeable = False
+        _ARRAY_CACHE[cache_key] = (images, labels)
+    return _ARRAY_CACHE[cache_key]
+
+
+def load_arrays(name="fashion_mnist", split="train", data_dir=None):
+    """Loads a local dataset as uint8 numpy arrays, without network access.
+
+    Args:
+        name: One of `LOCAL_DATASETS`. Defaults to `"fashion_mnist"`.
+        split: `"train"` or `"test"`. Defaults to `"train"`.
+        data_dir: Directory holding the dataset files (or a subdirectory named
+            after the dataset, e.g. `fashion-mnist/`). Defaults to `None`:
+            `$KERAS_GANS_DATA_DIR`, then the system and Keras-cache locations.
+
+    Returns:
+        A tuple `(images, labels)`: uint8 arrays of shape `(N, 28, 28)` and
+        `(N,)`. Fresh, writable copies.
+
+    Raises:
+        DataNotFoundError: If the files are in none of the places searched;
+            the message lists them and says how to get the data.
+        ValueError: If `name` or `split` is unknown, or a file is corrupt.
+
+    Example:
+
+    >>> images, labels = keras_gans.data.load_arrays("fashion_mnist", "test")
+    >>> images.shape, labels.shape
+    ((10000, 28, 28), (10000,))
+    """
+    key = _check_local_name(name)
+    _check_local_split(key, split)
+    images, labels = _cached_arrays(key, split, data_dir)
+    return images.copy(), labels.copy()
+
+
+def _check_image_shape(image_shape):
+    if image_shape is None:
+        return None
+    shape = tuple(image_shape) if isinstance(image_shape, (tuple, list)) else None
+    if (
+        shape is None
+        or len(shape) != 3
+        or not all(isinstance(d, numbers.Integral) and d > 0 for d in shape)
+        or shape[2] not in (1, 3)
+    ):
+        raise ValueError(
+            "Expected image_shape=(height, width, channels) with positive "
+            f"integers and channels 1 or 3, received image_shape={image_shape!r}."
+        )
+    return tuple(int(d) for d in shape)
+
+
+def _check_positive_int(value, arg, allow_none=False):
+    if allow_none and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        allowed = "a positive integer or None" if allow_none else "a positive integer"
+        raise ValueError(f"Expected {arg} to be {allowed}, received {arg}={value!r}.")
+
+
+def _centre_crop(image, target_hw):
+    """Crops the largest centred window with the aspect ratio of `target_hw`."""
+    shape = tf.shape(image)
+    h, w = shape[-3], shape[-2]
+    th, tw = target_hw
+    # Compare h/w with th/tw in integers to avoid rounding in the common case
+    # where the ratios are equal (no crop).
+    crop_h = tf.minimum(h, (w * th) // tw)
+    crop_w = tf.minimum(w, (h * tw) // th)
+    top = (h - crop_h) // 2
+    left = (w - crop_w) // 2
+    return image[..., top : top + crop_h, left : left + crop_w, :]
+
+
+def _to_model_range(images, source_shape, image_shape, crop):
+    """uint8 images -> float32 in [-1, 1] with `image_shape` (H, W, C).
+
+    Works on one image or a batch. `source_shape` is the static (H, W, C) of
+    the input, with `None` for sizes that vary.
+    """
+    images = tf.cast(images, tf.float32)
+    src_c = source_shape[2]
+    if image_shape is not None:
+        height, width, channels = image_shape
+        if src_c == 4:  # RGBA: the GAN models take grey or RGB.
+            images = images[..., :3]
+            src_c = 3
+        # Luminance before resizing (fewer channels to resize); tiling after.
+        if src_c == 3 and channels == 1:
+            images = tf.image.rgb_to_grayscale(images)
+        if tuple(source_shape[:2]) != (height, width):
+            if crop:
+                images = _centre_crop(images, (height, width))
+            # Antialiasing matters when shrinking (celeb_a 178 -> 64); its
+            # triangle kernel is non-negative, so values stay in [0, 255].
+            images = tf.image.resize(
+                images, (height, width), method="bilinear", antialias=True
+            )
+        if src_c == 1 and channels == 3:
+            images = tf.tile(images, [1] * (len(images.shape) - 1) + [3])
+    # 0 -> -1 and 255 -> 1 exactly; the clip guards against float round-off
+    # after resizing.
+    images = images / 127.5 - 1.0
+    return tf.clip_by_value(images, -1.0, 1.0)
+
+
+def _finish(ds, batch_size, shuffle, shuffle_buffer, seed, repeat, drop_remainder):
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    return ds.batch(batch_size, drop_remainder=drop_remainder)
+
+
+def _load_local(
+    key,
+    split,
+    batch_size,
+    image_shape,
+    shuffle,
+    seed,
+    with_labels,
+    drop_remainder,
+    data_dir,
+    repeat,
+    limit,
+):
+    _check_local_split(key, split)
+    images, labels = _cached_arrays(key, split, data_dir)
+    if limit is not None:
+        images, labels = images[:limit], labels[:limit]
+    n = len(images)
+    if drop_remainder and not repeat and n < batch_size:
+        raise ValueError(
+            f"Expected batch_size <= the number of examples ({n} in {key!r} "
+            f"split {split!r}"
+            + (f" with limit={limit}" if limit is not None else "")
+            + f"), received batch_size={batch_size}. With drop_remainder=True the "
+            "dataset would be empty; lower batch_size or pass drop_remainder=False."
+        )
+    native = _LOCAL_MODULES[key].IMAGE_SHAPE
+    target = image_shape or native
+    images = images.reshape((n,) + native)
+    ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+    ds = _finish(ds, batch_size, shuffle, max(n, 1), seed, repeat, drop_remainder)
+
+    # Converting whole batches is much cheaper than one image at a time.
+    def convert(x, y):
+        x = _to_model_range(x, native, target, crop=False)
+        return (x, y) if with_labels else x
+
+    ds = ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _load_tfds(
+    name,
+    split,
+    batch_size,
+    image_shape,
+    shuffle,
+    seed,
+    with_labels,
+    drop_remainder,
+    data_dir,
+    repeat,
+    limit,
+):
+    ds, source_shape = tfds_source.load_tfds(
+        name,
+        split=split,
+        data_dir=data_dir,
+        with_labels=with_labels,
+        shuffle_files=shuffle,
+        seed=seed,
+    )
+    if image_shape is None:
+        if None in source_shape:
+            raise ValueError(
+                f"Images in tfds dataset {name!r} vary in size (feature shape "
+                f"{source_shape}), so they cannot be batched as they are. "
+                "Expected image_shape=(height, width, channels), received None."
+            )
+        image_shape = tuple(source_shape)
+        if image_shape[2] not in (1, 3):
+            image_shape = image_shape[:2] + (3,)
+    if limit is not None:
+        ds = ds.take(limit)
+
+    def convert(x, y):
+        x = _to_model_range(x, source_shape, image_shape, crop=True)
+        x = tf.ensure_shape(x, image_shape)
+        return (x, y) if with_labels else x
+
+    # Per example, before batching: tfds images may differ in size.
+    ds = ds.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = _finish(
+        ds, batch_size, shuffle, TFDS_SHUFFLE_BUFFER, seed, repeat, drop_remainder
+    )
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def load(
+    name,
+    split="train",
+    batch_size=128,
+    image_shape=None,
+    shuffle=True,
+    seed=None,
+    with_labels=False,
+    drop_remainder=True,
+    data_dir=None,
+    repeat=False,
+    limit=None,
+    source="auto",
+):
+    """Loads an image dataset as a batched `tf.data.Dataset` in [-1, 1].
+
+    Offline datasets (`LOCAL_DATASETS`, e.g. Fashion-MNIST) are read from local
+    files and held in memory. Any other name is a tensorflow-datasets image
+    dataset (`pip install "keras-gans[tfds]"`); tfds downloads and prepares it
+    on first use, so that needs network access once.
+
+    Images are float32 with shape `(batch, H, W, C)`; pixel 0 maps to -1.0
+    and 255 to 1.0, matching a `tanh` generator. When `image_shape` differs
+    from the native shape, images are centre-cropped to its aspect ratio
+    (tfds data only), resized bilinearly (with antialiasing), and converted
+    between grey and RGB (grey is tiled; RGB becomes grey by luminance).
+
+    Args:
+        name: Dataset name: one of `LOCAL_DATASETS` or a tfds name such as
+            `"celeb_a"`, `"cifar10"`, `"mnist"`, `"caltech_birds2011"`.
+        split: `"train"` or `"test"` for local data; any tfds split string
+            (`"train[:10%]"`) for tfds data. Defaults to `"train"`.
+        batch_size: Examples per batch. Defaults to `128`.
+        image_shape: Output `(height, width, channels)`, channels 1 or 3.
+            Defaults to `None`: the native shape (`(28, 28, 1)` for
+            Fashion-MNIST); an error for tfds data whose images vary in size.
+        shuffle: Whether to shuffle examples (all of them for local data, a
+            buffer of `TFDS_SHUFFLE_BUFFER` for tfds data), in a new order
+            each epoch. Defaults to `True`.
+        seed: Integer seed making the shuffle order reproducible. Defaults to
+            `None` (a different order each run).
+        with_labels: Whether to yield `(images, labels)` with int32 labels
+            instead of images alone. Defaults to `False`.
+        drop_remainder: Whether to drop a last, smaller batch, so every batch
+            has `batch_size` examples. Defaults to `True`.
+        data_dir: For local data, the directory holding the files (see
+            `keras_gans.data.fashion_mnist`); for tfds data, tfds's
+            `data_dir`. Defaults to `None`.
+        repeat: Whether to repeat forever (then pass `steps_per_epoch` to
+            `fit()`). Defaults to `False`.
+        limit: Use only the first `limit` examples (before shuffling), for
+            quick runs and tests. Defaults to `None` (all).
+        source: `"local"`, `"tfds"`, or `"auto"` (local for names in
+            `LOCAL_DATASETS`, tfds otherwise). Defaults to `"auto"`.
+
+    Returns:
+        A prefetched `tf.data.Dataset` of float32 image batches, or of
+        `(images, labels)` tuples when `with_labels=True`.
+
+    Raises:
+        DataNotFoundError: If local data is not found; the message lists the
+            places searched and how to get the data.
+        ImportError: If tfds data is asked for and tensorflow-datasets is not
+            installed.
+        ValueError: If an argument is invalid or the name is unknown.
+
+    Example:
+
+    >>> ds = keras_gans.data.load("fashion_mnist", batch_size=64, seed=0)
+    >>> images = next(iter(ds))
+    >>> images.shape, images.dtype
+    (TensorShape([64, 28, 28, 1]), tf.float32)
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"Expected a dataset name string, received name={name!r}.")
+    if source not in SOURCES:
+        raise ValueError(f"Expected source in {SOURCES}, received source={source!r}.")
+    _check_positive_int(batch_size, "batch_size")
+    _check_positive_int(limit, "limit", allow_none=True)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+        raise ValueError(f"Expected seed to be an integer or None, received seed={seed!r}.")
+    image_shape = _check_image_shape(image_shape)
+
+    args = (
+        split,
+        batch_size,
+        image_shape,
+        shuffle,
+        seed,
+        with_labels,
+        drop_remainder,
+        data_dir,
+        repeat,
+        limit,
+    )
+    if source == "local" or (
+        source == "auto" and _local_name(name) in _LOCAL_MODULES
+    ):
+        return _load_local(_check_local_name(name), *args)
+    return _load_tfds(name, *args)

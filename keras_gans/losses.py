@@ -1,0 +1,290 @@
+"""GAN losses as pure functions of discriminator outputs.
+
+Every variant is a pair `<variant>_discriminator_loss(real, fake)` and
+`<variant>_generator_loss(fake)`, where `real` and `fake` are the
+discriminator's raw outputs (logits for the log-loss variants, scores for the
+others) on a batch of real and generated examples. Each returns the batch mean
+by default, or per-example values with `reduction="none"`, which is what the
+models use so they can average over the *global* batch under `tf.distribute`.
+
+`get(name)` returns the pair as a `GANLoss`, which the models use by name
+(`model.compile(loss="hinge")`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import tensorflow as tf
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(values, reduction):
+    # Per-example first (mean over any non-batch axes, e.g. a patch
+    # discriminator's map), then over the batch.
+    values = tf.convert_to_tensor(values)
+    if values.shape.rank is not None and values.shape.rank > 1:
+        values = tf.reduce_mean(values, axis=list(range(1, values.shape.rank)))
+    if reduction == "mean":
+        return tf.reduce_mean(values)
+    if reduction == "sum":
+        return tf.reduce_sum(values)
+    if reduction == "none":
+        return values
+    raise ValueError(
+        f"`reduction` must be one of {_REDUCTIONS}; received reduction={reduction!r}."
+    )
+
+
+def _float(x):
+    x = tf.convert_to_tensor(x)
+    return x if x.dtype.is_floating else tf.cast(x, "float32")
+
+
+# --- Goodfellow et al. 2014, "Generative Adversarial Nets" ----------------------
+
+
+def minimax_discriminator_loss(real_logits, fake_logits, reduction="mean"):
+    """The discriminator's side of the minimax game (Goodfellow et al. 2014).
+
+    D maximises E[log D(x)] + E[log(1 - D(G(z)))]; this returns the negative,
+    `-log sigmoid(real) - log(1 - sigmoid(fake))`, computed stably from logits
+    as `softplus(-real) + softplus(fake)`. At the game's optimum D outputs 1/2
+    everywhere and the loss is `log 4`.
+
+    Args:
+        real_logits: D's logits on real examples, shape `(batch,)` or `(batch, 1)`.
+        fake_logits: D's logits on generated examples, same shape.
+        reduction: `"mean"`, `"sum"` or `"none"` (per example). Defaults to
+            `"mean"`.
+    """
+    real = _float(real_logits)
+    fake = _float(fake_logits)
+    return _reduce(tf.nn.softplus(-real) + tf.nn.softplus(fake), reduction)
+
+
+def minimax_generator_loss(fake_logits, reduction="mean"):
+    """The generator's side of the minimax game: minimise E[log(1 - D(G(z)))].
+
+    Saturates: when D confidently rejects samples early in training, the
+    gradient of `log(1 - D(G(z)))` vanishes. Use the non-saturating loss to
+    train; this one is here for the theory and for comparison.
+
+    Args:
+        fake_logits: D's logits on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    # log(1 - sigmoid(x)) = -softplus(x)
+    return _reduce(-tf.nn.softplus(_float(fake_logits)), reduction)
+
+
+def non_saturating_discriminator_loss(real_logits, fake_logits, reduction="mean"):
+    """Same as `minimax_discriminator_loss`: only G's loss differs."""
+    return minimax_discriminator_loss(real_logits, fake_logits, reduction)
+
+
+def non_saturating_generator_loss(fake_logits, reduction="mean"):
+    """The "modified" generator loss of Goodfellow et al. 2014: maximise log D(G(z)).
+
+    Returns `-log sigmoid(fake) = softplus(-fake)`. It has the same fixed point
+    as the minimax loss but strong gradients while D rejects the samples.
+
+    Args:
+        fake_logits: D's logits on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    return _reduce(tf.nn.softplus(-_float(fake_logits)), reduction)
+
+
+# --- Mao et al. 2017, "Least Squares Generative Adversarial Networks" ------------
+
+
+def least_squares_discriminator_loss(real_scores, fake_scores, reduction="mean"):
+    """LSGAN discriminator loss with targets a=0 (fake), b=1 (real).
+
+    `0.5 * (D(x) - 1)^2 + 0.5 * D(G(z))^2` on raw (linear) discriminator outputs.
+
+    Args:
+        real_scores: D's outputs on real examples.
+        fake_scores: D's outputs on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    real = _float(real_scores)
+    fake = _float(fake_scores)
+    return _reduce(0.5 * tf.square(real - 1.0) + 0.5 * tf.square(fake), reduction)
+
+
+def least_squares_generator_loss(fake_scores, reduction="mean"):
+    """LSGAN generator loss with target c=1: `0.5 * (D(G(z)) - 1)^2`.
+
+    Args:
+        fake_scores: D's outputs on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    return _reduce(0.5 * tf.square(_float(fake_scores) - 1.0), reduction)
+
+
+# --- Arjovsky et al. 2017; Gulrajani et al. 2017 (WGAN-GP) -----------------------
+
+
+def wasserstein_discriminator_loss(real_scores, fake_scores, reduction="mean"):
+    """The critic's loss: `D(G(z)) - D(x)` (it maximises the score gap).
+
+    Pair it with `gradient_penalty` (WGAN-GP) to keep the critic 1-Lipschitz.
+
+    Args:
+        real_scores: the critic's outputs on real examples.
+        fake_scores: the critic's outputs on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    return _reduce(_float(fake_scores) - _float(real_scores), reduction)
+
+
+def wasserstein_generator_loss(fake_scores, reduction="mean"):
+    """The generator's Wasserstein loss: `-D(G(z))`.
+
+    Args:
+        fake_scores: the critic's outputs on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    return _reduce(-_float(fake_scores), reduction)
+
+
+def gradient_penalty(critic, real, fake, alpha, reduction="mean"):
+    """WGAN-GP penalty `(||grad_x D(x_hat)||_2 - 1)^2` (Gulrajani et al. 2017).
+
+    `x_hat = alpha * real + (1 - alpha) * fake`, with one `alpha` per example
+    drawn uniformly from [0, 1] by the caller (so the caller owns the
+    randomness and the function stays pure).
+
+    Args:
+        critic: callable from a batch of examples to scores.
+        real: real examples, shape `(batch, ...)`.
+        fake: generated examples, same shape as `real`.
+        alpha: interpolation weights, shape `(batch,)`, in [0, 1].
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    real = tf.convert_to_tensor(real)
+    fake = tf.cast(tf.convert_to_tensor(fake), real.dtype)
+    alpha = tf.reshape(
+        tf.cast(alpha, real.dtype), [-1] + [1] * (real.shape.rank - 1)
+    )
+    x_hat = alpha * real + (1.0 - alpha) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = critic(x_hat)
+    grads = tape.gradient(scores, x_hat)
+    grads = tf.reshape(grads, [tf.shape(grads)[0], -1])
+    # The epsilon keeps the gradient of the norm finite where grads == 0.
+    norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + 1e-12)
+    return _reduce(tf.square(norm - 1.0), reduction)
+
+
+# --- Lim & Ye 2017; Miyato et al. 2018 -------------------------------------------
+
+
+def hinge_discriminator_loss(real_scores, fake_scores, reduction="mean"):
+    """Hinge discriminator loss: `relu(1 - D(x)) + relu(1 + D(G(z)))`.
+
+    Args:
+        real_scores: D's outputs on real examples.
+        fake_scores: D's outputs on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    real = _float(real_scores)
+    fake = _float(fake_scores)
+    return _reduce(tf.nn.relu(1.0 - real) + tf.nn.relu(1.0 + fake), reduction)
+
+
+def hinge_generator_loss(fake_scores, reduction="mean"):
+    """Hinge generator loss: `-D(G(z))`.
+
+    Args:
+        fake_scores: D's outputs on generated examples.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    return _reduce(-_float(fake_scores), reduction)
+
+
+# --- Registry --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class GANLoss:
+    """A named pair of GAN losses and how to read the discriminator's output.
+
+    Attributes:
+        name: the registry name.
+        discriminator_loss: `(real, fake, reduction) -> loss`.
+        generator_loss: `(fake, reduction) -> loss`.
+        outputs_logits: whether D's output is a logit, so that `sigmoid(D(x))`
+            is the probability that x is real (the models report it as
+            `d_real` / `d_fake`); otherwise the raw score is reported.
+        gradient_penalty_weight: weight of `gradient_penalty` added to D's
+            loss (0 for none).
+    """
+
+    name: str
+    discriminator_loss: Callable
+    generator_loss: Callable
+    outputs_logits: bool = True
+    gradient_penalty_weight: float = 0.0
+
+
+_LOSSES = {
+    "minimax": GANLoss(
+        "minimax", minimax_discriminator_loss, minimax_generator_loss
+    ),
+    "non_saturating": GANLoss(
+        "non_saturating",
+        non_saturating_discriminator_loss,
+        non_saturating_generator_loss,
+    ),
+    "least_squares": GANLoss(
+        "least_squares",
+        least_squares_discriminator_loss,
+        least_squares_generator_loss,
+        outputs_logits=False,
+    ),
+    "wasserstein": GANLoss(
+        "wasserstein",
+        wasserstein_discriminator_loss,
+        wasserstein_generator_loss,
+        outputs_logits=False,
+    ),
+    "wasserstein_gp": GANLoss(
+        "wasserstein_gp",
+        wasserstein_discriminator_loss,
+        wasserstein_generator_loss,
+        outputs_logits=False,
+        gradient_penalty_weight=10.0,
+    ),
+    "hinge": GANLoss(
+        "hinge", hinge_discriminator_loss, hinge_generator_loss, outputs_logits=False
+    ),
+}
+
+
+def names():
+    """The names `get()` accepts."""
+    return tuple(_LOSSES)
+
+
+def get(identifier):
+    """Returns a `GANLoss` by name, or `identifier` itself if it is one.
+
+    Args:
+        identifier: one of `names()` (`"minimax"`, `"non_saturating"`,
+            `"least_squares"`, `"wasserstein"`, `"wasserstein_gp"`,
+            `"hinge"`) or a `GANLoss`.
+    """
+    if isinstance(identifier, GANLoss):
+        return identifier
+    if isinstance(identifier, str) and identifier in _LOSSES:
+        return _LOSSES[identifier]
+    raise ValueError(
+        f"Unknown GAN loss: expected one of {list(_LOSSES)} or a "
+        f"keras_gans.losses.GANLoss; received {identifier!r}."
+    )

@@ -1,0 +1,7 @@
+"""The model zoo's classes."""
+
+from keras_gans.models.adversarial_model import AdversarialModel
+from keras_gans.models.dcgan import DCGAN
+from keras_gans.models.gan import GAN
+
+__all__ = ["AdversarialModel", "DCGAN", "GAN"]

@@ -1,0 +1,447 @@
+"""The shared machinery of every keras_gans model: one alternating D/G step.
+
+`AdversarialModel` holds a generator and a discriminator and trains them with
+plain `fit()`. Each model in the zoo (GAN, DCGAN, InfoGAN, GAN-CLS) subclasses
+it and overrides only what makes it different, through a few hooks:
+
+- `unpack_data(data)`: what a dataset element means (images, labels, text).
+- `sample_latent(n, seed)`: the generator's random input.
+- `generator_inputs(latent, condition)`: what G is called on.
+- `discriminator_loss(...)` / `generator_loss(...)`: per-example losses.
+- `discriminator_trainable_variables` / `generator_trainable_variables`:
+  which weights each optimizer updates.
+
+Distribution: losses are per example, summed and divided by the *global*
+batch, so that gradients summed over replicas equal one device's gradient.
+Noise is drawn for the global batch from one seed state and each replica takes
+its own slice, so a two-replica step uses exactly the noise one device would.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+import keras
+from keras_gans import losses as gan_losses
+
+_LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
+
+def _replica_position():
+    """(replica id, number of replicas) for the current context."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:  # cross-replica context: a whole-batch computation
+        return 0, 1
+    return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
+
+
+def _default_optimizer():
+    # Radford et al. 2015: Adam with a lower learning rate and beta_1 than the
+    # defaults; beta_1 = 0.9 gave oscillation and instability.
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class AdversarialModel(keras.Model):
+    """A generator and a discriminator trained against each other by `fit()`.
+
+    Each `train_step` takes `d_steps` discriminator steps on the batch (each
+    with fresh noise) and then one generator step, as in Algorithm 1 of
+    Goodfellow et al. 2014. Metrics: `d_loss`, `g_loss`, and `d_real` /
+    `d_fake`, the mean of D's output on real and generated data as a
+    probability (for the log-loss variants; the raw score otherwise). At the
+    game's optimum both approach 1/2.
+
+    Args:
+        generator: a `keras.Model` from a latent batch `(n, latent_dim)` to
+            examples.
+        discriminator: a `keras.Model` from examples to one logit or score
+            per example.
+        latent_dim: size of the noise vector z. Defaults to the generator's
+            input size.
+        latent_distribution: `"normal"` (N(0, 1)) or `"uniform"` (U(-1, 1)).
+            Defaults to `"normal"`.
+        d_steps: discriminator steps per generator step (k in the paper).
+            Each reuses the batch's real examples with new noise. Defaults to
+            `1`.
+        seed: seed of the model's noise. Defaults to `None` (random).
+
+    Example:
+
+    ```python
+    gan = keras_gans.AdversarialModel(generator, discriminator)
+    gan.compile(g_optimizer="adam", d_optimizer="adam", loss="non_saturating")
+    gan.fit(images_dataset, epochs=3)
+    samples = gan.generate(16, seed=0)
+    ```
+    """
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        latent_dim=None,
+        latent_distribution="normal",
+        d_steps=1,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if latent_distribution not in _LATENT_DISTRIBUTIONS:
+            raise ValueError(
+                f"`latent_distribution` must be one of {_LATENT_DISTRIBUTIONS}; "
+                f"received {latent_distribution!r}."
+            )
+        if not isinstance(d_steps, int) or d_steps < 1:
+            raise ValueError(f"`d_steps` must be an integer >= 1; received {d_steps!r}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        if latent_dim is None:
+            latent_dim = self._infer_latent_dim(generator)
+        self.latent_dim = int(latent_dim)
+        self.latent_distribution = latent_distribution
+        self.d_steps = d_steps
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_tracker = keras.metrics.Mean(name="d_real")
+        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.g_optimizer = None
+        self.d_optimizer = None
+        self.gan_loss = None
+        # The sub-models are built, so this model is too: Keras must not try
+        # to build it by calling it on a batch of images.
+        self.built = True
+
+    @staticmethod
+    def _infer_latent_dim(generator):
+        shape = getattr(generator, "input_shape", None)
+        if isinstance(shape, list):
+            shape = shape[0]
+        if not shape or shape[-1] is None:
+            raise ValueError(
+                "Could not infer `latent_dim` from the generator (expected an "
+                f"input shape (None, latent_dim); received {shape}). Pass "
+                "`latent_dim=` explicitly."
+            )
+        return shape[-1]
+
+    # --- Compilation -------------------------------------------------------------
+
+    def compile(
+        self,
+        g_optimizer=None,
+        d_optimizer=None,
+        loss="non_saturating",
+        gradient_penalty_weight=None,
+        **kwargs,
+    ):
+        """Configures the model for training.
+
+        Args:
+            g_optimizer: the generator's optimizer (instance, name or config).
+                Defaults to `Adam(2e-4, beta_1=0.5)` (Radford et al. 2015).
+            d_optimizer: the discriminator's optimizer. Defaults to
+                `Adam(2e-4, beta_1=0.5)`.
+            loss: a name from `keras_gans.losses.names()` or a
+                `keras_gans.losses.GANLoss`. Defaults to `"non_saturating"`.
+            gradient_penalty_weight: weight of the WGAN-GP penalty on D.
+                Defaults to the loss's own (10 for `"wasserstein_gp"`, else 0).
+            **kwargs: passed to `keras.Model.compile` (e.g.
+                `steps_per_execution`, `jit_compile`, `run_eagerly`).
+        """
+        for key in ("optimizer", "metrics", "loss_weights", "weighted_metrics"):
+            if kwargs.get(key) is not None:
+                raise ValueError(
+                    f"{type(self).__name__}.compile() takes g_optimizer= and "
+                    f"d_optimizer= and a GAN `loss=`; received {key}={kwargs[key]!r}."
+                )
+            kwargs.pop(key, None)
+        super().compile(optimizer=None, **kwargs)
+        self.gan_loss = gan_losses.get(loss)
+        self.gradient_penalty_weight = float(
+            self.gan_loss.gradient_penalty_weight
+            if gradient_penalty_weight is None
+            else gradient_penalty_weight
+        )
+        self.g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
+        self.d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
+        if self.g_optimizer is self.d_optimizer:
+            raise ValueError(
+                "g_optimizer and d_optimizer must be two optimizer instances; "
+                "received the same object for both."
+            )
+        # Build optimizer state now, inside whatever strategy scope compile()
+        # runs in; variables created lazily in the first step would be made
+        # outside it and fail under MirroredStrategy.
+        self.g_optimizer.build(self.generator_trainable_variables)
+        self.d_optimizer.build(self.discriminator_trainable_variables)
+        self._compile_kwargs = {
+            k: v
+            for k, v in kwargs.items()
+            if k in ("steps_per_execution", "jit_compile", "run_eagerly")
+        }
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return {}
+        if self.gan_loss.name not in gan_losses.names():
+            raise ValueError(
+                "Only registered GAN losses can be saved with the model; "
+                f"received a custom loss named {self.gan_loss.name!r}."
+            )
+        return {
+            "g_optimizer": keras.optimizers.serialize(self.g_optimizer),
+            "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+            "loss": self.gan_loss.name,
+            "gradient_penalty_weight": self.gradient_penalty_weight,
+            **self._compile_kwargs,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
+        config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
+        self.compile(**config)
+
+    # --- Hooks for subclasses ------------------------------------------------------
+
+    @property
+    def generator_trainable_variables(self):
+        return self.generator.trainable_variables
+
+    @property
+    def discriminator_trainable_variables(self):
+        return self.discriminator.trainable_variables
+
+    def unpack_data(self, data):
+        """Splits a dataset element into (real examples, condition or None).
+
+        Labels in `(images, labels)` elements are ignored by unconditional
+        models.
+        """
+        if isinstance(data, (tuple, list)):
+            return data[0], None
+        if isinstance(data, dict):
+            raise ValueError(
+                f"{type(self).__name__} expects dataset elements that are an "
+                "image batch or an (images, labels) tuple; received a dict with "
+                f"keys {sorted(data)}."
+            )
+        return data, None
+
+    def sample_latent(self, n, seed=None):
+        """Draws `n` latent vectors.
+
+        Args:
+            n: how many.
+            seed: an int for a reproducible draw, a `SeedGenerator`, or `None`
+                for the model's own seed stream. Defaults to `None`.
+        """
+        seed = self.seed_generator if seed is None else seed
+        shape = (n, self.latent_dim)
+        if self.latent_distribution == "uniform":
+            return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
+        return keras.random.normal(shape, seed=seed)
+
+    def generator_inputs(self, latent, condition=None):
+        """What the generator is called on for this latent batch and condition."""
+        return latent
+
+    def discriminator_loss(self, real, fake, condition=None, training=True):
+        """Per-example D loss and D's outputs on the real and fake batch."""
+        real_out = self.discriminator(real, training=training)
+        fake_out = self.discriminator(fake, training=training)
+        loss = self.gan_loss.discriminator_loss(real_out, fake_out, reduction="none")
+        if self.gradient_penalty_weight:
+            batch = tf.shape(real)[0]
+            alpha = self._local_slice(
+                keras.random.uniform((self._global(batch),), seed=self.seed_generator),
+                batch,
+            )
+            loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
+                lambda x: self.discriminator(x, training=training),
+                real,
+                fake,
+                alpha,
+                reduction="none",
+            )
+        return loss, real_out, fake_out
+
+    def generator_loss(self, fake, latent, condition=None, training=True):
+        """Per-example G loss (and D's output on the fakes)."""
+        fake_out = self.discriminator(fake, training=training)
+        return self.gan_loss.generator_loss(fake_out, reduction="none"), fake_out
+
+    # --- The step ---------------------------------------------------------------
+
+    def _global(self, local_batch):
+        _, replicas = _replica_position()
+        return local_batch * replicas
+
+    def _local_slice(self, values, local_batch):
+        replica, _ = _replica_position()
+        start = replica * local_batch
+        return tf.nest.map_structure(lambda v: v[start : start + local_batch], values)
+
+    def _draw_latent(self, local_batch):
+        # One global draw sliced per replica: N replicas see exactly the noise
+        # that one device would for the same global batch.
+        latent = self.sample_latent(self._global(local_batch))
+        return self._local_slice(latent, local_batch)
+
+    def _average(self, per_example, local_batch):
+        """Sum over this replica / global batch: summed over replicas = mean."""
+        global_batch = tf.cast(self._global(local_batch), per_example.dtype)
+        return tf.reduce_sum(per_example) / global_batch
+
+    def _score(self, outputs):
+        outputs = tf.cast(outputs, "float32")
+        return tf.sigmoid(outputs) if self.gan_loss.outputs_logits else outputs
+
+    def _check_compiled(self):
+        if self.gan_loss is None:
+            raise RuntimeError(
+                f"{type(self).__name__} must be compiled before training: call "
+                "model.compile(g_optimizer=..., d_optimizer=...) first."
+            )
+
+    def discriminator_step(self, real, condition):
+        local_batch = tf.shape(real)[0]
+        latent = self._draw_latent(local_batch)
+        fake = self.generator(self.generator_inputs(latent, condition), training=True)
+        variables = self.discriminator_trainable_variables
+        with tf.GradientTape() as tape:
+            per_example, real_out, fake_out = self.discriminator_loss(
+                real, fake, condition
+            )
+            loss = self._average(per_example, local_batch)
+        grads = tape.gradient(loss, variables)
+        self.d_optimizer.apply_gradients(zip(grads, variables))
+        return tf.reduce_mean(per_example), real_out, fake_out
+
+    def generator_step(self, local_batch, condition):
+        latent = self._draw_latent(local_batch)
+        variables = self.generator_trainable_variables
+        with tf.GradientTape() as tape:
+            fake = self.generator(
+                self.generator_inputs(latent, condition), training=True
+            )
+            per_example, _ = self.generator_loss(fake, latent, condition)
+            loss = self._average(per_example, local_batch)
+        grads = tape.gradient(loss, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        return tf.reduce_mean(per_example)
+
+    def train_step(self, data):
+        self._check_compiled()
+        real, condition = self.unpack_data(data)
+        for _ in range(self.d_steps):
+            d_loss, real_out, fake_out = self.discriminator_step(real, condition)
+        g_loss = self.generator_step(tf.shape(real)[0], condition)
+        return self._update_metrics(d_loss, g_loss, real_out, fake_out)
+
+    def test_step(self, data):
+        """Losses on held-out data without updating any weight."""
+        self._check_compiled()
+        real, condition = self.unpack_data(data)
+        local_batch = tf.shape(real)[0]
+        latent = self._draw_latent(local_batch)
+        fake = self.generator(self.generator_inputs(latent, condition), training=False)
+        d_loss, real_out, fake_out = self.discriminator_loss(
+            real, fake, condition, training=False
+        )
+        g_loss, _ = self.generator_loss(fake, latent, condition, training=False)
+        return self._update_metrics(
+            tf.reduce_mean(d_loss), tf.reduce_mean(g_loss), real_out, fake_out
+        )
+
+    def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_tracker.update_state(tf.reduce_mean(self._score(real_out)))
+        self.d_fake_tracker.update_state(tf.reduce_mean(self._score(fake_out)))
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def metrics(self):
+        return [
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.d_real_tracker,
+            self.d_fake_tracker,
+        ]
+
+    # --- Sampling ----------------------------------------------------------------
+
+    def call(self, inputs, training=False):
+        """Calling the model on a latent batch returns generated examples."""
+        return self.generator(inputs, training=training)
+
+    def _check_latent(self, z):
+        z = tf.convert_to_tensor(z, dtype="float32")
+        if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"Expected latent vectors of shape (n, {self.latent_dim}); "
+                f"received shape {tuple(z.shape)}."
+            )
+        return z
+
+    def generate(self, n_or_z=16, seed=None, batch_size=256):
+        """Generates examples from `n` fresh latent vectors or from given ones.
+
+        Args:
+            n_or_z: how many to generate, or a latent batch `(n, latent_dim)`.
+                Defaults to `16`.
+            seed: int for a reproducible draw (the same seed gives the same
+                images from the same weights). Defaults to `None`.
+            batch_size: generator batch size. Defaults to `256`.
+
+        Returns:
+            A float32 NumPy array; for image models, `(n, H, W, C)` in [-1, 1].
+        """
+        if isinstance(n_or_z, (int, np.integer)):
+            if n_or_z < 1:
+                raise ValueError(f"Expected n >= 1 samples; received n={n_or_z}.")
+            z = self.sample_latent(int(n_or_z), seed=seed)
+        else:
+            z = self._check_latent(n_or_z)
+        return self._run_generator(z, batch_size)
+
+    def _run_generator(self, inputs, batch_size):
+        n = int(tf.nest.flatten(inputs)[0].shape[0])
+        chunks = []
+        for start in range(0, n, batch_size):
+            chunk = tf.nest.map_structure(
+                lambda v, s=start: v[s : s + batch_size], inputs
+            )
+            chunks.append(keras.ops.convert_to_numpy(self.generator(chunk, training=False)))
+        return np.concatenate(chunks, axis=0).astype("float32")
+
+    # --- Serialisation -----------------------------------------------------------
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "generator": keras.saving.serialize_keras_object(self.generator),
+                "discriminator": keras.saving.serialize_keras_object(
+                    self.discriminator
+                ),
+                "latent_dim": self.latent_dim,
+                "latent_distribution": self.latent_distribution,
+                "d_steps": self.d_steps,
+                "seed": self.seed,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)

@@ -1,0 +1,36 @@
+"""Shared test set-up.
+
+Two logical CPU devices are configured before TensorFlow initialises, so that
+`tf.distribute.MirroredStrategy` tests run with two replicas on any machine.
+Tests that do not ask for a strategy run on the first device as usual.
+"""
+
+import os
+import pathlib
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+_cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    _cpus[0],
+    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()],
+)
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def fashion_dir():
+    """Directory with a small real Fashion-MNIST subset in the original IDX layout."""
+    return FIXTURES / "fashion-mnist"
+
+
+@pytest.fixture
+def two_cpu_strategy():
+    devices = [d.name for d in tf.config.list_logical_devices("CPU")][:2]
+    assert len(devices) == 2, devices
+    return tf.distribute.MirroredStrategy(devices)
