@@ -16,7 +16,9 @@ import pathlib
 from keras_gans.data import fashion_mnist, idx
 
 COUNTS = {"train": 512, "test": 128}
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[1] / "tests/fixtures/fashion-mnist"
+DEFAULT_OUT = (
+    pathlib.Path(__file__).resolve().parents[1] / "tests/fixtures/fashion-mnist"
+)
 
 
 def make_fixture(source_dir, out_dir, counts=None):
@@ -37,7 +39,9 @@ def make_fixture(source_dir, out_dir, counts=None):
     written = []
     for split, count in counts.items():
         images, labels = fashion_mnist.load_split(split, source_dir)
-        for name, array in zip(fashion_mnist.FILES[split], (images, labels), strict=True):
+        for name, array in zip(
+            fashion_mnist.FILES[split], (images, labels), strict=True
+        ):
             path = out_dir / name
             idx.write_idx(path, array[:count])
             written.append(path)

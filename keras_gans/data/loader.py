@@ -47,8 +47,7 @@ def _check_local_split(key, split):
     splits = _LOCAL_MODULES[key].SPLITS
     if split not in splits:
         raise ValueError(
-            f"Expected split in {splits} for {key!r}, received "
-            f"split={split!r}."
+            f"Expected split in {splits} for {key!r}, received split={split!r}."
         )
 
 
@@ -105,7 +104,7 @@ def _check_image_shape(image_shape):
     if (
         shape is None
         or len(shape) != 3
-        or not all(isinstance(d, numbers.Integral) and d > 0 for d in shape)
+        or not all(_is_int(d) and d > 0 for d in shape)
         or shape[2] not in (1, 3)
     ):
         raise ValueError(
@@ -115,10 +114,15 @@ def _check_image_shape(image_shape):
     return tuple(int(d) for d in shape)
 
 
+def _is_int(value):
+    # bool is an Integral, but batch_size=True is a mistake, not 1.
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _check_positive_int(value, arg, allow_none=False):
     if allow_none and value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+    if not _is_int(value) or value <= 0:
         allowed = "a positive integer or None" if allow_none else "a positive integer"
         raise ValueError(f"Expected {arg} to be {allowed}, received {arg}={value!r}.")
 
@@ -137,6 +141,13 @@ def _centre_crop(image, target_hw):
     return image[..., top : top + crop_h, left : left + crop_w, :]
 
 
+def _luminance(images):
+    # ITU-R BT.601 luma weights. tf.image.rgb_to_grayscale uses 0.2989, whose
+    # weights sum to 0.9999, so white would not map to exactly 1.0.
+    weights = tf.constant([0.299, 0.587, 0.114], tf.float32)
+    return tf.reduce_sum(images * weights, axis=-1, keepdims=True)
+
+
 def _to_model_range(images, source_shape, image_shape, crop):
     """uint8 images -> float32 in [-1, 1] with `image_shape` (H, W, C).
 
@@ -152,7 +163,7 @@ def _to_model_range(images, source_shape, image_shape, crop):
             src_c = 3
         # Luminance before resizing (fewer channels to resize); tiling after.
         if src_c == 3 and channels == 1:
-            images = tf.image.rgb_to_grayscale(images)
+            images = _luminance(images)
         if tuple(source_shape[:2]) != (height, width):
             if crop:
                 images = _centre_crop(images, (height, width))
@@ -316,7 +327,9 @@ def load(
         repeat: Whether to repeat forever (then pass `steps_per_epoch` to
             `fit()`). Defaults to `False`.
         limit: Use only the first `limit` examples (before shuffling), for
-            quick runs and tests. Defaults to `None` (all).
+            quick runs and tests. For tfds data read with `shuffle=True`,
+            "first" is in the seeded order of tfds's shuffled files.
+            Defaults to `None` (all).
         source: `"local"`, `"tfds"`, or `"auto"` (local for names in
             `LOCAL_DATASETS`, tfds otherwise). Defaults to `"auto"`.
 
@@ -344,24 +357,24 @@ def load(
         raise ValueError(f"Expected source in {SOURCES}, received source={source!r}.")
     _check_positive_int(batch_size, "batch_size")
     _check_positive_int(limit, "limit", allow_none=True)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise ValueError(f"Expected seed to be an integer or None, received seed={seed!r}.")
+    if seed is not None and not _is_int(seed):
+        raise ValueError(
+            f"Expected seed to be an integer or None, received seed={seed!r}."
+        )
     image_shape = _check_image_shape(image_shape)
 
-    args = (
-        split,
-        batch_size,
-        image_shape,
-        shuffle,
-        seed,
-        with_labels,
-        drop_remainder,
-        data_dir,
-        repeat,
-        limit,
+    options = dict(
+        split=split,
+        batch_size=batch_size,
+        image_shape=image_shape,
+        shuffle=shuffle,
+        seed=seed,
+        with_labels=with_labels,
+        drop_remainder=drop_remainder,
+        data_dir=data_dir,
+        repeat=repeat,
+        limit=limit,
     )
-    if source == "local" or (
-        source == "auto" and _local_name(name) in _LOCAL_MODULES
-    ):
-        return _load_local(_check_local_name(name), *args)
-    return _load_tfds(name, *args)
+    if source == "local" or (source == "auto" and _local_name(name) in _LOCAL_MODULES):
+        return _load_local(_check_local_name(name), **options)
+    return _load_tfds(name, **options)

@@ -102,10 +102,12 @@ def load_tfds(
     features = info.features
     image_key = _find_image_key(features, name)
     image_feature = features[image_key]
-    if image_feature.dtype != tf.uint8:
+    # `tf_dtype` is the current name; older tfds only has `dtype`.
+    dtype = tf.as_dtype(getattr(image_feature, "tf_dtype", None) or image_feature.dtype)
+    if dtype != tf.uint8:
         raise ValueError(
             f"Expected uint8 images in tfds dataset {name!r}, received "
-            f"{image_feature.dtype} in feature {image_key!r}."
+            f"{dtype.name} in feature {image_key!r}."
         )
     if with_labels and "label" not in features:
         raise ValueError(
@@ -123,4 +125,3 @@ def load_tfds(
 
     ds = ds.map(select, num_parallel_calls=tf.data.AUTOTUNE)
     return ds, tuple(image_feature.shape)
-
