@@ -14,9 +14,19 @@ if keras.backend.backend() != "tensorflow":
         f"KERAS_BACKEND={keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow."
     )
 
-from keras_gans import latent, losses  # noqa: E402
+from keras_gans import callbacks, data, images, latent, losses  # noqa: E402
 from keras_gans.models import DCGAN, GAN, AdversarialModel  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = ["AdversarialModel", "DCGAN", "GAN", "latent", "losses", "__version__"]
+__all__ = [
+    "AdversarialModel",
+    "DCGAN",
+    "GAN",
+    "callbacks",
+    "data",
+    "images",
+    "latent",
+    "losses",
+    "__version__",
+]

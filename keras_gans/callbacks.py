@@ -1,0 +1,214 @@
+"""Keras callbacks for watching and guarding GAN training."""
+
+from __future__ import annotations
+
+import io
+import math
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+import keras
+from keras_gans import images as image_utils
+
+
+class _FixedLatentCallback(keras.callbacks.Callback):
+    """Draws one latent batch at the start of training and reuses it.
+
+    Fixed z shows how the *same* samples evolve, which is what a person
+    watching training wants to compare.
+    """
+
+    def __init__(self, every, n, seed):
+        super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"Expected every >= 1 epochs; received every={every}.")
+        self.every = int(every)
+        self.n = int(n)
+        self.seed = seed
+        self._latent = None
+
+    def on_train_begin(self, logs=None):
+        if self._latent is None:
+            self._latent = self.model.sample_latent(self.n, seed=self.seed)
+
+    def _due(self, epoch):
+        return (epoch + 1) % self.every == 0
+
+    def _samples(self):
+        return self.model.generate(self._latent)
+
+
+class SampleGrid(_FixedLatentCallback):
+    """Saves a PNG grid of samples from fixed latent vectors every N epochs.
+
+    Files are named by the 1-based epoch: `samples/epoch_005.png`.
+
+    Args:
+        out_dir: folder for the PNG files.
+        every: epochs between grids. Defaults to `1`.
+        n: samples per grid. Defaults to `64`.
+        seed: seed of the fixed latent batch. Defaults to `0`.
+        ncols: images per row. Defaults to `ceil(sqrt(n))`.
+
+    Example:
+
+    ```python
+    gan.fit(ds, epochs=5, callbacks=[keras_gans.callbacks.SampleGrid("samples")])
+    ```
+    """
+
+    def __init__(self, out_dir, every=1, n=64, seed=0, ncols=None):
+        super().__init__(every, n, seed)
+        self.out_dir = pathlib.Path(out_dir)
+        self.ncols = ncols
+
+    def path_for(self, epoch):
+        """The PNG path for a 0-based `epoch` index."""
+        return self.out_dir / f"epoch_{epoch + 1:03d}.png"
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._due(epoch):
+            image_utils.save_image_grid(
+                self._samples(), self.path_for(epoch), ncols=self.ncols
+            )
+
+
+class TensorBoardImages(_FixedLatentCallback):
+    """Writes samples from fixed latent vectors as TensorBoard image summaries.
+
+    Use next to `keras.callbacks.TensorBoard(log_dir)` (which logs the scalar
+    metrics); the images go to `log_dir/images`.
+
+    Args:
+        log_dir: TensorBoard log folder.
+        every: epochs between summaries. Defaults to `1`.
+        n: images per summary. Defaults to `16`.
+        seed: seed of the fixed latent batch. Defaults to `0`.
+    """
+
+    def __init__(self, log_dir, every=1, n=16, seed=0):
+        super().__init__(every, n, seed)
+        self.log_dir = pathlib.Path(log_dir)
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.log_dir / "images"))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not self._due(epoch):
+            return
+        samples = self._samples()
+        with self._writer.as_default():
+            tf.summary.image(
+                "samples",
+                image_utils.to_uint8(samples),
+                step=epoch + 1,
+                max_outputs=self.n,
+            )
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+class RaiseOnNaN(keras.callbacks.Callback):
+    """Stops training with a clear error when a GAN loss becomes NaN or infinite.
+
+    Keras's `TerminateOnNaN` watches the `loss` key, which GANs do not log;
+    this watches the GAN losses. It raises `FloatingPointError` at the batch
+    where it happens, before anything of that epoch is saved, so checkpoints
+    written by earlier epochs stay the last good state.
+
+    Args:
+        monitor: log keys to watch. Defaults to `("d_loss", "g_loss")`.
+    """
+
+    def __init__(self, monitor=("d_loss", "g_loss")):
+        super().__init__()
+        self.monitor = tuple(monitor)
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        for key in self.monitor:
+            if logs and key in logs:
+                value = float(np.asarray(logs[key]))
+                if not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"{key} became {value} at epoch {self._epoch + 1}, batch "
+                        f"{batch + 1}: expected finite losses. Training stopped "
+                        "before saving this epoch; the last checkpoint holds the "
+                        "last good state. Lower the learning rates or check the "
+                        "data for NaN/inf values."
+                    )
+
+
+class LossCurves(keras.callbacks.Callback):
+    """Records the GAN metrics every N batches and plots them to a PNG.
+
+    The plot (losses on the left, D's mean outputs on the right with the
+    theoretical optimum 1/2 marked) is rewritten at the end of every epoch.
+
+    Args:
+        path: PNG file to write.
+        every: batches between records. Defaults to `10`.
+        keys: metrics to record. Defaults to the four GAN metrics.
+    """
+
+    def __init__(
+        self, path, every=10, keys=("d_loss", "g_loss", "d_real", "d_fake")
+    ):
+        super().__init__()
+        self.path = pathlib.Path(path)
+        self.every = int(every)
+        self.keys = tuple(keys)
+        self.history = {k: [] for k in self.keys}
+        self.steps = []
+        self._step = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if logs and self._step % self.every == 0:
+            self.steps.append(self._step)
+            for k in self.keys:
+                self.history[k].append(float(np.asarray(logs.get(k, np.nan))))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.steps:
+            plot_curves(self.steps, self.history, self.path)
+
+
+def plot_curves(steps, history, path):
+    """Plots GAN training curves to a PNG (losses | D's outputs vs 1/2)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(10, 3.5))
+    for k in ("d_loss", "g_loss"):
+        if k in history:
+            ax_loss.plot(steps, history[k], label=k)
+    ax_loss.set_xlabel("step")
+    ax_loss.set_title("losses")
+    ax_loss.legend()
+    for k in ("d_real", "d_fake"):
+        if k in history:
+            ax_d.plot(steps, history[k], label=k)
+    ax_d.axhline(0.5, color="grey", linestyle="--", label="optimum 1/2")
+    ax_d.set_xlabel("step")
+    ax_d.set_title("mean D output")
+    ax_d.legend()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return image_utils.write_atomic(path, buffer.getvalue())

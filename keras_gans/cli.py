@@ -1,0 +1,136 @@
+"""`keras-gans`: train and sample GANs from the command line.
+
+    keras-gans train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
+    keras-gans sample runs/dcgan --n 64 --out grid.png
+
+The commands parse flags and call library functions (`keras_gans.training`);
+no logic lives only here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+
+def _shape(text):
+    try:
+        dims = tuple(int(d) for d in text.replace("x", ",").split(","))
+    except ValueError:
+        dims = ()
+    if len(dims) != 3 or min(dims) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected an image shape H,W,C such as 28,28,1; received {text!r}"
+        )
+    return dims
+
+
+def _parser():
+    from keras_gans import losses
+    from keras_gans.training import MODEL_CLASSES
+
+    parser = argparse.ArgumentParser(
+        prog="keras-gans", description="Train and sample GANs built on Keras 3."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser(
+        "train",
+        help="train a model; rerun the same command to resume after an interruption",
+    )
+    train.add_argument("model", choices=sorted(MODEL_CLASSES))
+    train.add_argument("--dataset", default="fashion_mnist")
+    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--out", required=True, help="run folder")
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--latent-dim", type=int, default=100)
+    train.add_argument("--image-shape", type=_shape, default=None, help="H,W,C")
+    train.add_argument("--loss", choices=losses.names(), default="non_saturating")
+    train.add_argument("--d-steps", type=int, default=1)
+    train.add_argument("--learning-rate", type=float, default=2e-4)
+    train.add_argument("--beta-1", type=float, default=0.5)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--limit", type=int, default=None, help="use the first N examples")
+    train.add_argument("--data-dir", default=None)
+    train.add_argument("--sample-every", type=int, default=1)
+    train.add_argument("--steps-per-execution", type=int, default=1)
+    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None)
+
+    sample = sub.add_parser("sample", help="write a grid of samples as PNG")
+    sample.add_argument("model", help="run folder or .keras file")
+    sample.add_argument("--n", type=int, default=64)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--ncols", type=int, default=None)
+    sample.add_argument("--out", default="samples.png")
+    return parser
+
+
+def _train(args):
+    from keras_gans import training
+
+    config = training.TrainConfig(
+        model=args.model,
+        dataset=args.dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        latent_dim=args.latent_dim,
+        image_shape=args.image_shape,
+        loss=args.loss,
+        d_steps=args.d_steps,
+        learning_rate=args.learning_rate,
+        beta_1=args.beta_1,
+        seed=args.seed,
+        limit=args.limit,
+        data_dir=args.data_dir,
+        sample_every=args.sample_every,
+        steps_per_execution=args.steps_per_execution,
+    )
+    try:
+        result = training.train(
+            config, args.out, verbose="auto" if args.verbose is None else args.verbose
+        )
+    except KeyboardInterrupt:
+        record = training.read_run_file(args.out) or {}
+        print(
+            f"\nInterrupted after {record.get('epochs_completed', 0)} finished "
+            f"epoch(s). Rerun the same command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    print(f"Trained {result.epochs_completed} epochs: {result.out_dir}")
+    print(f"  model:   {result.out_dir / training.FINAL_MODEL}")
+    print(f"  samples: {result.out_dir / 'samples.png'}")
+    return 0
+
+
+def _sample(args):
+    from keras_gans import training
+    from keras_gans.images import save_image_grid
+
+    model = training.load_trained(args.model)
+    images = model.generate(args.n, seed=args.seed)
+    path = save_image_grid(images, args.out, ncols=args.ncols)
+    print(f"Wrote {args.n} samples to {path}")
+    return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    # `kill` (SIGTERM) stops a run as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        if args.command == "train":
+            return _train(args)
+        return _sample(args)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"keras-gans {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
