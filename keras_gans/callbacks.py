@@ -6,10 +6,10 @@ import io
 import math
 import pathlib
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-import keras
 from keras_gans import images as image_utils
 
 
@@ -154,32 +154,50 @@ class RaiseOnNaN(keras.callbacks.Callback):
 class LossCurves(keras.callbacks.Callback):
     """Records the GAN metrics every N batches and plots them to a PNG.
 
+    Keras logs, at each batch, the mean of a metric since the epoch began;
+    this callback turns those running means back into the mean over each
+    window of `every` batches, so the curves show what happened in that
+    window rather than a running average that jumps at epoch boundaries.
     The plot (losses on the left, D's mean outputs on the right with the
     theoretical optimum 1/2 marked) is rewritten at the end of every epoch.
 
     Args:
         path: PNG file to write.
-        every: batches between records. Defaults to `10`.
+        every: batches per recorded window. Defaults to `10`.
         keys: metrics to record. Defaults to the four GAN metrics.
     """
 
-    def __init__(
-        self, path, every=10, keys=("d_loss", "g_loss", "d_real", "d_fake")
-    ):
+    def __init__(self, path, every=10, keys=("d_loss", "g_loss", "d_real", "d_fake")):
         super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"Expected every >= 1 batches; received every={every}.")
         self.path = pathlib.Path(path)
         self.every = int(every)
         self.keys = tuple(keys)
         self.history = {k: [] for k in self.keys}
         self.steps = []
-        self._step = 0
+        self._steps_before_epoch = 0
+        self._last_step = 0
+        self.on_epoch_begin(0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._steps_before_epoch = self._last_step
+        self._recorded_in_epoch = 0
+        self._totals = dict.fromkeys(self.keys, 0.0)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._step += 1
-        if logs and self._step % self.every == 0:
-            self.steps.append(self._step)
-            for k in self.keys:
-                self.history[k].append(float(np.asarray(logs.get(k, np.nan))))
+        count = batch + 1  # batches so far this epoch
+        self._last_step = self._steps_before_epoch + count
+        recorded = self.steps[-1] if self.steps else 0
+        if not logs or self._last_step - recorded < self.every:
+            return
+        self.steps.append(self._last_step)
+        window = count - self._recorded_in_epoch
+        for k in self.keys:
+            total = float(np.asarray(logs.get(k, np.nan))) * count
+            self.history[k].append((total - self._totals[k]) / window)
+            self._totals[k] = total
+        self._recorded_in_epoch = count
 
     def on_epoch_end(self, epoch, logs=None):
         if self.steps:

@@ -51,7 +51,9 @@ def _parser():
     train.add_argument("--learning-rate", type=float, default=2e-4)
     train.add_argument("--beta-1", type=float, default=0.5)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--limit", type=int, default=None, help="use the first N examples")
+    train.add_argument(
+        "--limit", type=int, default=None, help="use the first N examples"
+    )
     train.add_argument("--data-dir", default=None)
     train.add_argument("--sample-every", type=int, default=1)
     train.add_argument("--steps-per-execution", type=int, default=1)

@@ -58,6 +58,12 @@ def image_grid(images, ncols=None, padding=2, pad_value=255):
     return grid
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path, data):
     """Writes bytes to `path` through a temporary file and a rename.
 
@@ -67,6 +73,9 @@ def write_atomic(path, data):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        # mkstemp makes owner-only files; give the result the usual
+        # permissions so that others (a TensorBoard server) can read it.
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

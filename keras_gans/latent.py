@@ -28,8 +28,7 @@ def _check_pair(z0, z1):
     z0, z1 = _as_vectors(z0, "z0"), _as_vectors(z1, "z1")
     if z0.shape != z1.shape:
         raise ValueError(
-            "Expected z0 and z1 of the same shape; received "
-            f"{z0.shape} and {z1.shape}."
+            f"Expected z0 and z1 of the same shape; received {z0.shape} and {z1.shape}."
         )
     return z0, z1
 

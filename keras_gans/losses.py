@@ -168,9 +168,7 @@ def gradient_penalty(critic, real, fake, alpha, reduction="mean"):
     """
     real = tf.convert_to_tensor(real)
     fake = tf.cast(tf.convert_to_tensor(fake), real.dtype)
-    alpha = tf.reshape(
-        tf.cast(alpha, real.dtype), [-1] + [1] * (real.shape.rank - 1)
-    )
+    alpha = tf.reshape(tf.cast(alpha, real.dtype), [-1] + [1] * (real.shape.rank - 1))
     x_hat = alpha * real + (1.0 - alpha) * fake
     with tf.GradientTape() as tape:
         tape.watch(x_hat)
@@ -234,9 +232,7 @@ class GANLoss:
 
 
 _LOSSES = {
-    "minimax": GANLoss(
-        "minimax", minimax_discriminator_loss, minimax_generator_loss
-    ),
+    "minimax": GANLoss("minimax", minimax_discriminator_loss, minimax_generator_loss),
     "non_saturating": GANLoss(
         "non_saturating",
         non_saturating_discriminator_loss,

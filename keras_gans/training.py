@@ -26,6 +26,7 @@ import pathlib
 import tempfile
 
 import keras
+
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans.images import save_image_grid, write_atomic
@@ -165,7 +166,9 @@ def _write_run_file(out_dir, config, epochs_completed):
         "epochs_requested": config.epochs,
         "epochs_completed": epochs_completed,
     }
-    write_atomic(pathlib.Path(out_dir) / RUN_FILE, json.dumps(record, indent=2).encode())
+    write_atomic(
+        pathlib.Path(out_dir) / RUN_FILE, json.dumps(record, indent=2).encode()
+    )
 
 
 def read_run_file(out_dir):
@@ -191,7 +194,9 @@ def _check_same_run(out_dir, config, record):
         if previous.get(k) != wanted.get(k)
     }
     if diffs:
-        lines = "\n".join(f"  {k}: run has {a!r}, asked {b!r}" for k, (a, b) in diffs.items())
+        lines = "\n".join(
+            f"  {k}: run has {a!r}, asked {b!r}" for k, (a, b) in diffs.items()
+        )
         raise ValueError(
             f"{out_dir} holds a run with different settings; use the same "
             f"settings to resume or continue it, or another --out:\n{lines}"

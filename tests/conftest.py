@@ -29,8 +29,10 @@ def fashion_dir():
     return FIXTURES / "fashion-mnist"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def two_cpu_strategy():
+    # One strategy for the session: several MirroredStrategy objects in one
+    # process can clash in their collective all-reduce ops.
     devices = [d.name for d in tf.config.list_logical_devices("CPU")][:2]
     assert len(devices) == 2, devices
     return tf.distribute.MirroredStrategy(devices)

@@ -19,10 +19,10 @@ its own slice, so a two-replica step uses exactly the noise one device would.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-import keras
 from keras_gans import losses as gan_losses
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
@@ -94,7 +94,9 @@ class AdversarialModel(keras.Model):
                 f"received {latent_distribution!r}."
             )
         if not isinstance(d_steps, int) or d_steps < 1:
-            raise ValueError(f"`d_steps` must be an integer >= 1; received {d_steps!r}.")
+            raise ValueError(
+                f"`d_steps` must be an integer >= 1; received {d_steps!r}."
+            )
         self.generator = generator
         self.discriminator = discriminator
         if latent_dim is None:
@@ -301,13 +303,6 @@ class AdversarialModel(keras.Model):
         outputs = tf.cast(outputs, "float32")
         return tf.sigmoid(outputs) if self.gan_loss.outputs_logits else outputs
 
-    def _check_compiled(self):
-        if self.gan_loss is None:
-            raise RuntimeError(
-                f"{type(self).__name__} must be compiled before training: call "
-                "model.compile(g_optimizer=..., d_optimizer=...) first."
-            )
-
     def discriminator_step(self, real, condition):
         local_batch = tf.shape(real)[0]
         latent = self._draw_latent(local_batch)
@@ -319,7 +314,7 @@ class AdversarialModel(keras.Model):
             )
             loss = self._average(per_example, local_batch)
         grads = tape.gradient(loss, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
+        self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return tf.reduce_mean(per_example), real_out, fake_out
 
     def generator_step(self, local_batch, condition):
@@ -332,11 +327,10 @@ class AdversarialModel(keras.Model):
             per_example, _ = self.generator_loss(fake, latent, condition)
             loss = self._average(per_example, local_batch)
         grads = tape.gradient(loss, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
+        self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return tf.reduce_mean(per_example)
 
     def train_step(self, data):
-        self._check_compiled()
         real, condition = self.unpack_data(data)
         for _ in range(self.d_steps):
             d_loss, real_out, fake_out = self.discriminator_step(real, condition)
@@ -345,7 +339,6 @@ class AdversarialModel(keras.Model):
 
     def test_step(self, data):
         """Losses on held-out data without updating any weight."""
-        self._check_compiled()
         real, condition = self.unpack_data(data)
         local_batch = tf.shape(real)[0]
         latent = self._draw_latent(local_batch)
@@ -417,10 +410,42 @@ class AdversarialModel(keras.Model):
             chunk = tf.nest.map_structure(
                 lambda v, s=start: v[s : s + batch_size], inputs
             )
-            chunks.append(keras.ops.convert_to_numpy(self.generator(chunk, training=False)))
+            chunks.append(
+                keras.ops.convert_to_numpy(self.generator(chunk, training=False))
+            )
         return np.concatenate(chunks, axis=0).astype("float32")
 
     # --- Serialisation -----------------------------------------------------------
+
+    _SEED_KEY = "seed_state_"
+
+    def _seed_generators_in_order(self):
+        generators = []
+        for layer in self._flatten_layers(include_self=True, recursive=True):
+            for generator in getattr(layer, "_seed_generators", ()):
+                if all(generator is not g for g in generators):
+                    generators.append(generator)
+        return generators
+
+    def save_own_variables(self, store):
+        # Keras does not save random-number state; a GAN that resumes from a
+        # file should draw the noise (and dropout masks) it would have drawn,
+        # so that saving and reloading never changes the training run.
+        super().save_own_variables(store)
+        for i, generator in enumerate(self._seed_generators_in_order()):
+            store[f"{self._SEED_KEY}{i}"] = generator.state
+
+    def load_own_variables(self, store):
+        generators = self._seed_generators_in_order()
+        own = {}
+        for key in store.keys():
+            if key.startswith(self._SEED_KEY):
+                index = int(key[len(self._SEED_KEY) :])
+                if index < len(generators):
+                    generators[index].state.assign(store[key])
+            else:
+                own[key] = store[key]
+        super().load_own_variables(own)
 
     def get_config(self):
         config = super().get_config()

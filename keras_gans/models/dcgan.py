@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+
 from keras_gans.models.adversarial_model import AdversarialModel
 
 # Radford et al. 2015: "All weights were initialized from a zero-centered
@@ -174,7 +175,9 @@ class DCGAN(AdversarialModel):
             generator=build_dcgan_generator(
                 image_shape, latent_dim, g_filters, kernel_size
             ),
-            discriminator=build_dcgan_discriminator(image_shape, d_filters, kernel_size),
+            discriminator=build_dcgan_discriminator(
+                image_shape, d_filters, kernel_size
+            ),
             latent_dim=latent_dim,
             latent_distribution=latent_distribution,
             d_steps=d_steps,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import keras
+
 from keras_gans.models.adversarial_model import AdversarialModel
 
 

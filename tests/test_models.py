@@ -1,0 +1,349 @@
+"""The shared adversarial machinery, GAN and DCGAN: shapes, training, saving, distribution."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gans
+from keras_gans import losses
+
+
+def tiny_gan(**kwargs):
+    defaults = dict(
+        data_shape=(8, 8, 1),
+        latent_dim=4,
+        g_units=(16,),
+        d_units=(8,),
+        d_pieces=2,
+        seed=1,
+    )
+    defaults.update(kwargs)
+    return keras_gans.GAN(**defaults)
+
+
+def tiny_dcgan(**kwargs):
+    defaults = dict(
+        image_shape=(16, 16, 1), latent_dim=8, g_filters=4, d_filters=4, seed=1
+    )
+    defaults.update(kwargs)
+    return keras_gans.DCGAN(**defaults)
+
+
+def image_dataset(n=32, shape=(8, 8, 1), batch=8, seed=0):
+    x = np.random.RandomState(seed).uniform(-1, 1, (n, *shape)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(x).batch(batch, drop_remainder=True)
+
+
+def weights_equal(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+# --- Architecture ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape,start",
+    [((28, 28, 1), (7, 7, 2)), ((32, 32, 3), (4, 4, 3)), ((64, 64, 3), (4, 4, 4))],
+)
+def test_dcgan_builds_each_documented_shape(shape, start):
+    from keras_gans.models.dcgan import upsampling_plan
+
+    assert upsampling_plan(shape) == start
+    model = keras_gans.DCGAN(image_shape=shape, latent_dim=16, g_filters=8, d_filters=8)
+    images = model.generate(3, seed=0)
+    assert images.shape == (3, *shape)
+    assert images.min() >= -1.0 and images.max() <= 1.0
+    assert tuple(model.discriminator(images).shape) == (3, 1)
+
+
+def test_dcgan_follows_the_papers_architecture_rules():
+    model = keras_gans.DCGAN(image_shape=(32, 32, 3), g_filters=8, d_filters=8)
+    g_layers = [type(layer).__name__ for layer in model.generator.layers]
+    d_layers = [type(layer).__name__ for layer in model.discriminator.layers]
+    # Strided (transposed) convolutions, no pooling.
+    assert "Conv2DTranspose" in g_layers and "Conv2D" in d_layers
+    assert not any("Pooling" in name for name in g_layers + d_layers)
+    # G: ReLU inside, tanh out, no batch norm on the output.
+    assert model.generator.layers[-1].activation.__name__ == "tanh"
+    assert g_layers[-2] == "ReLU"
+    # D: no batch norm right after the input layer; LeakyReLU(0.2).
+    first_conv = d_layers.index("Conv2D")
+    assert d_layers[first_conv + 1] == "LeakyReLU"
+    leaky = [
+        layer
+        for layer in model.discriminator.layers
+        if type(layer).__name__ == "LeakyReLU"
+    ]
+    assert all(abs(float(layer.negative_slope) - 0.2) < 1e-6 for layer in leaky)
+    assert "BatchNormalization" in d_layers and "BatchNormalization" in g_layers
+
+
+@pytest.mark.parametrize("shape", [(27, 27, 1), (8, 8, 1), (32, 32, 2), (32, 32)])
+def test_dcgan_rejects_shapes_it_cannot_build(shape):
+    with pytest.raises(ValueError, match="received"):
+        keras_gans.DCGAN(image_shape=shape)
+
+
+def test_gan_uses_maxout_and_dropout_as_in_the_paper():
+    model = keras_gans.GAN()
+    kinds = [type(layer).__name__ for layer in model.discriminator.layers]
+    assert kinds.count("Maxout") == 2 and kinds.count("Dropout") == 3
+    assert model.latent_distribution == "uniform"
+    z = model.sample_latent(1000, seed=0).numpy()
+    assert z.min() >= -1 and z.max() <= 1 and abs(z.mean()) < 0.05
+
+
+# --- Compile / fit -------------------------------------------------------------
+
+
+def test_fit_logs_the_gan_metrics_and_updates_both_networks():
+    model = tiny_gan()
+    model.compile()
+    g0, d0 = model.generator.get_weights(), model.discriminator.get_weights()
+    history = model.fit(image_dataset(), epochs=2, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    for key in ("d_real", "d_fake"):
+        assert all(0.0 <= v <= 1.0 for v in history.history[key])
+    assert not weights_equal(g0, model.generator.get_weights())
+    assert not weights_equal(d0, model.discriminator.get_weights())
+    assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 8
+
+
+def test_d_steps_takes_k_discriminator_steps_per_generator_step():
+    model = tiny_gan(d_steps=3)
+    model.compile()
+    model.fit(image_dataset(), epochs=1, verbose=0)
+    assert int(model.g_optimizer.iterations) == 4
+    assert int(model.d_optimizer.iterations) == 12
+
+
+@pytest.mark.parametrize("loss_name", losses.names())
+def test_every_loss_trains_without_nan(loss_name):
+    model = tiny_gan(dropout=0.0, input_dropout=0.0)
+    model.compile(loss=loss_name)
+    history = model.fit(image_dataset(), epochs=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    assert model.gradient_penalty_weight == (
+        10.0 if loss_name == "wasserstein_gp" else 0.0
+    )
+
+
+def test_gradient_penalty_changes_the_discriminator_update():
+    results = []
+    for weight in (0.0, 10.0):
+        keras.utils.set_random_seed(0)
+        model = tiny_gan(dropout=0.0, input_dropout=0.0)
+        model.compile(loss="wasserstein", gradient_penalty_weight=weight)
+        model.fit(image_dataset(n=8), epochs=1, verbose=0)
+        results.append(model.discriminator.get_weights())
+    assert not weights_equal(*results)
+
+
+def test_dcgan_fit_moves_samples_towards_the_data(fashion_dir):
+    # Fashion-MNIST's mean image (a dark background with a bright garment in
+    # the middle) is far from an untrained generator's flat grey output.
+    data = keras_gans.data.load(
+        "fashion_mnist", data_dir=fashion_dir, batch_size=32, seed=0
+    )
+    real_mean = np.concatenate([b.numpy() for b in data]).mean(axis=0).ravel()
+
+    def similarity(model):
+        fake_mean = model.generate(256, seed=0).mean(axis=0).ravel()
+        return np.corrcoef(real_mean, fake_mean)[0, 1], np.abs(
+            real_mean - fake_mean
+        ).mean()
+
+    keras.utils.set_random_seed(0)
+    model = keras_gans.DCGAN(
+        image_shape=(28, 28, 1), g_filters=16, d_filters=16, seed=0
+    )
+    model.compile()
+    corr0, dist0 = similarity(model)
+    model.fit(data.repeat(), steps_per_epoch=160, epochs=1, verbose=0)
+    corr1, dist1 = similarity(model)
+    assert corr1 > 0.7 and corr1 > corr0 + 0.3, (corr0, corr1)
+    assert dist1 < 0.6 * dist0, (dist0, dist1)
+
+
+def test_compile_rejects_keras_single_model_arguments():
+    model = tiny_gan()
+    with pytest.raises(ValueError, match="g_optimizer"):
+        model.compile(optimizer="adam")
+    opt = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="two optimizer instances"):
+        model.compile(g_optimizer=opt, d_optimizer=opt)
+    with pytest.raises(ValueError, match="non_saturating"):
+        model.compile(loss="cross_entropy")
+
+
+def test_fit_before_compile_says_to_compile():
+    with pytest.raises(ValueError, match="compile"):
+        tiny_gan().fit(image_dataset(), epochs=1, verbose=0)
+
+
+def test_constructor_validates_arguments():
+    with pytest.raises(ValueError, match="latent_distribution"):
+        tiny_gan(latent_distribution="cauchy")
+    with pytest.raises(ValueError, match="d_steps"):
+        tiny_gan(d_steps=0)
+
+
+def test_evaluate_reports_losses_without_changing_weights():
+    model = tiny_gan()
+    model.compile()
+    before = model.get_weights()
+    results = model.evaluate(image_dataset(), verbose=0, return_dict=True)
+    assert set(results) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert weights_equal(before, model.get_weights())
+
+
+def test_default_optimizers_are_the_dcgan_papers():
+    model = tiny_dcgan()
+    model.compile()
+    for opt in (model.g_optimizer, model.d_optimizer):
+        assert isinstance(opt, keras.optimizers.Adam)
+        assert float(opt.learning_rate) == pytest.approx(2e-4)
+        assert float(opt.beta_1) == pytest.approx(0.5)
+
+
+# --- generate ----------------------------------------------------------------
+
+
+def test_generate_is_reproducible_by_seed_and_accepts_latents():
+    model = tiny_gan()
+    a, b, c = (model.generate(5, seed=s) for s in (0, 0, 1))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    z = model.sample_latent(5, seed=0)
+    np.testing.assert_array_equal(model.generate(z), a)
+    assert a.dtype == np.float32 and a.shape == (5, 8, 8, 1)
+    # Larger than one generator batch: chunks are stitched in order.
+    np.testing.assert_allclose(model.generate(5, seed=0, batch_size=2), a, atol=1e-6)
+
+
+def test_generate_rejects_bad_input():
+    model = tiny_gan()
+    with pytest.raises(ValueError, match=r"shape \(n, 4\).*\(3, 5\)"):
+        model.generate(np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="n >= 1"):
+        model.generate(0)
+
+
+# --- Saving ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("factory", [tiny_gan, tiny_dcgan])
+def test_keras_round_trip_restores_samples_and_optimizer_state(tmp_path, factory):
+    shape = (8, 8, 1) if factory is tiny_gan else (16, 16, 1)
+    ds = image_dataset(shape=shape)
+    model = factory()
+    model.compile(loss="hinge")
+    model.fit(ds, epochs=1, verbose=0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+
+    assert type(loaded) is type(model)
+    assert loaded.compiled and loaded.gan_loss.name == "hinge"
+    np.testing.assert_array_equal(loaded.generate(6, seed=0), model.generate(6, seed=0))
+    for opt in ("g_optimizer", "d_optimizer"):
+        saved, restored = getattr(model, opt).variables, getattr(loaded, opt).variables
+        assert len(saved) == len(restored) > 2
+        for v1, v2 in zip(saved, restored, strict=True):
+            np.testing.assert_array_equal(v1.numpy(), v2.numpy())
+
+    # Training continues exactly where it stopped: same optimizer moments,
+    # same noise stream, same data -> same weights.
+    model.fit(ds, epochs=1, verbose=0)
+    loaded.fit(ds, epochs=1, verbose=0)
+    for w1, w2 in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_allclose(w1, w2, atol=1e-6)
+
+
+def test_config_round_trip_rebuilds_the_same_architecture():
+    model = tiny_dcgan(latent_distribution="uniform", d_steps=2)
+    clone = keras_gans.DCGAN.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    assert clone.generator.count_params() == model.generator.count_params()
+
+
+def test_user_networks_round_trip_through_keras_file(tmp_path):
+    generator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name="g")
+    discriminator = keras.Sequential(
+        [keras.Input((2,)), keras.layers.Dense(1)], name="d"
+    )
+    model = keras_gans.AdversarialModel(generator, discriminator, seed=3)
+    assert model.latent_dim == 3
+    model.compile(loss="least_squares")
+    x = np.random.RandomState(0).normal(size=(16, 2)).astype("float32")
+    model.fit(x, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.generate(4, seed=1), model.generate(4, seed=1))
+    assert loaded.gan_loss.name == "least_squares"
+
+
+# --- Distribution ------------------------------------------------------------
+
+
+def _make_toy(strategy=None):
+    def build():
+        keras.utils.set_random_seed(3)
+        model = keras_gans.GAN(
+            data_shape=(4,),
+            latent_dim=3,
+            g_units=(8,),
+            d_units=(8,),
+            d_pieces=2,
+            dropout=0.0,  # dropout masks are drawn per replica
+            input_dropout=0.0,
+            output_activation=None,
+            latent_distribution="normal",
+            seed=5,
+        )
+        model.compile(
+            g_optimizer=keras.optimizers.Adam(0.01),
+            d_optimizer=keras.optimizers.Adam(0.01),
+        )
+        return model
+
+    if strategy is None:
+        return build()
+    with strategy.scope():
+        return build()
+
+
+def test_mirrored_strategy_step_matches_one_device(two_cpu_strategy):
+    x = np.random.RandomState(1).normal(size=(32, 4)).astype("float32")
+    ds = tf.data.Dataset.from_tensor_slices(x).batch(16)
+
+    single = _make_toy()
+    initial = single.get_weights()
+    mirrored = _make_toy(two_cpu_strategy)
+    mirrored.set_weights(initial)
+    assert mirrored.distribute_strategy.num_replicas_in_sync == 2
+
+    h1 = single.fit(ds, epochs=2, verbose=0).history
+    h2 = mirrored.fit(ds, epochs=2, verbose=0).history
+    moved = max(
+        np.abs(a - b).max() for a, b in zip(initial, single.get_weights(), strict=True)
+    )
+    assert moved > 1e-2
+    for a, b in zip(single.get_weights(), mirrored.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    for key in h1:
+        np.testing.assert_allclose(h1[key], h2[key], atol=1e-5)
+
+
+def test_dcgan_trains_under_mirrored_strategy(two_cpu_strategy, tmp_path):
+    with two_cpu_strategy.scope():
+        model = tiny_dcgan()
+        model.compile()
+    before = model.generator.get_weights()
+    history = model.fit(image_dataset(n=16, shape=(16, 16, 1)), epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][-1])
+    assert not weights_equal(before, model.generator.get_weights())
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.generate(2, seed=0), model.generate(2, seed=0))
