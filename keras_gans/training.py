@@ -203,6 +203,12 @@ def _check_same_run(out_dir, config, record):
         )
 
 
+def _curve_window(dataset):
+    # Ten-batch windows, but at least a few points per epoch on small data.
+    steps = int(dataset.cardinality())
+    return 10 if steps < 1 else max(1, min(10, steps // 4))
+
+
 def train(config, out_dir, verbose="auto", callbacks=()):
     """Trains (or resumes, or continues) the run `config` in `out_dir`.
 
@@ -265,7 +271,7 @@ def train(config, out_dir, verbose="auto", callbacks=()):
         # write falls back to it instead of failing.
         keras.callbacks.BackupAndRestore(out_dir / "backup", double_checkpoint=True),
         sample_grid,
-        gan_callbacks.LossCurves(out_dir / "curves.png"),
+        gan_callbacks.LossCurves(out_dir / "curves.png", every=_curve_window(dataset)),
         keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out_dir / "logs")),
         gan_callbacks.TensorBoardImages(out_dir / "logs", every=config.sample_every),

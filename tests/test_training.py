@@ -1,0 +1,250 @@
+"""Resumable training runs and the `keras-gans` command line."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gans import cli, training
+
+
+def small_config(fashion_dir, **kwargs):
+    defaults = dict(
+        model="gan",
+        epochs=2,
+        batch_size=64,
+        limit=256,
+        latent_dim=8,
+        data_dir=str(fashion_dir),
+    )
+    defaults.update(kwargs)
+    return training.TrainConfig(**defaults)
+
+
+class InterruptAt(keras.callbacks.Callback):
+    """Raises KeyboardInterrupt when an epoch begins, as Ctrl-C would."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def read_png(path):
+    return tf.io.decode_png(tf.io.read_file(str(path))).numpy()
+
+
+def test_a_run_writes_every_artifact(fashion_dir, tmp_path):
+    result = training.train(small_config(fashion_dir), tmp_path, verbose=0)
+    assert result.epochs_completed == 2
+    for name in ("model.keras", "checkpoint.keras", "samples.png", "curves.png"):
+        assert (tmp_path / name).is_file(), name
+    assert sorted(os.listdir(tmp_path / "samples")) == [
+        "epoch_001.png",
+        "epoch_002.png",
+    ]
+    assert read_png(tmp_path / "samples.png").shape == (8 * 30 + 2, 8 * 30 + 2, 1)
+    rows = (tmp_path / "history.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("epoch") and len(rows) == 3
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["epochs_completed"] == 2 and record["config"]["model"] == "gan"
+    # The backup is removed once the run completes.
+    assert not (tmp_path / "backup").exists()
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    np.testing.assert_array_equal(
+        loaded.generate(4, seed=0), result.model.generate(4, seed=0)
+    )
+
+
+def test_interrupted_run_resumes_from_the_last_finished_epoch(fashion_dir, tmp_path):
+    config = small_config(fashion_dir, epochs=3)
+    steps_per_epoch = 256 // 64
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config, tmp_path, verbose=0, callbacks=[InterruptAt(2)])
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["epochs_completed"] == 2
+    assert (tmp_path / "backup").exists() and not (tmp_path / "model.keras").exists()
+
+    result = training.train(config, tmp_path, verbose=0)
+    # Only the missing epoch ran, and the optimizers continued from their
+    # saved state (iteration counts add up over both invocations).
+    assert len(result.history["d_loss"]) == 1
+    assert int(result.model.g_optimizer.iterations) == 3 * steps_per_epoch
+    assert int(result.model.d_optimizer.iterations) == 3 * steps_per_epoch
+    rows = (tmp_path / "history.csv").read_text().strip().splitlines()[1:]
+    assert [int(r.split(",")[0]) for r in rows] == [0, 1, 2]
+
+
+def test_resumed_run_restores_optimizer_and_noise_state(fashion_dir, tmp_path):
+    # (Exact continuation on identical data is checked in test_models.py; a
+    # restarted run reshuffles the data in another order.)
+    kwargs = dict(epochs=2, limit=128)
+    straight = training.train(
+        small_config(fashion_dir, **kwargs), tmp_path / "a", verbose=0
+    )
+    config = small_config(fashion_dir, **kwargs)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config, tmp_path / "b", verbose=0, callbacks=[InterruptAt(1)])
+    resumed = training.train(config, tmp_path / "b", verbose=0)
+    assert int(resumed.model.g_optimizer.iterations) == int(
+        straight.model.g_optimizer.iterations
+    )
+    assert resumed.model.seed_generator.state.numpy().tolist() == (
+        straight.model.seed_generator.state.numpy().tolist()
+    )
+
+
+def test_finished_run_is_not_retrained_and_more_epochs_continue_it(
+    fashion_dir, tmp_path, capsys
+):
+    config = small_config(fashion_dir, epochs=1)
+    first = training.train(config, tmp_path, verbose=0)
+    again = training.train(config, tmp_path, verbose=0)
+    assert "already holds a model trained for 1 epochs" in capsys.readouterr().out
+    np.testing.assert_array_equal(
+        again.model.generate(2, seed=0), first.model.generate(2, seed=0)
+    )
+
+    longer = training.train(small_config(fashion_dir, epochs=2), tmp_path, verbose=0)
+    assert longer.epochs_completed == 2
+    assert int(longer.model.g_optimizer.iterations) == 2 * (256 // 64)
+    assert json.loads((tmp_path / "run.json").read_text())["epochs_completed"] == 2
+
+
+def test_a_run_folder_refuses_different_settings(fashion_dir, tmp_path):
+    training.train(small_config(fashion_dir, epochs=1), tmp_path, verbose=0)
+    with pytest.raises(ValueError, match=r"latent_dim: run has 8, asked 16"):
+        training.train(small_config(fashion_dir, latent_dim=16), tmp_path, verbose=0)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match=r"one of \['dcgan', 'gan'\]"):
+        training.TrainConfig(model="vae")
+    with pytest.raises(ValueError, match="epochs >= 1"):
+        training.TrainConfig(model="gan", epochs=0)
+    assert training.TrainConfig(model="dcgan").image_shape == (28, 28, 1)
+    assert training.TrainConfig(model="dcgan", dataset="celeb_a").image_shape == (
+        64,
+        64,
+        3,
+    )
+
+
+def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_checkpoint(
+    fashion_dir, tmp_path
+):
+    config = small_config(fashion_dir, epochs=1)
+    training.train(config, tmp_path, verbose=0)
+    saved = (tmp_path / "model.keras").read_bytes()
+
+    model = keras.saving.load_model(tmp_path / "model.keras")
+    model.g_optimizer.learning_rate.assign(float("nan"))
+    data = tf.data.Dataset.from_tensor_slices(
+        np.zeros((64, 28, 28, 1), "float32")
+    ).batch(32)
+    from keras_gans.callbacks import RaiseOnNaN
+
+    with pytest.raises(
+        FloatingPointError, match=r"[dg]_loss became nan at epoch 1, batch 2"
+    ):
+        model.fit(data, epochs=1, verbose=0, callbacks=[RaiseOnNaN()])
+    assert (tmp_path / "model.keras").read_bytes() == saved
+
+
+# --- Command line --------------------------------------------------------------
+
+
+def test_cli_train_then_sample(fashion_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    args = ["train", "dcgan", "--epochs", "1", "--limit", "128", "--batch-size", "32"]
+    args += ["--latent-dim", "8", "--data-dir", str(fashion_dir), "--out", str(run)]
+    args += ["--verbose", "0"]
+    assert cli.main(args) == 0
+    assert "Trained 1 epochs" in capsys.readouterr().out
+
+    grid = tmp_path / "grid.png"
+    assert (
+        cli.main(["sample", str(run), "--n", "6", "--ncols", "3", "--out", str(grid)])
+        == 0
+    )
+    assert read_png(grid).shape == (2 * 30 + 2, 3 * 30 + 2, 1)
+    # The same seed gives the same picture.
+    again = tmp_path / "again.png"
+    cli.main(
+        [
+            "sample",
+            str(run / "model.keras"),
+            "--n",
+            "6",
+            "--ncols",
+            "3",
+            "--out",
+            str(again),
+        ]
+    )
+    assert grid.read_bytes() == again.read_bytes()
+
+
+def test_cli_errors_are_clear(fashion_dir, tmp_path, capsys):
+    assert cli.main(["sample", str(tmp_path / "missing"), "--out", "x.png"]) == 2
+    assert "No such model file or run folder" in capsys.readouterr().err
+
+    (tmp_path / "empty").mkdir()
+    assert cli.main(["sample", str(tmp_path / "empty")]) == 2
+    assert "holding model.keras or checkpoint.keras" in capsys.readouterr().err
+
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a zip file")
+    assert cli.main(["sample", str(bad)]) == 2
+    assert "Could not load" in capsys.readouterr().err
+
+    args = ["train", "gan", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path)]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "Fashion-MNIST" in err and "apt-get install dataset-fashion-mnist" in err
+
+    with pytest.raises(SystemExit):
+        cli.main(["train", "gan", "--out", "x", "--image-shape", "28x28"])
+    assert "expected an image shape H,W,C" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_sigint_then_rerun_resumes(fashion_dir, tmp_path):
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "keras_gans.cli", "train", "gan", "--epochs", "12"]
+    command += ["--limit", "512", "--batch-size", "16", "--latent-dim", "8"]
+    command += ["--data-dir", str(fashion_dir), "--out", str(run), "--verbose", "2"]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.time() + 240
+    completed = 0
+    while time.time() < deadline and proc.poll() is None:
+        if (run / "run.json").exists():
+            completed = json.loads((run / "run.json").read_text())["epochs_completed"]
+            if completed >= 1:
+                break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out
+    assert "Rerun the same command to resume" in out
+    stopped_at = json.loads((run / "run.json").read_text())["epochs_completed"]
+    assert 1 <= stopped_at < 12
+
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"Resuming {run} from epoch {stopped_at}" in rerun.stdout
+    assert f"Epoch {stopped_at + 1}/12" in rerun.stdout
+    assert f"Epoch {stopped_at}/12" not in rerun.stdout
+    assert json.loads((run / "run.json").read_text())["epochs_completed"] == 12
