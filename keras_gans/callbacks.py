@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans import images as image_utils
+from keras_gans.files import write_atomic
 
 
 class _FixedLatentCallback(keras.callbacks.Callback):
@@ -229,4 +230,4 @@ def plot_curves(steps, history, path):
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
-    return image_utils.write_atomic(path, buffer.getvalue())
+    return write_atomic(path, buffer.getvalue())

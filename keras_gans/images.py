@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import os
-import pathlib
-import tempfile
 
 import numpy as np
 import tensorflow as tf
+
+from keras_gans.files import write_atomic
 
 
 def to_uint8(images):
@@ -56,34 +55,6 @@ def image_grid(images, ncols=None, padding=2, pad_value=255):
         top, left = padding + r * (h + padding), padding + col * (w + padding)
         grid[top : top + h, left : left + w] = images[i]
     return grid
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path, data):
-    """Writes bytes to `path` through a temporary file and a rename.
-
-    A reader (or an interrupted run) never sees a half-written file.
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        # mkstemp makes owner-only files; give the result the usual
-        # permissions so that others (a TensorBoard server) can read it.
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
 
 
 def save_png(path, image):

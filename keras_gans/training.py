@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pathlib
-import tempfile
 
 import keras
 
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
-from keras_gans.images import save_image_grid, write_atomic
+from keras_gans.files import atomic_path, write_atomic
+from keras_gans.images import save_image_grid
 from keras_gans.models import DCGAN, GAN
 
 MODEL_CLASSES = {"gan": GAN, "dcgan": DCGAN}
@@ -134,17 +133,9 @@ def build_model(config):
 
 def save_model_atomic(model, path):
     """`model.save(path)` through a temporary file, so a kill never leaves half a file."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".keras")
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".keras") as tmp:
         model.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return pathlib.Path(path)
 
 
 class _RunProgress(keras.callbacks.Callback):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans import images
+from keras_gans import files, images
 
 
 def _read_png(path):
@@ -178,14 +178,14 @@ def test_write_atomic_failure_keeps_the_existing_file_and_no_temp_file(tmp_path)
     target = tmp_path / "out.bin"
     target.write_bytes(b"old contents")
     with pytest.raises(TypeError):
-        images.write_atomic(target, "a str, not bytes")
+        files.write_atomic(target, "a str, not bytes")
     assert target.read_bytes() == b"old contents"
     assert os.listdir(tmp_path) == ["out.bin"]
 
 
 def test_write_atomic_failure_on_a_new_path_creates_nothing(tmp_path):
     with pytest.raises(TypeError):
-        images.write_atomic(tmp_path / "sub" / "new.bin", 12345)
+        files.write_atomic(tmp_path / "sub" / "new.bin", 12345)
     assert os.listdir(tmp_path / "sub") == []
 
 

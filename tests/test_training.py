@@ -219,7 +219,10 @@ def test_cli_errors_are_clear(fashion_dir, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_cli_sigint_then_rerun_resumes(fashion_dir, tmp_path):
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "kill"]
+)
+def test_cli_interrupt_then_rerun_resumes(fashion_dir, tmp_path, signum):
     run = tmp_path / "run"
     command = [sys.executable, "-m", "keras_gans.cli", "train", "gan", "--epochs", "12"]
     command += ["--limit", "512", "--batch-size", "16", "--latent-dim", "8"]
@@ -235,7 +238,7 @@ def test_cli_sigint_then_rerun_resumes(fashion_dir, tmp_path):
             if completed >= 1:
                 break
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, out
     assert "Rerun the same command to resume" in out

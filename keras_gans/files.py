@@ -1,0 +1,52 @@
+"""Writing files so that an interrupted or failed write never leaves half a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import tempfile
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=""):
+    """Yields a temporary path beside `path`; renames it onto `path` on success.
+
+    On an exception (or a kill before the rename) `path` keeps its previous
+    content and the temporary file is removed.
+
+    Args:
+        path: the destination; parent folders are created.
+        suffix: the temporary file's suffix (e.g. `".keras"`, which
+            `model.save` requires). Defaults to `""`.
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    try:
+        # mkstemp makes owner-only files; give the result the usual
+        # permissions so that others (a TensorBoard server) can read it.
+        os.chmod(tmp, 0o666 & ~_umask())
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_atomic(path, data):
+    """Writes bytes to `path` through a temporary file and a rename.
+
+    Returns:
+        The path written, as a `pathlib.Path`.
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+    return pathlib.Path(path)
