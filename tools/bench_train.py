@@ -284,7 +284,10 @@ def make_runner(name, ds, generator, discriminator, seed=0):
     if name in ("train_step", "train_step_nometrics"):
         cls = keras_gans.DCGAN if name == "train_step" else _NoMetricsDCGAN
         model = _model(cls, generator, discriminator, seed, jit_compile=False)
-        return LoopRunner(tf.function(model.train_step), ds)
+        # Like Keras (whose step wrapper is `do_not_convert`), no autograph:
+        # train_step has no tensor-dependent Python control flow. This also keeps
+        # autograph from re-reading library source edited while the run goes on.
+        return LoopRunner(tf.function(model.train_step, autograph=False), ds)
     raise ValueError(f"Unknown variant {name!r}; expected one of {ALL_VARIANTS}.")
 
 

@@ -1,0 +1,54 @@
+"""The README's quickstart runs as written (on the small committed fixture)."""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+README = pathlib.Path(__file__).parents[1] / "README.md"
+
+
+def quickstart_code():
+    text = README.read_text()
+    section = text.split("## Quickstart", 1)[1]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match, "README has no Python block under ## Quickstart"
+    return match.group(1)
+
+
+@pytest.mark.slow
+def test_quickstart_runs_and_saves_a_model_that_reloads(fashion_dir, tmp_path):
+    code = quickstart_code()
+    check = (
+        "\nloaded = keras.saving.load_model('dcgan.keras')\n"
+        "assert loaded.compiled\n"
+        "import numpy as np\n"
+        "np.testing.assert_array_equal(loaded.generate(16, seed=0), images)\n"
+        "assert images.shape == (16, 28, 28, 1) and images.dtype == np.float32\n"
+    )
+    env = dict(os.environ, KERAS_GANS_DATA_DIR=str(fashion_dir))
+    result = subprocess.run(
+        [sys.executable, "-c", code + check],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "samples.png").stat().st_size > 0
+    assert (tmp_path / "dcgan.keras").stat().st_size > 0
+
+
+def test_readme_set_up_commands_are_the_ones_ci_runs():
+    text = README.read_text()
+    ci = (README.parent / ".ci" / "run").read_text()
+    test_command = 'pip install -e ".[test]" && python -m pytest'
+    assert test_command in text
+    install, run = test_command.split(" && ")
+    assert install in ci and run in ci
+    assert "apt-get install -y dataset-fashion-mnist" in text
+    assert "dataset-fashion-mnist" in ci
