@@ -106,6 +106,11 @@ class AdversarialModel(keras.Model):
         self.d_steps = d_steps
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        # generate() without a seed draws from its own stream, so sampling
+        # between epochs never changes the noise that training sees.
+        self.sampling_seed_generator = keras.random.SeedGenerator(
+            None if seed is None else seed + 1, name="sampling_seed"
+        )
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -398,6 +403,8 @@ class AdversarialModel(keras.Model):
         if isinstance(n_or_z, (int, np.integer)):
             if n_or_z < 1:
                 raise ValueError(f"Expected n >= 1 samples; received n={n_or_z}.")
+            if seed is None:
+                seed = self.sampling_seed_generator
             z = self.sample_latent(int(n_or_z), seed=seed)
         else:
             z = self._check_latent(n_or_z)
