@@ -454,20 +454,27 @@ class AdversarialModel(keras.Model):
                 own[key] = store[key]
         super().load_own_variables(own)
 
+    # A subclass that builds its own networks from hyperparameters names
+    # them here; its config then holds those instead of the two networks.
+    _network_config = ()
+
     def get_config(self):
         config = super().get_config()
         config.update(
             {
-                "generator": keras.saving.serialize_keras_object(self.generator),
-                "discriminator": keras.saving.serialize_keras_object(
-                    self.discriminator
-                ),
                 "latent_dim": self.latent_dim,
                 "latent_distribution": self.latent_distribution,
                 "d_steps": self.d_steps,
                 "seed": self.seed,
             }
         )
+        if self._network_config:
+            config.update({k: getattr(self, k) for k in self._network_config})
+        else:
+            config["generator"] = keras.saving.serialize_keras_object(self.generator)
+            config["discriminator"] = keras.saving.serialize_keras_object(
+                self.discriminator
+            )
         return config
 
     @classmethod

@@ -158,6 +158,8 @@ class DCGAN(AdversarialModel):
     ```
     """
 
+    _network_config = ("image_shape", "g_filters", "d_filters", "kernel_size")
+
     def __init__(
         self,
         image_shape=(64, 64, 3),
@@ -198,20 +200,3 @@ class DCGAN(AdversarialModel):
             self.discriminator.input, self.discriminator.get_layer("features").output
         )
         return keras.ops.convert_to_numpy(extractor(images, training=False))
-
-    def get_config(self):
-        config = super().get_config()
-        del config["generator"], config["discriminator"]
-        config.update(
-            {
-                "image_shape": self.image_shape,
-                "g_filters": self.g_filters,
-                "d_filters": self.d_filters,
-                "kernel_size": self.kernel_size,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -117,6 +117,16 @@ class GAN(AdversarialModel):
     ```
     """
 
+    _network_config = (
+        "data_shape",
+        "g_units",
+        "d_units",
+        "d_pieces",
+        "dropout",
+        "input_dropout",
+        "output_activation",
+    )
+
     def __init__(
         self,
         data_shape=(28, 28, 1),
@@ -153,23 +163,3 @@ class GAN(AdversarialModel):
         self.dropout = dropout
         self.input_dropout = input_dropout
         self.output_activation = output_activation
-
-    def get_config(self):
-        config = super().get_config()
-        del config["generator"], config["discriminator"]
-        config.update(
-            {
-                "data_shape": self.data_shape,
-                "g_units": self.g_units,
-                "d_units": self.d_units,
-                "d_pieces": self.d_pieces,
-                "dropout": self.dropout,
-                "input_dropout": self.input_dropout,
-                "output_activation": self.output_activation,
-            }
-        )
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
