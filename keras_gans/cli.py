@@ -2,6 +2,7 @@
 
     keras-gans train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
     keras-gans sample runs/dcgan --n 64 --out grid.png
+    keras-gans interpolate runs/dcgan --rows 8 --steps 10 --out interpolation.png
 
 The commands parse flags and call library functions (`keras_gans.training`);
 no logic lives only here.
@@ -65,6 +66,16 @@ def _parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--ncols", type=int, default=None)
     sample.add_argument("--out", default="samples.png")
+
+    interp = sub.add_parser(
+        "interpolate", help="write a PNG of samples along latent interpolation paths"
+    )
+    interp.add_argument("model", help="run folder or .keras file")
+    interp.add_argument("--rows", type=int, default=8)
+    interp.add_argument("--steps", type=int, default=10)
+    interp.add_argument("--method", choices=("slerp", "lerp"), default="slerp")
+    interp.add_argument("--seed", type=int, default=0)
+    interp.add_argument("--out", default="interpolation.png")
     return parser
 
 
@@ -117,6 +128,20 @@ def _sample(args):
     return 0
 
 
+def _interpolate(args):
+    from keras_gans import training
+    from keras_gans.images import save_image_grid
+    from keras_gans.latent import interpolation_images
+
+    model = training.load_trained(args.model)
+    images = interpolation_images(
+        model, rows=args.rows, steps=args.steps, seed=args.seed, method=args.method
+    )
+    path = save_image_grid(images, args.out, ncols=args.steps)
+    print(f"Wrote {args.rows} {args.method} paths of {args.steps} samples to {path}")
+    return 0
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -126,9 +151,8 @@ def main(argv=None):
     # `kill` (SIGTERM) stops a run as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        if args.command == "train":
-            return _train(args)
-        return _sample(args)
+        commands = {"train": _train, "sample": _sample, "interpolate": _interpolate}
+        return commands[args.command](args)
     except (ValueError, FileNotFoundError) as e:
         print(f"keras-gans {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -138,3 +138,28 @@ def arithmetic(a, b, c):
             f"{va.shape[0]}, {vb.shape[0]}, {vc.shape[0]}."
         )
     return (va - vb + vc).astype("float32")
+
+
+def interpolation_images(model, rows=8, steps=10, seed=0, method="slerp"):
+    """Samples along `rows` interpolation paths between random latent pairs.
+
+    Smooth changes along each row (no sudden jumps) are the DCGAN paper's
+    evidence that a generator has learned a meaningful latent space rather
+    than memorised examples.
+
+    Args:
+        model: a keras_gans model (anything with `sample_latent` and
+            `generate`).
+        rows: number of paths. Defaults to `8`.
+        steps: images per path, endpoints included. Defaults to `10`.
+        seed: seed of the endpoints. Defaults to `0`.
+        method: `"slerp"` or `"lerp"`. Defaults to `"slerp"`.
+
+    Returns:
+        `(rows * steps, ...)` generated examples, row by row, ready for
+        `keras_gans.images.image_grid(images, ncols=steps)`.
+    """
+    ends = np.asarray(model.sample_latent(2 * rows, seed=seed))
+    path = interpolate(ends[:rows], ends[rows:], steps, method)  # (steps, rows, d)
+    z = np.swapaxes(path, 0, 1).reshape(rows * steps, -1)
+    return model.generate(z)

@@ -363,3 +363,19 @@ def test_unseeded_sampling_does_not_change_the_training_noise():
     a.fit(data, epochs=1, verbose=0)
     b.fit(data, epochs=1, verbose=0)
     assert weights_equal(a.get_weights(), b.get_weights())
+
+
+def test_interpolation_images_walk_between_the_endpoints():
+    model = tiny_gan(latent_distribution="normal")
+    images = keras_gans.latent.interpolation_images(model, rows=3, steps=4, seed=2)
+    assert images.shape == (12, 8, 8, 1)
+    ends = model.sample_latent(6, seed=2).numpy()
+    np.testing.assert_allclose(images[0], model.generate(ends[:1])[0], atol=1e-5)
+    np.testing.assert_allclose(images[3], model.generate(ends[3:4])[0], atol=1e-5)
+    np.testing.assert_allclose(images[11], model.generate(ends[5:6])[0], atol=1e-5)
+
+
+def test_dcgan_discriminator_features_are_the_last_conv_block():
+    model = tiny_dcgan()  # 16x16 -> 8x8x4 -> 4x4x8
+    images = model.generate(5, seed=0)
+    assert model.discriminator_features(images).shape == (5, 4 * 4 * 8)

@@ -194,6 +194,11 @@ def test_cli_train_then_sample(fashion_dir, tmp_path, capsys):
     )
     assert grid.read_bytes() == again.read_bytes()
 
+    path = tmp_path / "interp.png"
+    args = ["interpolate", str(run), "--rows", "2", "--steps", "5", "--out", str(path)]
+    assert cli.main(args) == 0
+    assert read_png(path).shape == (2 * 30 + 2, 5 * 30 + 2, 1)
+
 
 def test_cli_errors_are_clear(fashion_dir, tmp_path, capsys):
     assert cli.main(["sample", str(tmp_path / "missing"), "--out", "x.png"]) == 2
