@@ -379,3 +379,8 @@ def test_dcgan_discriminator_features_are_the_last_conv_block():
     model = tiny_dcgan()  # 16x16 -> 8x8x4 -> 4x4x8
     images = model.generate(5, seed=0)
     assert model.discriminator_features(images).shape == (5, 4 * 4 * 8)
+
+
+def test_train_step_on_an_uncompiled_model_says_to_compile():
+    with pytest.raises(RuntimeError, match="must be compiled"):
+        tiny_gan().train_step(np.zeros((4, 8, 8, 1), "float32"))

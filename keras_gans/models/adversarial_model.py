@@ -335,7 +335,17 @@ class AdversarialModel(keras.Model):
         self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
         return tf.reduce_mean(per_example)
 
+    def _check_compiled(self):
+        # fit() checks this itself; a direct train_step() call would fail
+        # later with an unhelpful NoneType error.
+        if self.gan_loss is None:
+            raise RuntimeError(
+                f"{type(self).__name__} must be compiled before training: call "
+                "model.compile(g_optimizer=..., d_optimizer=...) first."
+            )
+
     def train_step(self, data):
+        self._check_compiled()
         real, condition = self.unpack_data(data)
         for _ in range(self.d_steps):
             d_loss, real_out, fake_out = self.discriminator_step(real, condition)
@@ -344,6 +354,7 @@ class AdversarialModel(keras.Model):
 
     def test_step(self, data):
         """Losses on held-out data without updating any weight."""
+        self._check_compiled()
         real, condition = self.unpack_data(data)
         local_batch = tf.shape(real)[0]
         latent = self._draw_latent(local_batch)
