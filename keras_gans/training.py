@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+import shutil
 
 import keras
 
@@ -86,11 +87,22 @@ class TrainConfig:
                 f"Unknown model: expected one of {sorted(MODEL_CLASSES)}; "
                 f"received {self.model!r}."
             )
-        for key in ("epochs", "batch_size", "latent_dim", "d_steps", "sample_every"):
+        for key in (
+            "epochs",
+            "batch_size",
+            "latent_dim",
+            "d_steps",
+            "sample_every",
+            "steps_per_execution",
+        ):
             if int(getattr(self, key)) < 1:
                 raise ValueError(
                     f"Expected {key} >= 1; received {key}={getattr(self, key)}."
                 )
+        if self.limit is not None and int(self.limit) < 1:
+            raise ValueError(
+                f"Expected limit >= 1 or None; received limit={self.limit}."
+            )
         if self.image_shape is None:
             local = self.dataset.replace("-", "_").lower() in gan_data.LOCAL_DATASETS
             self.image_shape = (28, 28, 1) if local else (64, 64, 3)
@@ -141,21 +153,26 @@ def save_model_atomic(model, path):
 class _RunProgress(keras.callbacks.Callback):
     """Saves the whole model and records progress in run.json after each epoch."""
 
-    def __init__(self, out_dir, config):
+    def __init__(self, out_dir, config, final_epochs):
         super().__init__()
         self.out_dir = pathlib.Path(out_dir)
         self.config = config
+        self.final_epochs = final_epochs
 
     def on_epoch_end(self, epoch, logs=None):
         save_model_atomic(self.model, self.out_dir / CHECKPOINT)
-        _write_run_file(self.out_dir, self.config, epoch + 1)
+        _write_run_file(self.out_dir, self.config, epoch + 1, False, self.final_epochs)
 
 
-def _write_run_file(out_dir, config, epochs_completed):
+def _write_run_file(out_dir, config, epochs_completed, finished, final_epochs):
     record = {
         "config": config.identity(),
         "epochs_requested": config.epochs,
         "epochs_completed": epochs_completed,
+        # True only once model.keras holds all completed epochs.
+        "finished": finished,
+        # How many epochs the current model.keras holds (0: none yet).
+        "final_model_epochs": final_epochs,
     }
     write_atomic(
         pathlib.Path(out_dir) / RUN_FILE, json.dumps(record, indent=2).encode()
@@ -168,12 +185,14 @@ def read_run_file(out_dir):
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        record = json.loads(path.read_text())
+        int(record["epochs_completed"]), record["config"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
         raise ValueError(
-            f"{path} is not a valid run record (expected JSON written by "
-            f"keras-gans train): {e}"
+            f"{path} is not a valid run record (expected the JSON that "
+            f"keras-gans train writes, with 'config' and 'epochs_completed'): {e!r}"
         ) from e
+    return record
 
 
 def _check_same_run(out_dir, config, record):
@@ -203,6 +222,11 @@ def _curve_window(dataset):
 def train(config, out_dir, verbose="auto", callbacks=()):
     """Trains (or resumes, or continues) the run `config` in `out_dir`.
 
+    A run is finished once `model.keras` holds every completed epoch; until
+    then `backup/` (BackupAndRestore) is kept, so a kill at any point,
+    including while the final model is written, resumes without losing an
+    epoch.
+
     Args:
         config: a `TrainConfig`.
         out_dir: the run folder (created if needed).
@@ -213,22 +237,27 @@ def train(config, out_dir, verbose="auto", callbacks=()):
         A `TrainResult`.
     """
     out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     record = read_run_file(out_dir)
-    done = 0
+    done, finished, final_epochs = 0, False, 0
     if record is not None:
         _check_same_run(out_dir, config, record)
         done = int(record["epochs_completed"])
-
+        finished = bool(record.get("finished", False))
+        final_epochs = int(record.get("final_model_epochs", 0))
+    if done > config.epochs:
+        raise ValueError(
+            f"{out_dir} has already trained {done} epochs; expected --epochs >= "
+            f"{done} to resume or continue it, received --epochs {config.epochs}."
+        )
     final = out_dir / FINAL_MODEL
-    if final.exists() and done >= config.epochs:
+    if finished and done == config.epochs and final.exists():
         print(
             f"{out_dir} already holds a model trained for {done} epochs "
             f"({final}); pass a larger --epochs to train it further."
         )
-        model = keras.saving.load_model(final)
-        return TrainResult(model, out_dir, done, {})
+        return TrainResult(keras.saving.load_model(final), out_dir, done, {})
 
+    # Load the data first: a bad dataset name or path leaves no run folder.
     dataset = gan_data.load(
         config.dataset,
         split="train",
@@ -238,35 +267,36 @@ def train(config, out_dir, verbose="auto", callbacks=()):
         limit=config.limit,
         data_dir=config.data_dir,
     )
+    out_dir.mkdir(parents=True, exist_ok=True)
 
-    initial_epoch = 0
-    if final.exists():
-        # A finished run asked for more epochs: continue from the final model
-        # with its optimizer state.
+    if final_epochs and final.exists():
+        # Continue from the final model with its optimizer state; a backup
+        # made since then (below) restores later epochs over it.
         model = keras.saving.load_model(final)
-        initial_epoch = done
-        print(f"Continuing {final} from epoch {done} to {config.epochs}.")
+        initial_epoch = final_epochs
     else:
         model = build_model(config)
-        if done:
-            print(f"Resuming {out_dir} from epoch {done}.")
-    if record is None:
-        _write_run_file(out_dir, config, 0)
+        initial_epoch = 0
+    if done:
+        print(f"Resuming {out_dir} from epoch {done} of {config.epochs}.")
+    _write_run_file(out_dir, config, done, False, final_epochs)
 
-    sample_grid = gan_callbacks.SampleGrid(
-        out_dir / "samples", every=config.sample_every, seed=config.seed
-    )
     run_callbacks = [
         gan_callbacks.RaiseOnNaN(),
         # double_checkpoint keeps the previous backup, so a kill during a
-        # write falls back to it instead of failing.
-        keras.callbacks.BackupAndRestore(out_dir / "backup", double_checkpoint=True),
-        sample_grid,
+        # write falls back to it; the backup is deleted only once model.keras
+        # and run.json say the run is finished.
+        keras.callbacks.BackupAndRestore(
+            out_dir / "backup", double_checkpoint=True, delete_checkpoint=False
+        ),
+        gan_callbacks.SampleGrid(
+            out_dir / "samples", every=config.sample_every, seed=config.seed
+        ),
         gan_callbacks.LossCurves(out_dir / "curves.png", every=_curve_window(dataset)),
         keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=True),
         keras.callbacks.TensorBoard(str(out_dir / "logs")),
         gan_callbacks.TensorBoardImages(out_dir / "logs", every=config.sample_every),
-        _RunProgress(out_dir, config),
+        _RunProgress(out_dir, config, final_epochs),
         *callbacks,
     ]
     history = model.fit(
@@ -279,7 +309,8 @@ def train(config, out_dir, verbose="auto", callbacks=()):
     )
     save_model_atomic(model, final)
     save_image_grid(model.generate(64, seed=config.seed), out_dir / "samples.png")
-    _write_run_file(out_dir, config, config.epochs)
+    _write_run_file(out_dir, config, config.epochs, True, config.epochs)
+    shutil.rmtree(out_dir / "backup", ignore_errors=True)
     return TrainResult(model, out_dir, config.epochs, history.history)
 
 

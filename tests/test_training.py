@@ -104,6 +104,58 @@ def test_resumed_run_restores_optimizer_and_noise_state(fashion_dir, tmp_path):
     )
 
 
+def test_kill_while_writing_the_final_model_loses_no_epoch(
+    fashion_dir, tmp_path, monkeypatch
+):
+    config = small_config(fashion_dir, epochs=2)
+    real_save = training.save_model_atomic
+
+    def killed_on_final(model, path):
+        if path.name == training.FINAL_MODEL:
+            raise KeyboardInterrupt
+        return real_save(model, path)
+
+    monkeypatch.setattr(training, "save_model_atomic", killed_on_final)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config, tmp_path, verbose=0)
+    monkeypatch.undo()
+    assert not (tmp_path / "model.keras").exists()
+    assert (tmp_path / "backup").exists()  # kept until the run is finished
+
+    result = training.train(config, tmp_path, verbose=0)
+    assert result.history == {} or len(result.history["d_loss"]) == 0
+    assert int(result.model.g_optimizer.iterations) == 2 * (256 // 64)
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["finished"] and record["epochs_completed"] == 2
+    rows = (tmp_path / "history.csv").read_text().strip().splitlines()[1:]
+    assert [int(r.split(",")[0]) for r in rows] == [0, 1]
+    assert not (tmp_path / "backup").exists()
+
+
+def test_fewer_epochs_than_already_trained_is_refused(fashion_dir, tmp_path):
+    config = small_config(fashion_dir, epochs=3)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(config, tmp_path, verbose=0, callbacks=[InterruptAt(2)])
+    with pytest.raises(
+        ValueError, match=r"already trained 2 epochs; expected --epochs >= 2"
+    ):
+        training.train(small_config(fashion_dir, epochs=1), tmp_path, verbose=0)
+
+
+def test_continuing_a_finished_run_can_itself_be_resumed(fashion_dir, tmp_path):
+    training.train(small_config(fashion_dir, epochs=1), tmp_path, verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        training.train(
+            small_config(fashion_dir, epochs=3),
+            tmp_path,
+            verbose=0,
+            callbacks=[InterruptAt(2)],
+        )
+    result = training.train(small_config(fashion_dir, epochs=3), tmp_path, verbose=0)
+    assert len(result.history["d_loss"]) == 1
+    assert int(result.model.g_optimizer.iterations) == 3 * (256 // 64)
+
+
 def test_finished_run_is_not_retrained_and_more_epochs_continue_it(
     fashion_dir, tmp_path, capsys
 ):
@@ -132,6 +184,10 @@ def test_config_validation():
         training.TrainConfig(model="vae")
     with pytest.raises(ValueError, match="epochs >= 1"):
         training.TrainConfig(model="gan", epochs=0)
+    with pytest.raises(ValueError, match="steps_per_execution >= 1"):
+        training.TrainConfig(model="gan", steps_per_execution=0)
+    with pytest.raises(ValueError, match="limit >= 1"):
+        training.TrainConfig(model="gan", limit=0)
     assert training.TrainConfig(model="dcgan").image_shape == (28, 28, 1)
     assert training.TrainConfig(model="dcgan", dataset="celeb_a").image_shape == (
         64,
@@ -140,25 +196,34 @@ def test_config_validation():
     )
 
 
+class PoisonAt(keras.callbacks.Callback):
+    """Sets both learning rates to NaN when an epoch begins."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            for opt in (self.model.g_optimizer, self.model.d_optimizer):
+                opt.learning_rate.assign(float("nan"))
+
+
 def test_nan_loss_stops_with_a_clear_error_and_keeps_the_last_checkpoint(
     fashion_dir, tmp_path
 ):
-    config = small_config(fashion_dir, epochs=1)
-    training.train(config, tmp_path, verbose=0)
-    saved = (tmp_path / "model.keras").read_bytes()
-
-    model = keras.saving.load_model(tmp_path / "model.keras")
-    model.g_optimizer.learning_rate.assign(float("nan"))
-    data = tf.data.Dataset.from_tensor_slices(
-        np.zeros((64, 28, 28, 1), "float32")
-    ).batch(32)
-    from keras_gans.callbacks import RaiseOnNaN
-
-    with pytest.raises(
-        FloatingPointError, match=r"[dg]_loss became nan at epoch 1, batch 2"
-    ):
-        model.fit(data, epochs=1, verbose=0, callbacks=[RaiseOnNaN()])
-    assert (tmp_path / "model.keras").read_bytes() == saved
+    config = small_config(fashion_dir, epochs=3)
+    with pytest.raises(FloatingPointError, match=r"[dg]_loss became nan at epoch 2"):
+        training.train(config, tmp_path, verbose=0, callbacks=[PoisonAt(1)])
+    # Epoch 1's checkpoint is intact and finite; nothing of epoch 2 was saved.
+    assert json.loads((tmp_path / "run.json").read_text())["epochs_completed"] == 1
+    assert not (tmp_path / "model.keras").exists()
+    checkpoint = keras.saving.load_model(tmp_path / "checkpoint.keras")
+    assert np.isfinite(checkpoint.generate(4, seed=0)).all()
+    assert int(checkpoint.g_optimizer.iterations) == 256 // 64
+    # Rerunning resumes from that epoch and finishes with finite weights.
+    result = training.train(config, tmp_path, verbose=0)
+    assert all(np.isfinite(w).all() for w in result.model.get_weights())
 
 
 # --- Command line --------------------------------------------------------------
