@@ -314,8 +314,11 @@ def _make_toy(strategy=None):
         return build()
 
 
-def test_mirrored_strategy_step_matches_one_device(two_cpu_strategy):
-    x = np.random.RandomState(1).normal(size=(32, 4)).astype("float32")
+@pytest.mark.parametrize("n", [32, 33], ids=["even", "partial_last_batch"])
+def test_mirrored_strategy_step_matches_one_device(two_cpu_strategy, n):
+    # With 33 examples the last batch holds one example: one replica gets it,
+    # the other gets none, and the step must still equal one device's.
+    x = np.random.RandomState(1).normal(size=(n, 4)).astype("float32")
     ds = tf.data.Dataset.from_tensor_slices(x).batch(16)
 
     single = _make_toy()

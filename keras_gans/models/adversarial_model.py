@@ -19,6 +19,8 @@ its own slice, so a two-replica step uses exactly the noise one device would.
 
 from __future__ import annotations
 
+import threading
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -28,12 +30,7 @@ from keras_gans import losses as gan_losses
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 
-def _replica_position():
-    """(replica id, number of replicas) for the current context."""
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None:  # cross-replica context: a whole-batch computation
-        return 0, 1
-    return ctx.replica_id_in_sync_group, ctx.num_replicas_in_sync
+_STEP_STATE = threading.local()
 
 
 def _default_optimizer():
@@ -265,7 +262,7 @@ class AdversarialModel(keras.Model):
         if self.gradient_penalty_weight:
             batch = tf.shape(real)[0]
             alpha = self._local_slice(
-                keras.random.uniform((self._global(batch),), seed=self.seed_generator),
+                keras.random.uniform((self._global_batch(),), seed=self.seed_generator),
                 batch,
             )
             loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
@@ -284,24 +281,43 @@ class AdversarialModel(keras.Model):
 
     # --- The step ---------------------------------------------------------------
 
-    def _global(self, local_batch):
-        _, replicas = _replica_position()
-        return local_batch * replicas
+    def _start_step(self, local_batch):
+        """Computes where this replica's examples sit in the global batch.
+
+        Replicas can hold different numbers of examples (the last, partial
+        batch of an epoch), so the global batch and this replica's offset are
+        gathered from all replicas rather than assumed equal.
+        """
+        ctx = tf.distribute.get_replica_context()
+        if ctx is None or ctx.num_replicas_in_sync == 1:
+            layout = (local_batch, 0)
+        else:
+            sizes = ctx.all_gather(tf.reshape(local_batch, [1]), axis=0)
+            earlier = tf.range(tf.shape(sizes)[0]) < ctx.replica_id_in_sync_group
+            layout = (
+                tf.reduce_sum(sizes),
+                tf.reduce_sum(tf.where(earlier, sizes, tf.zeros_like(sizes))),
+            )
+        # MirroredStrategy traces each replica's step in its own thread, on
+        # the same model object: the layout must be per thread.
+        _STEP_STATE.layout = layout
+
+    def _global_batch(self):
+        return _STEP_STATE.layout[0]
 
     def _local_slice(self, values, local_batch):
-        replica, _ = _replica_position()
-        start = replica * local_batch
+        start = _STEP_STATE.layout[1]
         return tf.nest.map_structure(lambda v: v[start : start + local_batch], values)
 
     def _draw_latent(self, local_batch):
         # One global draw sliced per replica: N replicas see exactly the noise
         # that one device would for the same global batch.
-        latent = self.sample_latent(self._global(local_batch))
+        latent = self.sample_latent(self._global_batch())
         return self._local_slice(latent, local_batch)
 
-    def _average(self, per_example, local_batch):
+    def _average(self, per_example):
         """Sum over this replica / global batch: summed over replicas = mean."""
-        global_batch = tf.cast(self._global(local_batch), per_example.dtype)
+        global_batch = tf.cast(self._global_batch(), per_example.dtype)
         return tf.reduce_sum(per_example) / global_batch
 
     def _score(self, outputs):
@@ -317,10 +333,10 @@ class AdversarialModel(keras.Model):
             per_example, real_out, fake_out = self.discriminator_loss(
                 real, fake, condition
             )
-            loss = self._average(per_example, local_batch)
+            loss = self._average(per_example)
         grads = tape.gradient(loss, variables)
         self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
-        return tf.reduce_mean(per_example), real_out, fake_out
+        return per_example, real_out, fake_out
 
     def generator_step(self, local_batch, condition):
         latent = self._draw_latent(local_batch)
@@ -330,10 +346,10 @@ class AdversarialModel(keras.Model):
                 self.generator_inputs(latent, condition), training=True
             )
             per_example, _ = self.generator_loss(fake, latent, condition)
-            loss = self._average(per_example, local_batch)
+            loss = self._average(per_example)
         grads = tape.gradient(loss, variables)
         self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
-        return tf.reduce_mean(per_example)
+        return per_example
 
     def _check_compiled(self):
         # fit() checks this itself; a direct train_step() call would fail
@@ -347,6 +363,7 @@ class AdversarialModel(keras.Model):
     def train_step(self, data):
         self._check_compiled()
         real, condition = self.unpack_data(data)
+        self._start_step(tf.shape(real)[0])
         for _ in range(self.d_steps):
             d_loss, real_out, fake_out = self.discriminator_step(real, condition)
         g_loss = self.generator_step(tf.shape(real)[0], condition)
@@ -357,21 +374,35 @@ class AdversarialModel(keras.Model):
         self._check_compiled()
         real, condition = self.unpack_data(data)
         local_batch = tf.shape(real)[0]
+        self._start_step(local_batch)
         latent = self._draw_latent(local_batch)
         fake = self.generator(self.generator_inputs(latent, condition), training=False)
         d_loss, real_out, fake_out = self.discriminator_loss(
             real, fake, condition, training=False
         )
         g_loss, _ = self.generator_loss(fake, latent, condition, training=False)
-        return self._update_metrics(
-            tf.reduce_mean(d_loss), tf.reduce_mean(g_loss), real_out, fake_out
-        )
+        return self._update_metrics(d_loss, g_loss, real_out, fake_out)
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_tracker.update_state(tf.reduce_mean(self._score(real_out)))
-        self.d_fake_tracker.update_state(tf.reduce_mean(self._score(fake_out)))
+        """Updates the trackers from per-example values.
+
+        Each replica adds its mean weighted by its number of examples, so the
+        logged values are means over the global batch even when replicas hold
+        different numbers of examples (a replica with none adds nothing).
+        """
+        n = tf.cast(tf.shape(d_loss)[0], "float32")
+
+        def mean(values):
+            values = tf.cast(values, "float32")
+            return tf.math.divide_no_nan(tf.reduce_sum(values), n)
+
+        for tracker, values in (
+            (self.d_loss_tracker, d_loss),
+            (self.g_loss_tracker, g_loss),
+            (self.d_real_tracker, self._score(real_out)),
+            (self.d_fake_tracker, self._score(fake_out)),
+        ):
+            tracker.update_state(mean(values), sample_weight=n)
         return {m.name: m.result() for m in self.metrics}
 
     @property
