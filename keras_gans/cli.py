@@ -73,7 +73,12 @@ def _parser():
     interp.add_argument("model", help="run folder or .keras file")
     interp.add_argument("--rows", type=int, default=8)
     interp.add_argument("--steps", type=int, default=10)
-    interp.add_argument("--method", choices=("slerp", "lerp"), default="slerp")
+    interp.add_argument(
+        "--method",
+        choices=("slerp", "lerp"),
+        default=None,
+        help="default: slerp for Gaussian z, lerp for uniform z",
+    )
     interp.add_argument("--seed", type=int, default=0)
     interp.add_argument("--out", default="interpolation.png")
     return parser
@@ -138,7 +143,7 @@ def _interpolate(args):
         model, rows=args.rows, steps=args.steps, seed=args.seed, method=args.method
     )
     path = save_image_grid(images, args.out, ncols=args.steps)
-    print(f"Wrote {args.rows} {args.method} paths of {args.steps} samples to {path}")
+    print(f"Wrote {args.rows} paths of {args.steps} samples to {path}")
     return 0
 
 
@@ -153,7 +158,7 @@ def main(argv=None):
     try:
         commands = {"train": _train, "sample": _sample, "interpolate": _interpolate}
         return commands[args.command](args)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, ImportError) as e:
         print(f"keras-gans {args.command}: error: {e}", file=sys.stderr)
         return 2
 

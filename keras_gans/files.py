@@ -8,10 +8,15 @@ import pathlib
 import tempfile
 
 
-def _umask():
+def _read_umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# Read once at import: os.umask can only be read by setting it, which would
+# race with other threads (TensorBoard, tf.data) creating files.
+_UMASK = _read_umask()
 
 
 @contextlib.contextmanager
@@ -33,7 +38,7 @@ def atomic_path(path, suffix=""):
     try:
         # mkstemp makes owner-only files; give the result the usual
         # permissions so that others (a TensorBoard server) can read it.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_UMASK)
         yield tmp
         os.replace(tmp, path)
     finally:

@@ -140,7 +140,7 @@ def arithmetic(a, b, c):
     return (va - vb + vc).astype("float32")
 
 
-def interpolation_images(model, rows=8, steps=10, seed=0, method="slerp"):
+def interpolation_images(model, rows=8, steps=10, seed=0, method=None):
     """Samples along `rows` interpolation paths between random latent pairs.
 
     Smooth changes along each row (no sudden jumps) are the DCGAN paper's
@@ -153,12 +153,17 @@ def interpolation_images(model, rows=8, steps=10, seed=0, method="slerp"):
         rows: number of paths. Defaults to `8`.
         steps: images per path, endpoints included. Defaults to `10`.
         seed: seed of the endpoints. Defaults to `0`.
-        method: `"slerp"` or `"lerp"`. Defaults to `"slerp"`.
+        method: `"slerp"` or `"lerp"`. Defaults to `"slerp"` for Gaussian
+            latents and `"lerp"` for uniform ones (slerp would leave the
+            [-1, 1] cube the generator was trained on).
 
     Returns:
         `(rows * steps, ...)` generated examples, row by row, ready for
         `keras_gans.images.image_grid(images, ncols=steps)`.
     """
+    if method is None:
+        uniform = getattr(model, "latent_distribution", "normal") == "uniform"
+        method = "lerp" if uniform else "slerp"
     ends = np.asarray(model.sample_latent(2 * rows, seed=seed))
     path = interpolate(ends[:rows], ends[rows:], steps, method)  # (steps, rows, d)
     z = np.swapaxes(path, 0, 1).reshape(rows * steps, -1)

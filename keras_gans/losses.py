@@ -222,6 +222,8 @@ class GANLoss:
             `d_real` / `d_fake`); otherwise the raw score is reported.
         gradient_penalty_weight: weight of `gradient_penalty` added to D's
             loss (0 for none).
+        weight_clip: clip D's weights to [-c, c] after each D step (0 for
+            none); the original WGAN's way to keep the critic Lipschitz.
     """
 
     name: str
@@ -229,6 +231,7 @@ class GANLoss:
     generator_loss: Callable
     outputs_logits: bool = True
     gradient_penalty_weight: float = 0.0
+    weight_clip: float = 0.0
 
 
 _LOSSES = {
@@ -244,11 +247,13 @@ _LOSSES = {
         least_squares_generator_loss,
         outputs_logits=False,
     ),
+    # Arjovsky et al. 2017: c = 0.01 (use RMSprop, lr 5e-5, as the paper did).
     "wasserstein": GANLoss(
         "wasserstein",
         wasserstein_discriminator_loss,
         wasserstein_generator_loss,
         outputs_logits=False,
+        weight_clip=0.01,
     ),
     "wasserstein_gp": GANLoss(
         "wasserstein_gp",

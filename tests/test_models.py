@@ -44,7 +44,12 @@ def weights_equal(a, b):
 
 @pytest.mark.parametrize(
     "shape,start",
-    [((28, 28, 1), (7, 7, 2)), ((32, 32, 3), (4, 4, 3)), ((64, 64, 3), (4, 4, 4))],
+    [
+        ((28, 28, 1), (7, 7, 2)),
+        ((32, 32, 3), (4, 4, 3)),
+        ((64, 64, 3), (4, 4, 4)),
+        ((128, 128, 3), (4, 4, 5)),
+    ],
 )
 def test_dcgan_builds_each_documented_shape(shape, start):
     from keras_gans.models.dcgan import upsampling_plan
@@ -387,3 +392,63 @@ def test_dcgan_discriminator_features_are_the_last_conv_block():
 def test_train_step_on_an_uncompiled_model_says_to_compile():
     with pytest.raises(RuntimeError, match="must be compiled"):
         tiny_gan().train_step(np.zeros((4, 8, 8, 1), "float32"))
+
+
+def test_unbuilt_user_networks_get_a_clear_error():
+    g = keras.Sequential([keras.layers.Dense(2)])
+    d = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match=r"Expected a built generator.*keras.Input"):
+        keras_gans.AdversarialModel(g, d, latent_dim=3)
+
+
+def test_data_of_the_wrong_shape_or_scale_gets_a_clear_error():
+    model = tiny_dcgan()  # built for (16, 16, 1)
+    model.compile()
+    wrong = tf.data.Dataset.from_tensor_slices(np.zeros((8, 8, 8, 1), "float32")).batch(
+        4
+    )
+    with pytest.raises(
+        ValueError, match=r"built for examples of shape \(16, 16, 1\).*\(8, 8, 1\)"
+    ):
+        model.fit(wrong, epochs=1, verbose=0)
+    raw = tf.data.Dataset.from_tensor_slices(np.zeros((8, 16, 16, 1), "uint8")).batch(4)
+    with pytest.raises(ValueError, match=r"float examples scaled to \[-1, 1\].*uint8"):
+        model.fit(raw, epochs=1, verbose=0)
+
+
+def test_wasserstein_clips_the_critic_and_stays_bounded():
+    model = tiny_gan(dropout=0.0, input_dropout=0.0)
+    model.compile(loss="wasserstein")
+    history = model.fit(image_dataset(n=64), epochs=4, verbose=0).history
+    for w in model.discriminator.get_weights():
+        assert np.abs(w).max() <= 0.01 + 1e-7
+    assert max(abs(v) for v in history["d_loss"]) < 1.0
+
+
+def test_gradient_penalty_warns_about_batch_norm_in_the_critic():
+    with pytest.warns(UserWarning, match="BatchNormalization"):
+        tiny_dcgan().compile(loss="wasserstein_gp")
+
+
+def test_evaluation_does_not_change_the_training_noise():
+    data = image_dataset()
+    a, b = (
+        tiny_gan(dropout=0.0, input_dropout=0.0),
+        tiny_gan(dropout=0.0, input_dropout=0.0),
+    )
+    b.set_weights(a.get_weights())
+    for model in (a, b):
+        model.compile()
+    b.evaluate(data, verbose=0)
+    a.fit(data, epochs=1, verbose=0)
+    b.fit(data, epochs=1, verbose=0)
+    assert weights_equal(a.get_weights(), b.get_weights())
+
+
+def test_interpolation_defaults_to_lerp_for_uniform_latents():
+    model = tiny_gan()  # uniform z in [-1, 1]
+    images = keras_gans.latent.interpolation_images(model, rows=1, steps=3, seed=0)
+    ends = model.sample_latent(2, seed=0).numpy()
+    np.testing.assert_allclose(
+        images[1], model.generate(ends.mean(axis=0, keepdims=True))[0], atol=1e-5
+    )

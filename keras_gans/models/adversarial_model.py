@@ -20,6 +20,7 @@ its own slice, so a two-replica step uses exactly the noise one device would.
 from __future__ import annotations
 
 import threading
+import warnings
 
 import keras
 import numpy as np
@@ -43,9 +44,10 @@ def _default_optimizer():
 class AdversarialModel(keras.Model):
     """A generator and a discriminator trained against each other by `fit()`.
 
-    Each `train_step` takes `d_steps` discriminator steps on the batch (each
-    with fresh noise) and then one generator step, as in Algorithm 1 of
-    Goodfellow et al. 2014. Metrics: `d_loss`, `g_loss`, and `d_real` /
+    Each `train_step` takes `d_steps` discriminator steps and then one
+    generator step, as in Algorithm 1 of Goodfellow et al. 2014, except that
+    the k D steps reuse the step's real batch (with fresh noise each) where
+    the paper draws a new real minibatch for each. Metrics: `d_loss`, `g_loss`, and `d_real` /
     `d_fake`, the mean of D's output on real and generated data as a
     probability (for the log-loss variants; the raw score otherwise). At the
     game's optimum both approach 1/2.
@@ -94,6 +96,17 @@ class AdversarialModel(keras.Model):
             raise ValueError(
                 f"`d_steps` must be an integer >= 1; received {d_steps!r}."
             )
+        for role, network in (
+            ("generator", generator),
+            ("discriminator", discriminator),
+        ):
+            if not getattr(network, "built", False) or not network.weights:
+                raise ValueError(
+                    f"Expected a built {role}: a keras.Model with weights and a "
+                    "known input shape (start it with keras.Input(...)); received "
+                    f"an unbuilt {type(network).__name__} named "
+                    f"{getattr(network, 'name', '?')!r}."
+                )
         self.generator = generator
         self.discriminator = discriminator
         if latent_dim is None:
@@ -172,6 +185,16 @@ class AdversarialModel(keras.Model):
         )
         self.g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
         self.d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
+        if self.gradient_penalty_weight and any(
+            isinstance(layer, keras.layers.BatchNormalization)
+            for layer in self.discriminator._flatten_layers()
+        ):
+            warnings.warn(
+                "The gradient penalty assumes D scores each example on its own, "
+                "but this discriminator has BatchNormalization, which couples the "
+                "examples of a batch; Gulrajani et al. 2017 use layer norm or none.",
+                stacklevel=2,
+            )
         if self.g_optimizer is self.d_optimizer:
             raise ValueError(
                 "g_optimizer and d_optimizer must be two optimizer instances; "
@@ -262,7 +285,12 @@ class AdversarialModel(keras.Model):
         if self.gradient_penalty_weight:
             batch = tf.shape(real)[0]
             alpha = self._local_slice(
-                keras.random.uniform((self._global_batch(),), seed=self.seed_generator),
+                keras.random.uniform(
+                    (self._global_batch(),),
+                    seed=self.seed_generator
+                    if training
+                    else self.sampling_seed_generator,
+                ),
                 batch,
             )
             loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
@@ -309,10 +337,10 @@ class AdversarialModel(keras.Model):
         start = _STEP_STATE.layout[1]
         return tf.nest.map_structure(lambda v: v[start : start + local_batch], values)
 
-    def _draw_latent(self, local_batch):
+    def _draw_latent(self, local_batch, seed=None):
         # One global draw sliced per replica: N replicas see exactly the noise
         # that one device would for the same global batch.
-        latent = self.sample_latent(self._global_batch())
+        latent = self.sample_latent(self._global_batch(), seed=seed)
         return self._local_slice(latent, local_batch)
 
     def _average(self, per_example):
@@ -336,6 +364,11 @@ class AdversarialModel(keras.Model):
             loss = self._average(per_example)
         grads = tape.gradient(loss, variables)
         self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
+        if self.gan_loss.weight_clip:
+            # WGAN (Arjovsky et al. 2017): clipping keeps the critic Lipschitz.
+            c = self.gan_loss.weight_clip
+            for v in variables:
+                v.assign(tf.clip_by_value(v, -c, c))
         return per_example, real_out, fake_out
 
     def generator_step(self, local_batch, condition):
@@ -360,9 +393,32 @@ class AdversarialModel(keras.Model):
                 "model.compile(g_optimizer=..., d_optimizer=...) first."
             )
 
+    def _check_examples(self, real):
+        expected = self.discriminator.input_shape
+        if real.dtype.is_integer:
+            raise ValueError(
+                f"{type(self).__name__} expects float examples scaled to [-1, 1] "
+                f"(the range of the generator's tanh); received dtype {real.dtype.name}. "
+                "Use keras_gans.data.load(...) or scale images with x / 127.5 - 1."
+            )
+        if not isinstance(expected, tuple) or real.shape.rank is None:
+            return
+        got = tuple(real.shape[1:])
+        want = tuple(expected[1:])
+        if len(got) != len(want) or any(
+            g is not None and w is not None and g != w
+            for g, w in zip(got, want, strict=True)
+        ):
+            raise ValueError(
+                f"{type(self).__name__} was built for examples of shape {want}; the "
+                f"dataset yields {got}. Build the model for that shape "
+                f"(image_shape= / data_shape=) or load the data with image_shape={want}."
+            )
+
     def train_step(self, data):
         self._check_compiled()
         real, condition = self.unpack_data(data)
+        self._check_examples(real)
         self._start_step(tf.shape(real)[0])
         for _ in range(self.d_steps):
             d_loss, real_out, fake_out = self.discriminator_step(real, condition)
@@ -373,9 +429,12 @@ class AdversarialModel(keras.Model):
         """Losses on held-out data without updating any weight."""
         self._check_compiled()
         real, condition = self.unpack_data(data)
+        self._check_examples(real)
         local_batch = tf.shape(real)[0]
         self._start_step(local_batch)
-        latent = self._draw_latent(local_batch)
+        # Evaluation draws from the sampling stream: validation never changes
+        # the noise that training sees.
+        latent = self._draw_latent(local_batch, seed=self.sampling_seed_generator)
         fake = self.generator(self.generator_inputs(latent, condition), training=False)
         d_loss, real_out, fake_out = self.discriminator_loss(
             real, fake, condition, training=False
