@@ -14,7 +14,7 @@ if keras.backend.backend() != "tensorflow":
         f"KERAS_BACKEND={keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow."
     )
 
-from keras_gans import callbacks, data, images, latent, losses  # noqa: E402
+from keras_gans import callbacks, data, images, latent, losses, metrics  # noqa: E402
 from keras_gans.models import DCGAN, GAN, AdversarialModel  # noqa: E402
 
 __version__ = "0.1.0"
@@ -28,5 +28,6 @@ __all__ = [
     "images",
     "latent",
     "losses",
+    "metrics",
     "__version__",
 ]
