@@ -357,15 +357,19 @@ def test_dcgan_trains_under_mirrored_strategy(two_cpu_strategy, tmp_path):
     np.testing.assert_array_equal(loaded.generate(2, seed=0), model.generate(2, seed=0))
 
 
-def test_unseeded_sampling_does_not_change_the_training_noise():
-    data = image_dataset()
-    a, b = (
-        tiny_gan(dropout=0.0, input_dropout=0.0),
-        tiny_gan(dropout=0.0, input_dropout=0.0),
-    )
+def twin_gans():
+    """Two compiled GANs with equal weights, seeds and optimizer state."""
+    a = tiny_gan(dropout=0.0, input_dropout=0.0)
+    b = tiny_gan(dropout=0.0, input_dropout=0.0)
     b.set_weights(a.get_weights())
     for model in (a, b):
         model.compile()
+    return a, b
+
+
+def test_unseeded_sampling_does_not_change_the_training_noise():
+    data = image_dataset()
+    a, b = twin_gans()
     b.generate(7)  # no seed: its own stream
     assert not np.array_equal(b.generate(3), b.generate(3))
     a.fit(data, epochs=1, verbose=0)
@@ -432,13 +436,7 @@ def test_gradient_penalty_warns_about_batch_norm_in_the_critic():
 
 def test_evaluation_does_not_change_the_training_noise():
     data = image_dataset()
-    a, b = (
-        tiny_gan(dropout=0.0, input_dropout=0.0),
-        tiny_gan(dropout=0.0, input_dropout=0.0),
-    )
-    b.set_weights(a.get_weights())
-    for model in (a, b):
-        model.compile()
+    a, b = twin_gans()
     b.evaluate(data, verbose=0)
     a.fit(data, epochs=1, verbose=0)
     b.fit(data, epochs=1, verbose=0)
