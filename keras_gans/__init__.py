@@ -14,7 +14,16 @@ if keras.backend.backend() != "tensorflow":
         f"KERAS_BACKEND={keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow."
     )
 
-from keras_gans import callbacks, data, images, latent, losses, metrics  # noqa: E402
+from keras_gans import (  # noqa: E402
+    callbacks,
+    data,
+    evaluation,
+    features,
+    images,
+    latent,
+    losses,
+    metrics,
+)
 from keras_gans.models import DCGAN, GAN, AdversarialModel  # noqa: E402
 
 __version__ = "0.1.0"
@@ -25,6 +34,8 @@ __all__ = [
     "GAN",
     "callbacks",
     "data",
+    "evaluation",
+    "features",
     "images",
     "latent",
     "losses",

@@ -3,6 +3,7 @@
     keras-gans train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
     keras-gans sample runs/dcgan --n 64 --out grid.png
     keras-gans interpolate runs/dcgan --rows 8 --steps 10 --out interpolation.png
+    keras-gans evaluate runs/dcgan --metrics fid,kid,pr,modes --n 10000 --out eval.json
 
 The commands parse flags and call library functions (`keras_gans.training`);
 no logic lives only here.
@@ -66,6 +67,22 @@ def _parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--ncols", type=int, default=None)
     sample.add_argument("--out", default="samples.png")
+
+    evaluate = sub.add_parser(
+        "evaluate", help="score a model's samples (FID, KID, IS, precision/recall, ...)"
+    )
+    evaluate.add_argument("model", help="run folder or .keras file")
+    evaluate.add_argument("--dataset", default="fashion_mnist")
+    evaluate.add_argument(
+        "--metrics",
+        default="fid,kid,pr,modes",
+        help="comma-separated from fid,kid,is,pr,dc,modes,parzen",
+    )
+    evaluate.add_argument("--n", type=int, default=10000)
+    evaluate.add_argument("--extractor", default=None)
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--data-dir", default=None)
+    evaluate.add_argument("--out", default=None, help="JSON file (default: none)")
 
     interp = sub.add_parser(
         "interpolate", help="write a PNG of samples along latent interpolation paths"
@@ -133,6 +150,40 @@ def _sample(args):
     return 0
 
 
+def _evaluate(args):
+    import json
+
+    from keras_gans import evaluation, training
+    from keras_gans.files import write_atomic
+
+    model = training.load_trained(args.model)
+    result = evaluation.evaluate(
+        model,
+        dataset=args.dataset,
+        metrics=[m.strip() for m in args.metrics.split(",") if m.strip()],
+        n=args.n,
+        extractor=args.extractor,
+        seed=args.seed,
+        data_dir=args.data_dir,
+    )
+    result["model"] = str(args.model)
+    print(
+        f"{args.model}: {result['num_fake']} samples vs {result['num_real']} "
+        f"{args.dataset} test images, features: {result['extractor']['name']}"
+    )
+    for key, value in result.items():
+        if isinstance(value, (int, float)) and key not in ("seed",):
+            print(
+                f"  {key:<16} {value:.4f}"
+                if isinstance(value, float)
+                else f"  {key:<16} {value}"
+            )
+    if args.out:
+        write_atomic(args.out, json.dumps(result, indent=2).encode())
+        print(f"Wrote {args.out}")
+    return 0
+
+
 def _interpolate(args):
     from keras_gans import training
     from keras_gans.images import save_image_grid
@@ -156,7 +207,12 @@ def main(argv=None):
     # `kill` (SIGTERM) stops a run as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        commands = {"train": _train, "sample": _sample, "interpolate": _interpolate}
+        commands = {
+            "train": _train,
+            "sample": _sample,
+            "evaluate": _evaluate,
+            "interpolate": _interpolate,
+        }
         return commands[args.command](args)
     except (ValueError, FileNotFoundError, ImportError) as e:
         print(f"keras-gans {args.command}: error: {e}", file=sys.stderr)

@@ -1,0 +1,246 @@
+"""Evaluating a generator: the metrics on features of real and generated images.
+
+`evaluate(model, ...)` computes any of the metrics in `keras_gans.metrics` for
+one model; `EvaluationCallback` does it during `fit()` every N epochs and puts
+the numbers into the logs, so `History`, TensorBoard and
+`keras.callbacks.ModelCheckpoint(monitor="fid", mode="min")` see them. Every
+result records which feature extractor and how many samples produced it,
+because FIDs from different extractors or sample counts are not comparable.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from keras_gans import data as gan_data
+from keras_gans import features as gan_features
+from keras_gans import metrics as gan_metrics
+
+METRICS = ("fid", "kid", "is", "pr", "dc", "modes", "parzen")
+DEFAULT_METRICS = ("fid", "kid", "pr", "modes")
+
+
+def _check_metrics(names):
+    names = tuple(names)
+    unknown = [m for m in names if m not in METRICS]
+    if unknown or not names:
+        raise ValueError(
+            f"Expected metrics from {METRICS}; received {list(names)} "
+            f"(unknown: {unknown})."
+        )
+    return names
+
+
+def real_images(dataset="fashion_mnist", split="test", n=10000, data_dir=None):
+    """The first `n` images of a split as float32 in [-1, 1], with their labels."""
+    images, labels = gan_data.load_arrays(dataset, split, data_dir=data_dir)
+    if n > len(images):
+        raise ValueError(
+            f"Expected n <= {len(images)} (the size of the {split!r} split); "
+            f"received n={n}."
+        )
+    x = images[:n, ..., None].astype("float32") / 127.5 - 1.0
+    return x, labels[:n]
+
+
+def score(
+    fake,
+    real,
+    real_labels=None,
+    metrics=DEFAULT_METRICS,
+    extractor=None,
+    seed=0,
+    parzen_validation=None,
+):
+    """Scores generated images against real ones.
+
+    Args:
+        fake: generated images `(n, H, W, C)` in [-1, 1].
+        real: real images, same layout.
+        real_labels: the real images' labels, for the class-histogram KL of
+            `"modes"`. Defaults to `None` (compare with uniform classes).
+        metrics: names from `METRICS`. Defaults to `DEFAULT_METRICS`.
+        extractor: a `keras_gans.features` extractor or its name. Defaults to
+            the shipped Fashion-MNIST classifier.
+        seed: seed of KID's subsets. Defaults to `0`.
+        parzen_validation: real images for choosing Parzen's sigma (needed for
+            `"parzen"`). Defaults to `None`.
+
+    Returns:
+        A flat dict of floats (`fid`, `kid`, `kid_std`, `inception_score`,
+        `precision`, `recall`, `density`, `coverage`, `classes_covered`,
+        `class_kl`, `top_class_share`, `parzen_ll`, `parzen_se`), plus
+        `extractor` (its description), `num_fake` and `num_real`.
+    """
+    metrics = _check_metrics(metrics)
+    if extractor is None or isinstance(extractor, str):
+        extractor = gan_features.get_extractor(
+            extractor or gan_features.DEFAULT_EXTRACTOR
+        )
+    real_feats = extractor.features(real)
+    fake_feats, fake_probs = extractor.features_and_probabilities(fake)
+    out = {
+        "extractor": extractor.describe(),
+        "num_fake": int(len(fake)),
+        "num_real": int(len(real)),
+    }
+    if "fid" in metrics:
+        out["fid"] = float(gan_metrics.fid_from_activations(real_feats, fake_feats))
+    if "kid" in metrics:
+        kid = gan_metrics.kernel_inception_distance(
+            real_feats,
+            fake_feats,
+            subset_size=min(1000, len(real_feats), len(fake_feats)),
+            seed=seed,
+        )
+        out["kid"], out["kid_std"] = float(kid["mean"]), float(kid["std"])
+    if "is" in metrics:
+        out["inception_score"] = float(gan_metrics.inception_score(fake_probs)["mean"])
+    if "pr" in metrics:
+        out.update(gan_metrics.precision_recall(real_feats, fake_feats))
+    if "dc" in metrics:
+        out.update(gan_metrics.density_coverage(real_feats, fake_feats))
+    if "modes" in metrics:
+        report = gan_metrics.mode_collapse_report(
+            fake_probs,
+            reference_labels=real_labels,
+            num_classes=fake_probs.shape[-1],
+        )
+        out["classes_covered"] = int(report["classes_covered"])
+        out["class_kl"] = float(report["kl_from_reference"])
+        out["top_class_share"] = float(report["most_frequent_share"])
+    if "parzen" in metrics:
+        if parzen_validation is None:
+            raise ValueError(
+                "The Parzen estimate needs validation images to choose sigma "
+                "(parzen_validation=...); received None."
+            )
+        parzen = gan_metrics.parzen_evaluate(fake, parzen_validation, real)
+        out["parzen_ll"] = float(parzen["mean"])
+        out["parzen_se"] = float(parzen["std_error"])
+        out["parzen_sigma"] = float(parzen["sigma"])
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in out.items()}
+
+
+def evaluate(
+    model,
+    dataset="fashion_mnist",
+    metrics=DEFAULT_METRICS,
+    n=10000,
+    extractor=None,
+    seed=0,
+    data_dir=None,
+):
+    """Evaluates a model's samples against a dataset's test split.
+
+    Args:
+        model: anything with `generate(n, seed=)` returning images in [-1, 1].
+        dataset: an offline dataset name. Defaults to `"fashion_mnist"`.
+        metrics: names from `METRICS`. Defaults to `DEFAULT_METRICS`.
+        n: generated and real samples (real: the first n of the test split;
+            Parzen's validation set: the last min(n, 10000) training images).
+            Defaults to `10000`.
+        extractor: feature extractor or its name. Defaults to the classifier.
+        seed: seed of the samples and KID's subsets. Defaults to `0`.
+        data_dir: where the dataset's files are. Defaults to `None`.
+
+    Returns:
+        The dict of `score`, with `dataset` and `seed` added.
+    """
+    metrics = _check_metrics(metrics)
+    real, labels = real_images(dataset, "test", n, data_dir)
+    validation = None
+    if "parzen" in metrics:
+        train, _ = gan_data.load_arrays(dataset, "train", data_dir=data_dir)
+        validation = train[-min(n, 10000) :, ..., None].astype("float32") / 127.5 - 1.0
+    fake = model.generate(n, seed=seed)
+    result = score(
+        fake,
+        real,
+        labels,
+        metrics,
+        extractor,
+        seed=seed,
+        parzen_validation=validation,
+    )
+    return {"dataset": dataset, "seed": seed, **result}
+
+
+class EvaluationCallback(keras.callbacks.Callback):
+    """Computes sample-quality metrics every N epochs and adds them to the logs.
+
+    Put it before `ModelCheckpoint` in the callback list so that
+    `ModelCheckpoint(monitor="fid", mode="min", save_best_only=True)` sees the
+    value; `History` and `keras.callbacks.TensorBoard` record it as well.
+
+    Args:
+        real: real images `(n, H, W, C)` in [-1, 1] (a fixed set: the same
+            images every time, so epochs are comparable).
+        every: epochs between evaluations. Defaults to `1`.
+        n: generated samples per evaluation. Defaults to `len(real)`.
+        metrics: names from `METRICS` (not `"parzen"`). Defaults to `("fid",)`.
+        extractor: feature extractor or its name. Defaults to the classifier.
+        real_labels: labels of `real` for the class KL. Defaults to `None`.
+        seed: seed of the generated samples (fixed across epochs). Defaults
+            to `0`.
+
+    Example:
+
+    ```python
+    real, _ = keras_gans.evaluation.real_images(n=2000)
+    gan.fit(ds, epochs=10, callbacks=[
+        keras_gans.evaluation.EvaluationCallback(real, every=2),
+        keras.callbacks.ModelCheckpoint("best.keras", monitor="fid", mode="min",
+                                        save_best_only=True),
+    ])
+    ```
+    """
+
+    def __init__(
+        self,
+        real,
+        every=1,
+        n=None,
+        metrics=("fid",),
+        extractor=None,
+        real_labels=None,
+        seed=0,
+    ):
+        super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"Expected every >= 1 epochs; received every={every}.")
+        self.metrics = _check_metrics(metrics)
+        if "parzen" in self.metrics:
+            raise ValueError("EvaluationCallback does not compute 'parzen' (slow).")
+        self.real = np.asarray(real, dtype="float32")
+        self.every = int(every)
+        self.n = int(n or len(self.real))
+        self.real_labels = real_labels
+        self.seed = seed
+        if extractor is None or isinstance(extractor, str):
+            extractor = gan_features.get_extractor(
+                extractor or gan_features.DEFAULT_EXTRACTOR
+            )
+        self.extractor = extractor
+        self.results = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        result = score(
+            self.model.generate(self.n, seed=self.seed),
+            self.real,
+            self.real_labels,
+            self.metrics,
+            self.extractor,
+            seed=self.seed,
+        )
+        numbers = {
+            k: v
+            for k, v in result.items()
+            if isinstance(v, (int, float)) and k not in ("num_fake", "num_real")
+        }
+        self.results[epoch + 1] = numbers
+        if logs is not None:
+            logs.update(numbers)
