@@ -103,3 +103,14 @@ def test_cli_evaluate_writes_json(fashion_dir, tmp_path, capsys):
     assert result["num_fake"] == 100 and result["extractor"]["feature_dim"] == 128
     assert {"fid", "kid", "classes_covered"} <= set(result)
     assert "fid" in capsys.readouterr().out
+
+
+def test_evaluate_parzen_uses_a_validation_split(fashion_dir):
+    model = keras_gans.GAN(latent_dim=8, g_units=(16,), d_units=(8,), seed=0)
+    result = evaluation.evaluate(model, n=64, metrics=("parzen",), data_dir=fashion_dir)
+    assert np.isfinite(result["parzen_ll"]) and result["parzen_se"] > 0
+    assert 0.05 <= result["parzen_sigma"] <= 1.0
+    with pytest.raises(ValueError, match="needs validation images"):
+        evaluation.score(
+            np.zeros((4, 28, 28, 1)), np.zeros((4, 28, 28, 1)), metrics=["parzen"]
+        )
