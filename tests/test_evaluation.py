@@ -114,3 +114,23 @@ def test_evaluate_parzen_uses_a_validation_split(fashion_dir):
         evaluation.score(
             np.zeros((4, 28, 28, 1)), np.zeros((4, 28, 28, 1)), metrics=["parzen"]
         )
+
+
+def test_callback_values_reach_tensorboard(fixture_real, tmp_path):
+    real, _ = fixture_real
+    model = keras_gans.GAN(latent_dim=8, g_units=(16,), d_units=(8,), seed=0)
+    model.compile()
+    model.fit(
+        tf.data.Dataset.from_tensor_slices(real).batch(32),
+        epochs=2,
+        verbose=0,
+        callbacks=[
+            evaluation.EvaluationCallback(real, every=1, n=64),
+            keras.callbacks.TensorBoard(str(tmp_path)),
+        ],
+    )
+    tags = set()
+    for path in (tmp_path / "train").glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            tags.update(v.tag for v in event.summary.value)
+    assert "epoch_fid" in tags, tags
