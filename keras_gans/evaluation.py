@@ -16,6 +16,7 @@ import numpy as np
 from keras_gans import data as gan_data
 from keras_gans import features as gan_features
 from keras_gans import metrics as gan_metrics
+from keras_gans.images import from_uint8
 
 METRICS = ("fid", "kid", "is", "pr", "dc", "modes", "parzen")
 DEFAULT_METRICS = ("fid", "kid", "pr", "modes")
@@ -40,8 +41,7 @@ def real_images(dataset="fashion_mnist", split="test", n=10000, data_dir=None):
             f"Expected n <= {len(images)} (the size of the {split!r} split); "
             f"received n={n}."
         )
-    x = images[:n, ..., None].astype("float32") / 127.5 - 1.0
-    return x, labels[:n]
+    return from_uint8(images[:n]), labels[:n]
 
 
 def score(
@@ -52,6 +52,7 @@ def score(
     extractor=None,
     seed=0,
     parzen_validation=None,
+    real_features=None,
 ):
     """Scores generated images against real ones.
 
@@ -66,6 +67,8 @@ def score(
         seed: seed of KID's subsets. Defaults to `0`.
         parzen_validation: real images for choosing Parzen's sigma (needed for
             `"parzen"`). Defaults to `None`.
+        real_features: `extractor.features(real)` if already computed (a
+            fixed real set scored many times). Defaults to `None`.
 
     Returns:
         A flat dict of floats (`fid`, `kid`, `kid_std`, `inception_score`,
@@ -78,7 +81,7 @@ def score(
         extractor = gan_features.get_extractor(
             extractor or gan_features.DEFAULT_EXTRACTOR
         )
-    real_feats = extractor.features(real)
+    real_feats = extractor.features(real) if real_features is None else real_features
     fake_feats, fake_probs = extractor.features_and_probabilities(fake)
     out = {
         "extractor": extractor.describe(),
@@ -153,7 +156,7 @@ def evaluate(
     validation = None
     if "parzen" in metrics:
         train, _ = gan_data.load_arrays(dataset, "train", data_dir=data_dir)
-        validation = train[-min(n, 10000) :, ..., None].astype("float32") / 127.5 - 1.0
+        validation = from_uint8(train[-min(n, 10000) :])
     fake = model.generate(n, seed=seed)
     result = score(
         fake,
@@ -223,11 +226,14 @@ class EvaluationCallback(keras.callbacks.Callback):
                 extractor or gan_features.DEFAULT_EXTRACTOR
             )
         self.extractor = extractor
+        self._real_features = None  # extracted once, at the first evaluation
         self.results = {}
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
+        if self._real_features is None:
+            self._real_features = self.extractor.features(self.real)
         result = score(
             self.model.generate(self.n, seed=self.seed),
             self.real,
@@ -235,6 +241,7 @@ class EvaluationCallback(keras.callbacks.Callback):
             self.metrics,
             self.extractor,
             seed=self.seed,
+            real_features=self._real_features,
         )
         numbers = {
             k: v

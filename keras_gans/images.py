@@ -20,6 +20,20 @@ def to_uint8(images):
     return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype("uint8")
 
 
+def from_uint8(images):
+    """Maps uint8 pixels in [0, 255] to float32 in [-1, 1], the models' range.
+
+    The inverse of `to_uint8`; `(n, H, W)` batches get a channel axis.
+
+    Args:
+        images: uint8 array `(n, H, W)` or `(n, H, W, C)`.
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    return images.astype("float32") / 127.5 - 1.0
+
+
 def image_grid(images, ncols=None, padding=2, pad_value=255):
     """Tiles a batch of images into one image.
 

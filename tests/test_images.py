@@ -217,3 +217,11 @@ def test_save_image_grid_passes_padding_through(tmp_path):
     decoded = _read_png(path)
     assert decoded.shape == (6, 6, 3)
     np.testing.assert_array_equal(decoded, images.image_grid(batch, padding=0))
+
+
+def test_from_uint8_is_the_inverse_range_map_of_to_uint8():
+    pixels = np.array([[[0, 128], [255, 64]]], dtype="uint8")  # (1, 2, 2)
+    x = images.from_uint8(pixels)
+    assert x.shape == (1, 2, 2, 1) and x.dtype == np.float32
+    assert x.min() == -1.0 and x.max() == 1.0
+    np.testing.assert_array_equal(images.to_uint8(x)[..., 0], pixels)

@@ -24,29 +24,23 @@ import numpy as np
 import tensorflow as tf
 
 import keras_gans
-from keras_gans import data, features, metrics
+from keras_gans import data, evaluation, features, metrics
+from keras_gans.images import from_uint8
 
 SECTION = "## Sample quality on Fashion-MNIST (classifier features)"
 
 
-def evaluate_images(extractor, real_feats, real_labels, images, seed):
-    """The metric table row for generated images against real features."""
-    feats, probs = extractor.features_and_probabilities(images)
-    fid = metrics.fid_from_activations(real_feats, feats)
-    kid = metrics.kernel_inception_distance(
-        real_feats, feats, num_subsets=100, subset_size=1000, seed=seed
+def evaluate_images(extractor, real, real_feats, real_labels, images, seed):
+    """The metric table row for generated images against the fixed real set."""
+    return evaluation.score(
+        images,
+        real,
+        real_labels,
+        metrics=("fid", "kid", "pr", "modes"),
+        extractor=extractor,
+        seed=seed,
+        real_features=real_feats,
     )
-    pr = metrics.precision_recall(real_feats, feats, k=3)
-    modes = metrics.mode_collapse_report(probs, reference_labels=real_labels)
-    return {
-        "fid": fid,
-        "kid": kid["mean"],
-        "precision": pr["precision"],
-        "recall": pr["recall"],
-        "classes_covered": modes["classes_covered"],
-        "class_kl": modes["kl_from_reference"],
-        "top_class_share": modes["most_frequent_share"],
-    }
 
 
 def build(model_name, seed):
@@ -73,9 +67,7 @@ class _EvaluateAt(keras.callbacks.Callback):
 
 def run(args):
     extractor = features.get_extractor()
-    test_images, test_labels = data.load_arrays("fashion_mnist", "test")
-    real = (test_images[: args.n, ..., None].astype("float32") / 127.5) - 1.0
-    real_labels = test_labels[: args.n]
+    real, real_labels = evaluation.real_images("fashion_mnist", "test", args.n)
     real_feats = extractor.features(real)
 
     results = {"floor": [], "models": {}}
@@ -83,9 +75,9 @@ def run(args):
     for seed in args.seeds:
         rng = np.random.default_rng(seed)
         pick = rng.choice(len(train_images), args.n, replace=False)
-        sample = (train_images[pick, ..., None].astype("float32") / 127.5) - 1.0
+        sample = from_uint8(train_images[pick])
         results["floor"].append(
-            evaluate_images(extractor, real_feats, real_labels, sample, seed)
+            evaluate_images(extractor, real, real_feats, real_labels, sample, seed)
         )
 
     for model_name in args.models:
@@ -97,7 +89,12 @@ def run(args):
             cb = _EvaluateAt(
                 args.budgets,
                 lambda m, s=seed: evaluate_images(
-                    extractor, real_feats, real_labels, m.generate(args.n, seed=s), s
+                    extractor,
+                    real,
+                    real_feats,
+                    real_labels,
+                    m.generate(args.n, seed=s),
+                    s,
                 ),
             )
             start = time.perf_counter()

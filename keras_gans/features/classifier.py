@@ -23,6 +23,7 @@ import tensorflow as tf
 from keras_gans import data as kg_data
 from keras_gans import files
 from keras_gans.features.base import FeatureExtractor, file_digest
+from keras_gans.images import from_uint8
 
 NAME = "fashion_mnist_classifier"
 FILENAME = "fashion_mnist_classifier.keras"
@@ -70,11 +71,6 @@ def build_fashion_classifier(feature_dim=128, dropout=0.3):
     x = keras.layers.Dropout(dropout, name="dropout2")(features)
     logits = keras.layers.Dense(NUM_CLASSES, name="logits")(x)
     return keras.Model(inputs, logits, name=NAME)
-
-
-def _to_model_range(images):
-    # uint8 (n, 28, 28) -> float32 (n, 28, 28, 1) in [-1, 1], as data.load does.
-    return (images.astype(np.float32) / 127.5 - 1.0)[..., np.newaxis]
 
 
 def train_fashion_classifier(
@@ -126,11 +122,11 @@ def train_fashion_classifier(
                 f"images), received validation_size={validation_size}."
             )
         validation_data = (
-            _to_model_range(x_train[-validation_size:]),
+            from_uint8(x_train[-validation_size:]),
             y_train[-validation_size:],
         )
         x_train, y_train = x_train[:-validation_size], y_train[:-validation_size]
-    x_train = _to_model_range(x_train)
+    x_train = from_uint8(x_train)
 
     steps = epochs * -(-len(x_train) // batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
@@ -149,7 +145,7 @@ def train_fashion_classifier(
         validation_data=validation_data,
         verbose=verbose,
     )
-    logits = model.predict(_to_model_range(x_test), batch_size=500, verbose=0)
+    logits = model.predict(from_uint8(x_test), batch_size=500, verbose=0)
     test_accuracy = float(np.mean(np.argmax(logits, axis=-1) == y_test))
     return model, test_accuracy
 
@@ -296,7 +292,7 @@ def evaluate_fashion_classifier(
     images, labels = kg_data.load_arrays("fashion_mnist", split, data_dir)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
-    predicted = classifier.predict_classes(_to_model_range(images))
+    predicted = classifier.predict_classes(from_uint8(images))
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
     per_class = {
