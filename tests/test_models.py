@@ -450,3 +450,20 @@ def test_interpolation_defaults_to_lerp_for_uniform_latents():
     np.testing.assert_allclose(
         images[1], model.generate(ends.mean(axis=0, keepdims=True))[0], atol=1e-5
     )
+
+
+def test_set_random_seed_determines_the_initial_weights():
+    # A shared seedless initializer would give every model the same weights
+    # whatever the seed, and every layer of one shape the same draw.
+    def weights(seed):
+        keras.utils.set_random_seed(seed)
+        return tiny_dcgan().get_weights()
+
+    a, b, c = weights(0), weights(0), weights(1)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert not weights_equal(a, c)
+    model = tiny_dcgan()
+    first = model.generator.get_layer("project").get_weights()[0].ravel()
+    logit = model.discriminator.get_layer("logit").get_weights()[0].ravel()
+    assert not np.allclose(first[: logit.size], logit)

@@ -6,9 +6,17 @@ import keras
 
 from keras_gans.models.adversarial_model import AdversarialModel
 
-# Radford et al. 2015: "All weights were initialized from a zero-centered
-# Normal distribution with standard deviation 0.02."
-_INIT = keras.initializers.RandomNormal(0.0, 0.02)
+
+def _init():
+    """N(0, 0.02), a new initializer per layer.
+
+    Radford et al. 2015: "All weights were initialized from a zero-centered
+    Normal distribution with standard deviation 0.02." One shared instance
+    would be wrong: a Keras initializer made without a seed fixes one at
+    construction, so every layer (and every model in the process) would get
+    the same draw whatever `keras.utils.set_random_seed` says.
+    """
+    return keras.initializers.RandomNormal(0.0, 0.02)
 
 
 def _batch_norm(name):
@@ -65,7 +73,7 @@ def build_dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4):
     channels = filters * 2 ** (steps - 1)
     z = keras.Input((latent_dim,), name="z")
     x = keras.layers.Dense(
-        h * w * channels, use_bias=False, kernel_initializer=_INIT, name="project"
+        h * w * channels, use_bias=False, kernel_initializer=_init(), name="project"
     )(z)
     x = keras.layers.Reshape((h, w, channels))(x)
     x = _batch_norm("project_bn")(x)
@@ -78,7 +86,7 @@ def build_dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4):
             strides=2,
             padding="same",
             use_bias=False,
-            kernel_initializer=_INIT,
+            kernel_initializer=_init(),
             name=f"up_{i}",
         )(x)
         x = _batch_norm(f"up_{i}_bn")(x)
@@ -89,7 +97,7 @@ def build_dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4):
         strides=2,
         padding="same",
         activation="tanh",
-        kernel_initializer=_INIT,
+        kernel_initializer=_init(),
         name="image",
     )(x)
     return keras.Model(z, image, name="generator")
@@ -116,14 +124,14 @@ def build_dcgan_discriminator(image_shape, filters=64, kernel_size=4):
             strides=2,
             padding="same",
             use_bias=i == 0,
-            kernel_initializer=_INIT,
+            kernel_initializer=_init(),
             name=f"down_{i}",
         )(x)
         if i > 0:
             x = _batch_norm(f"down_{i}_bn")(x)
         x = keras.layers.LeakyReLU(0.2)(x)
     x = keras.layers.Flatten(name="features")(x)
-    logit = keras.layers.Dense(1, kernel_initializer=_INIT, name="logit")(x)
+    logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(x)
     return keras.Model(image, logit, name="discriminator")
 
 
