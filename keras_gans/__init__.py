@@ -24,7 +24,7 @@ from keras_gans import (  # noqa: E402
     losses,
     metrics,
 )
-from keras_gans.models import DCGAN, GAN, AdversarialModel  # noqa: E402
+from keras_gans.models import DCGAN, GAN, AdversarialModel, InfoGAN  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -32,6 +32,7 @@ __all__ = [
     "AdversarialModel",
     "DCGAN",
     "GAN",
+    "InfoGAN",
     "callbacks",
     "data",
     "evaluation",

@@ -14,6 +14,7 @@ models use so they can average over the *global* batch under `tf.distribute`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 
 import tensorflow as tf
@@ -204,6 +205,120 @@ def hinge_generator_loss(fake_scores, reduction="mean"):
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
     return _reduce(-_float(fake_scores), reduction)
+
+
+# --- Chen et al. 2016, "InfoGAN" ------------------------------------------------
+#
+# InfoGAN maximises a variational lower bound of the mutual information
+# between the codes c and the image G(z, c):
+#     I(c; G(z, c)) >= E[log Q(c | G(z, c))] + H(c) = H(c) - L_I,
+# where Q is an auxiliary network and L_I = E[-log Q(c | x)] is the negative
+# log-likelihood below. H(c) is a constant, so minimising L_I tightens the
+# bound; `log K - L_I` for a uniform categorical code is the bound in nats.
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def categorical_code_loss(codes, logits, reduction="mean"):
+    """-log Q(c | x) for a categorical code: softmax cross-entropy.
+
+    Args:
+        codes: the codes G was given, one-hot `(batch, K)` (or
+            probabilities) or category indices `(batch,)`.
+        logits: Q's logits `(batch, K)`.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+
+    Returns:
+        The cross-entropy in nats; `log K` when Q guesses uniformly.
+    """
+    logits = _float(logits)
+    codes = tf.convert_to_tensor(codes)
+    if codes.shape.rank == 1:
+        codes = tf.one_hot(tf.cast(codes, "int32"), tf.shape(logits)[-1])
+    codes = tf.cast(codes, logits.dtype)
+    if codes.shape.rank != 2 or logits.shape.rank != 2:
+        raise ValueError(
+            "Expected categorical codes (batch, K) or (batch,) and logits "
+            f"(batch, K); received shapes {codes.shape} and {logits.shape}."
+        )
+    values = -tf.reduce_sum(codes * tf.nn.log_softmax(logits), axis=-1)
+    return _reduce(values, reduction)
+
+
+def continuous_code_loss(codes, mean, log_std=None, reduction="mean"):
+    """-log Q(c | x) for continuous codes under a factored Gaussian Q.
+
+    Per example, the sum over codes j of
+    `0.5 * ((c_j - mu_j) / sigma_j)**2 + log sigma_j + 0.5 * log(2 pi)`.
+    With `log_std=None` sigma is fixed to 1 (as in the InfoGAN authors' MNIST
+    code), which leaves half the squared error plus a constant.
+
+    Args:
+        codes: the codes G was given, `(batch, c)`.
+        mean: Q's predicted means `(batch, c)`.
+        log_std: Q's predicted log standard deviations `(batch, c)`, or
+            `None` for sigma = 1. Defaults to `None`.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    mean = _float(mean)
+    codes = tf.cast(codes, mean.dtype)
+    if codes.shape.rank != 2 or codes.shape != mean.shape:
+        raise ValueError(
+            "Expected continuous codes and Q's means of one shape (batch, c); "
+            f"received {codes.shape} and {mean.shape}."
+        )
+    if log_std is None:
+        log_std = tf.zeros_like(mean)
+    log_std = tf.cast(log_std, mean.dtype)
+    z = (codes - mean) * tf.exp(-log_std)
+    values = tf.reduce_sum(0.5 * tf.square(z) + log_std + _HALF_LOG_2PI, axis=-1)
+    return _reduce(values, reduction)
+
+
+def information_loss(
+    categorical_codes=(),
+    categorical_logits=(),
+    continuous_codes=None,
+    continuous_mean=None,
+    continuous_log_std=None,
+    categorical_weight=1.0,
+    continuous_weight=0.1,
+    reduction="mean",
+):
+    """InfoGAN's weighted information term: lambda times L_I, per code kind.
+
+    `categorical_weight * sum_i CE(c_i, Q_i) + continuous_weight * NLL(c, Q)`.
+    Chen et al. 2016 use lambda = 1 for categorical codes and a smaller one
+    for continuous codes, whose log-likelihood has another scale.
+
+    Args:
+        categorical_codes: one `(batch, K_i)` one-hot block per categorical
+            code.
+        categorical_logits: Q's logits for each, same shapes.
+        continuous_codes: `(batch, c)` or `None`.
+        continuous_mean: Q's means `(batch, c)` or `None`.
+        continuous_log_std: Q's log standard deviations, or `None` (sigma 1).
+        categorical_weight: lambda of the categorical codes. Defaults to `1.0`.
+        continuous_weight: lambda of the continuous codes. Defaults to `0.1`.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    if len(categorical_codes) != len(categorical_logits):
+        raise ValueError(
+            f"Expected one logits tensor per categorical code; received "
+            f"{len(categorical_codes)} codes and {len(categorical_logits)} logits."
+        )
+    total = None
+    for codes, logits in zip(categorical_codes, categorical_logits, strict=True):
+        term = categorical_weight * categorical_code_loss(codes, logits, "none")
+        total = term if total is None else total + term
+    if continuous_codes is not None and continuous_codes.shape[-1]:
+        term = continuous_weight * continuous_code_loss(
+            continuous_codes, continuous_mean, continuous_log_std, "none"
+        )
+        total = term if total is None else total + term
+    if total is None:
+        raise ValueError("Expected at least one code; received none.")
+    return _reduce(total, reduction)
 
 
 # --- Registry --------------------------------------------------------------------

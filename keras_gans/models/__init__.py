@@ -3,5 +3,6 @@
 from keras_gans.models.adversarial_model import AdversarialModel
 from keras_gans.models.dcgan import DCGAN
 from keras_gans.models.gan import GAN
+from keras_gans.models.infogan import InfoGAN
 
-__all__ = ["AdversarialModel", "DCGAN", "GAN"]
+__all__ = ["AdversarialModel", "DCGAN", "GAN", "InfoGAN"]

@@ -1,0 +1,529 @@
+"""InfoGAN: interpretable codes learned without labels (Chen et al. 2016).
+
+The generator sees noise z and structured codes c (`keras_gans.latent.LatentSpec`).
+An auxiliary head Q on the discriminator's trunk predicts c from an image,
+and the generator step adds lambda * L_I, the negative of a variational lower
+bound of the mutual information I(c; G(z, c)), so that G must keep its codes
+recoverable from the image. Nothing tells a categorical code what to mean;
+on digits it ends up as the digit class, on garments mostly as the garment
+type.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gans import losses as gan_losses
+from keras_gans.latent import LatentSpec
+from keras_gans.models.adversarial_model import _STEP_STATE, AdversarialModel
+from keras_gans.models.dcgan import _batch_norm, _init, upsampling_plan
+
+
+def build_infogan_generator(image_shape, latent_dim, filters=64, hidden=1024):
+    """InfoGAN's generator (Chen et al. 2016, Table 1), generalised over sizes.
+
+    FC hidden - BN - ReLU, FC to a small grid - BN - ReLU, then stride-2
+    transposed convolutions (BN, ReLU) halving the channels, and a tanh
+    output. For 28x28 with the defaults this is the paper's MNIST network:
+    FC 1024, FC 7x7x128, 4x4 upconv 64, 4x4 upconv 1.
+    """
+    h, w, steps = upsampling_plan(image_shape)
+    channels = filters * 2 ** (steps - 1)
+    z = keras.Input((latent_dim,), name="latent")
+    x = keras.layers.Dense(
+        hidden, use_bias=False, kernel_initializer=_init(), name="fc"
+    )(z)
+    x = keras.layers.ReLU()(_batch_norm("fc_bn")(x))
+    x = keras.layers.Dense(
+        h * w * channels, use_bias=False, kernel_initializer=_init(), name="project"
+    )(x)
+    x = keras.layers.ReLU()(_batch_norm("project_bn")(x))
+    x = keras.layers.Reshape((h, w, channels))(x)
+    for i in range(steps - 1):
+        channels //= 2
+        x = keras.layers.Conv2DTranspose(
+            channels,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=_init(),
+            name=f"up_{i}",
+        )(x)
+        x = keras.layers.ReLU()(_batch_norm(f"up_{i}_bn")(x))
+    image = keras.layers.Conv2DTranspose(
+        image_shape[-1],
+        4,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=_init(),
+        name="image",
+    )(x)
+    return keras.Model(z, image, name="generator")
+
+
+def build_infogan_trunk(image_shape, filters=64, hidden=1024):
+    """The trunk D and Q share: stride-2 convolutions, then FC hidden.
+
+    LeakyReLU(0.1) throughout (the paper's value), batch norm on all but
+    the first layer. For 28x28: 4x4 conv 64, 4x4 conv 128, FC 1024, as in
+    the paper's MNIST discriminator.
+    """
+    _, _, steps = upsampling_plan(image_shape)
+    image = keras.Input(tuple(image_shape), name="image")
+    x = image
+    for i in range(steps):
+        x = keras.layers.Conv2D(
+            filters * 2**i,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=i == 0,
+            kernel_initializer=_init(),
+            name=f"down_{i}",
+        )(x)
+        if i > 0:
+            x = _batch_norm(f"down_{i}_bn")(x)
+        x = keras.layers.LeakyReLU(0.1)(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(
+        hidden, use_bias=False, kernel_initializer=_init(), name="fc"
+    )(x)
+    x = _batch_norm("fc_bn")(x)
+    features = keras.layers.LeakyReLU(0.1, name="features")(x)
+    return keras.Model(image, features, name="trunk")
+
+
+def build_q_head(feature_dim, spec, hidden=128, learn_std=False):
+    """Q's own layers: FC hidden - BN - LeakyReLU, then the code parameters.
+
+    Outputs a dict: `"categorical_<i>"` logits `(n, K_i)` for each
+    categorical code, `"continuous_mean"` `(n, c)` and, with `learn_std`,
+    `"continuous_log_std"` `(n, c)`.
+    """
+    features = keras.Input((feature_dim,), name="features")
+    x = keras.layers.Dense(
+        hidden, use_bias=False, kernel_initializer=_init(), name="q_fc"
+    )(features)
+    x = keras.layers.LeakyReLU(0.1)(_batch_norm("q_fc_bn")(x))
+    outputs = {}
+    for i, k in enumerate(spec.categorical):
+        outputs[f"categorical_{i}"] = keras.layers.Dense(
+            k, kernel_initializer=_init(), name=f"categorical_{i}"
+        )(x)
+    if spec.continuous:
+        outputs["continuous_mean"] = keras.layers.Dense(
+            spec.continuous, kernel_initializer=_init(), name="continuous_mean"
+        )(x)
+        if learn_std:
+            outputs["continuous_log_std"] = keras.layers.Dense(
+                spec.continuous, kernel_initializer=_init(), name="continuous_log_std"
+            )(x)
+    return keras.Model(features, outputs, name="q_head")
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class InfoGAN(AdversarialModel):
+    """InfoGAN (Chen et al. 2016): GAN + recoverable structured latent codes.
+
+    The generator's input is `[z | one-hot categorical codes | continuous
+    codes]` as described by `latent_spec`. D and an auxiliary head Q share a
+    trunk; Q predicts the codes from an image. The generator step minimises
+    the GAN loss plus `categorical_weight * CE + continuous_weight * NLL`
+    (lambda times L_I), and Q's own layers are updated in that step with the
+    generator, as in the paper; the shared trunk trains with D.
+
+    Networks follow the paper's MNIST architecture (Table 1) for 28x28 and
+    extend it with more stride-2 layers for larger images (32, 64, 128).
+    The paper trains D with Adam(2e-4) and G (with Q) with Adam(1e-3), both
+    with beta_1 = 0.5: `compile()`'s defaults here.
+
+    Args:
+        image_shape: `(H, W, C)`; H and W must halve at least twice to a grid
+            of at least 4x4 (16, 28, 32, 64, ...). Defaults to `(28, 28, 1)`.
+        latent_spec: a `keras_gans.latent.LatentSpec` or its config dict.
+            Defaults to 62 noise + one 10-way categorical code + 2
+            continuous codes (the paper's MNIST setting).
+        categorical_weight: lambda of the categorical codes. Defaults to `1.0`.
+        continuous_weight: lambda of the continuous codes. Defaults to `0.1`.
+        learn_std: whether Q predicts a standard deviation for continuous
+            codes (a factored Gaussian) instead of fixing it to 1. Defaults
+            to `False`.
+        g_filters: G's last hidden convolution width. Defaults to `64`.
+        d_filters: D's first convolution width. Defaults to `64`.
+        hidden: width of the fully connected layers in G and the trunk.
+            Defaults to `1024`.
+        q_hidden: width of Q's hidden layer. Defaults to `128`.
+        d_steps: discriminator steps per generator step. Defaults to `1`.
+        seed: noise seed. Defaults to `None`.
+
+    Example:
+
+    ```python
+    gan = keras_gans.InfoGAN(image_shape=(28, 28, 1))
+    gan.compile()
+    gan.fit(keras_gans.data.load("fashion_mnist", batch_size=128), epochs=10)
+    boots = gan.generate(8, codes={"categorical": 3}, seed=0)
+    probs = gan.infer_codes(real_images)["categorical"][0]  # (n, 10)
+    ```
+    """
+
+    _network_config = (
+        "image_shape",
+        "latent_spec",
+        "categorical_weight",
+        "continuous_weight",
+        "learn_std",
+        "g_filters",
+        "d_filters",
+        "hidden",
+        "q_hidden",
+    )
+
+    def __init__(
+        self,
+        image_shape=(28, 28, 1),
+        latent_spec=None,
+        categorical_weight=1.0,
+        continuous_weight=0.1,
+        learn_std=False,
+        g_filters=64,
+        d_filters=64,
+        hidden=1024,
+        q_hidden=128,
+        d_steps=1,
+        seed=None,
+        **kwargs,
+    ):
+        if latent_spec is None:
+            latent_spec = LatentSpec()
+        elif isinstance(latent_spec, dict):
+            latent_spec = LatentSpec.from_config(latent_spec)
+        elif not isinstance(latent_spec, LatentSpec):
+            raise ValueError(
+                "Expected latent_spec to be a keras_gans.latent.LatentSpec or its "
+                f"config dict; received {type(latent_spec).__name__}."
+            )
+        for name, value in (
+            ("categorical_weight", categorical_weight),
+            ("continuous_weight", continuous_weight),
+        ):
+            if not float(value) >= 0:
+                raise ValueError(f"Expected {name} >= 0; received {value!r}.")
+        # Config round trips pass latent_dim/latent_distribution back in;
+        # both follow from the spec.
+        kwargs.pop("latent_dim", None)
+        kwargs.pop("latent_distribution", None)
+        image_shape = tuple(int(d) for d in image_shape)
+        trunk = build_infogan_trunk(image_shape, d_filters, hidden)
+        image = keras.Input(image_shape, name="image")
+        logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")
+        discriminator = keras.Model(image, logit(trunk(image)), name="discriminator")
+        super().__init__(
+            generator=build_infogan_generator(
+                image_shape, latent_spec.dim, g_filters, hidden
+            ),
+            discriminator=discriminator,
+            latent_dim=latent_spec.dim,
+            latent_distribution=latent_spec.noise_distribution,
+            d_steps=d_steps,
+            seed=seed,
+            **kwargs,
+        )
+        self.q_head = build_q_head(hidden, latent_spec, q_hidden, learn_std)
+        self._latent_spec = latent_spec
+        self.image_shape = image_shape
+        self.categorical_weight = float(categorical_weight)
+        self.continuous_weight = float(continuous_weight)
+        self.learn_std = bool(learn_std)
+        self.g_filters = g_filters
+        self.d_filters = d_filters
+        self.hidden = hidden
+        self.q_hidden = q_hidden
+        self.info_loss_tracker = keras.metrics.Mean(name="info_loss")
+        self.code_accuracy_tracker = keras.metrics.Mean(name="code_accuracy")
+
+    @property
+    def spec(self):
+        """The model's `LatentSpec`."""
+        return self._latent_spec
+
+    @property
+    def latent_spec(self):
+        # For get_config: the spec's config dict.
+        return self._latent_spec.get_config()
+
+    def get_config(self):
+        config = super().get_config()
+        # latent_dim and latent_distribution follow from latent_spec.
+        config.pop("latent_dim", None)
+        config.pop("latent_distribution", None)
+        return config
+
+    # --- Networks ------------------------------------------------------------------
+
+    @property
+    def trunk(self):
+        """The convolutional trunk that D and Q share."""
+        return self.discriminator.get_layer("trunk")
+
+    def compile(
+        self,
+        g_optimizer=None,
+        d_optimizer=None,
+        loss="non_saturating",
+        gradient_penalty_weight=None,
+        **kwargs,
+    ):
+        """Like `AdversarialModel.compile`, with the paper's learning rates.
+
+        Defaults: G (and Q) Adam(1e-3, beta_1=0.5), D Adam(2e-4, beta_1=0.5).
+        """
+        super().compile(
+            g_optimizer=g_optimizer
+            or keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5),
+            d_optimizer=d_optimizer
+            or keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
+            loss=loss,
+            gradient_penalty_weight=gradient_penalty_weight,
+            **kwargs,
+        )
+
+    @property
+    def generator_trainable_variables(self):
+        # Q's own layers learn in the generator step (Chen et al. 2016); the
+        # trunk they read from trains with D.
+        return self.generator.trainable_variables + self.q_head.trainable_variables
+
+    def sample_latent(self, n, seed=None):
+        return self.spec.sample(n, seed=self.seed_generator if seed is None else seed)
+
+    # --- Losses --------------------------------------------------------------------
+
+    def _q_outputs(self, features, training):
+        outputs = self.q_head(features, training=training)
+        return (
+            [outputs[f"categorical_{i}"] for i in range(len(self.spec.categorical))],
+            outputs.get("continuous_mean"),
+            outputs.get("continuous_log_std"),
+        )
+
+    def information_loss(self, latent, features, training=True):
+        """Per-example lambda * L_I for the codes in `latent` given trunk features.
+
+        Returns:
+            `(weighted per-example loss, unweighted per-example loss,
+            per-example accuracy of Q on the first categorical code or None)`.
+        """
+        codes = self.spec.split(latent)
+        logits, mean, log_std = self._q_outputs(features, training)
+        args = dict(
+            categorical_codes=codes["categorical"],
+            categorical_logits=logits,
+            continuous_codes=codes["continuous"] if self.spec.continuous else None,
+            continuous_mean=mean,
+            continuous_log_std=log_std,
+            reduction="none",
+        )
+        weighted = gan_losses.information_loss(
+            categorical_weight=self.categorical_weight,
+            continuous_weight=self.continuous_weight,
+            **args,
+        )
+        raw = gan_losses.information_loss(
+            categorical_weight=1.0, continuous_weight=1.0, **args
+        )
+        accuracy = None
+        if logits:
+            accuracy = tf.cast(
+                tf.equal(
+                    tf.argmax(logits[0], axis=-1),
+                    tf.argmax(codes["categorical"][0], axis=-1),
+                ),
+                "float32",
+            )
+        return weighted, raw, accuracy
+
+    def generator_loss(self, fake, latent, condition=None, training=True):
+        features = self.trunk(fake, training=training)
+        fake_out = self.discriminator.get_layer("logit")(features)
+        adversarial = self.gan_loss.generator_loss(fake_out, reduction="none")
+        weighted, raw, accuracy = self.information_loss(latent, features, training)
+        # Read back by _update_metrics in the same replica thread.
+        _STEP_STATE.info = (raw, accuracy)
+        return adversarial + tf.cast(weighted, adversarial.dtype), fake_out
+
+    def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
+        results = super()._update_metrics(d_loss, g_loss, real_out, fake_out)
+        raw, accuracy = _STEP_STATE.info
+        n = tf.cast(tf.shape(raw)[0], "float32")
+        self.info_loss_tracker.update_state(
+            tf.math.divide_no_nan(tf.reduce_sum(raw), n), sample_weight=n
+        )
+        if accuracy is not None:
+            self.code_accuracy_tracker.update_state(
+                tf.math.divide_no_nan(tf.reduce_sum(accuracy), n), sample_weight=n
+            )
+        results.update(
+            {m.name: m.result() for m in (self.info_loss_tracker,)}
+            | (
+                {"code_accuracy": self.code_accuracy_tracker.result()}
+                if accuracy is not None
+                else {}
+            )
+        )
+        return results
+
+    @property
+    def metrics(self):
+        extra = [self.info_loss_tracker]
+        if self.spec.categorical:
+            extra.append(self.code_accuracy_tracker)
+        return super().metrics + extra
+
+    # --- Using the codes -----------------------------------------------------------
+
+    def generate(self, n_or_z=16, seed=None, batch_size=256, codes=None):
+        """Generates images, optionally with chosen codes.
+
+        Args:
+            n_or_z: how many, or full generator inputs `(n, spec.dim)`.
+            seed: int for a reproducible draw. Defaults to `None`.
+            batch_size: generator batch size. Defaults to `256`.
+            codes: `None`, or a dict with `"categorical"` and/or
+                `"continuous"` in the forms `LatentSpec.with_codes` takes
+                (e.g. `{"categorical": 3, "continuous": [0.5, 0.0]}`); codes
+                not given are drawn at random.
+
+        Returns:
+            `(n, H, W, C)` float32 in [-1, 1].
+        """
+        if codes is None:
+            return super().generate(n_or_z, seed=seed, batch_size=batch_size)
+        if not isinstance(codes, dict) or not set(codes) <= {
+            "categorical",
+            "continuous",
+        }:
+            raise ValueError(
+                "Expected codes as a dict with keys 'categorical' and/or "
+                f"'continuous'; received {codes!r}."
+            )
+        if isinstance(n_or_z, (int, np.integer)):
+            if n_or_z < 1:
+                raise ValueError(f"Expected n >= 1 samples; received n={n_or_z}.")
+            latent = self.sample_latent(
+                int(n_or_z), seed=self.sampling_seed_generator if seed is None else seed
+            )
+        else:
+            latent = self._check_latent(n_or_z)
+        latent = self.spec.with_codes(
+            np.asarray(latent), codes.get("categorical"), codes.get("continuous")
+        )
+        return self._run_generator(tf.constant(latent), batch_size)
+
+    def infer_codes(self, images, batch_size=256):
+        """Q's predictions of the codes behind `images` (real or generated).
+
+        With a trained model, the first categorical code's argmax is an
+        unsupervised classifier of the images, and the continuous means
+        measure the properties the codes learned.
+
+        Args:
+            images: `(n, H, W, C)` float images in [-1, 1].
+            batch_size: batch size. Defaults to `256`.
+
+        Returns:
+            A dict: `"categorical"` a list of `(n, K_i)` probabilities,
+            `"categories"` `(n, m)` int argmax per categorical code,
+            `"continuous"` `(n, c)` means, `"continuous_std"` `(n, c)`
+            standard deviations (ones unless `learn_std`), `"features"` the
+            trunk's `(n, hidden)` features. NumPy arrays.
+        """
+        images = np.asarray(images)
+        if images.dtype.kind in "iu":
+            raise ValueError(
+                "Expected float images scaled to [-1, 1]; received dtype "
+                f"{images.dtype}. Use keras_gans.images.from_uint8(images)."
+            )
+        if images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"Expected images of shape (n, {', '.join(map(str, self.image_shape))}); "
+                f"received shape {images.shape}."
+            )
+        probs = [[] for _ in self.spec.categorical]
+        means, stds, feats = [], [], []
+        for start in range(0, len(images), batch_size):
+            chunk = tf.constant(images[start : start + batch_size], "float32")
+            features = self.trunk(chunk, training=False)
+            logits, mean, log_std = self._q_outputs(features, training=False)
+            for i, lg in enumerate(logits):
+                probs[i].append(tf.nn.softmax(lg).numpy())
+            if mean is not None:
+                means.append(mean.numpy())
+                stds.append(
+                    np.ones_like(mean.numpy())
+                    if log_std is None
+                    else np.exp(log_std.numpy())
+                )
+            feats.append(features.numpy())
+        c = self.spec.continuous
+        n = len(images)
+        categorical = [
+            np.concatenate(p) if p else np.zeros((0, k))
+            for p, k in zip(probs, self.spec.categorical, strict=True)
+        ]
+        return {
+            "categorical": categorical,
+            "categories": np.stack([p.argmax(-1) for p in categorical], axis=1)
+            if categorical
+            else np.zeros((n, 0), "int64"),
+            "continuous": np.concatenate(means)
+            if means
+            else np.zeros((n, c), "float32"),
+            "continuous_std": np.concatenate(stds)
+            if stds
+            else np.zeros((n, c), "float32"),
+            "features": np.concatenate(feats) if feats else np.zeros((0, self.hidden)),
+        }
+
+    def code_sweep(self, categorical_code=0, continuous_code=0, values=None, seed=0):
+        """Images for a code-sweep grid: rows are categories, columns a sweep.
+
+        Args:
+            categorical_code: the categorical code whose categories form the
+                rows. Defaults to `0`.
+            continuous_code: the continuous code swept along each row.
+                Defaults to `0`.
+            values: the swept values. Defaults to 10 points in [-2, 2].
+            seed: seed of the shared noise. Defaults to `0`.
+
+        Returns:
+            `(K * len(values), H, W, C)` images, row by row; save them with
+            `keras_gans.images.save_image_grid(images, path, ncols=len(values))`
+            or use `save_code_sweep`.
+        """
+        latent = self.spec.sweep_grid(categorical_code, continuous_code, values, seed)
+        return self._run_generator(tf.constant(latent), 256)
+
+    def discriminator_features(self, images):
+        """The shared trunk's features for `images` (as DCGAN's)."""
+        return keras.ops.convert_to_numpy(self.trunk(images, training=False))
+
+
+def save_code_sweep(
+    model, path, categorical_code=0, continuous_code=0, values=None, seed=0
+):
+    """Writes `model.code_sweep(...)` as a PNG grid (rows: categories).
+
+    Returns:
+        The path written.
+    """
+    from keras_gans.images import save_image_grid
+    from keras_gans.latent import _sweep_values
+
+    values = _sweep_values(values)
+    images = model.code_sweep(categorical_code, continuous_code, values, seed)
+    return save_image_grid(images, path, ncols=len(values))
