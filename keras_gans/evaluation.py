@@ -251,3 +251,114 @@ class EvaluationCallback(keras.callbacks.Callback):
         self.results[epoch + 1] = numbers
         if logs is not None:
             logs.update(numbers)
+
+
+def _code_images(model, images):
+    """`images` as float32 `(n, *model.image_shape)` in [-1, 1], checked."""
+    images = np.asarray(images)
+    want = tuple(int(d) for d in model.image_shape)
+    if images.dtype == np.uint8:
+        images = from_uint8(images)  # adds a channel axis to (n, H, W)
+    elif images.dtype.kind == "f":
+        if images.ndim == 3:
+            images = images[..., None]
+        images = images.astype("float32")
+        if images.size and not np.isfinite(images).all():
+            raise ValueError("Expected finite images; received NaN or inf.")
+        if images.size and (images.min() < -1.001 or images.max() > 1.001):
+            raise ValueError(
+                "Expected float images scaled to [-1, 1]; received values in "
+                f"[{images.min():.3g}, {images.max():.3g}]. Pass uint8 images "
+                "as they are, or scale with keras_gans.images.from_uint8."
+            )
+    else:
+        raise ValueError(
+            "Expected uint8 images in [0, 255] or float images in [-1, 1]; "
+            f"received dtype {images.dtype}."
+        )
+    if images.ndim != 4 or tuple(images.shape[1:]) != want:
+        raise ValueError(
+            f"Expected images of shape (n, {', '.join(map(str, want))}) for this "
+            f"model (or (n, {want[0]}, {want[1]}) when it has one channel); "
+            f"received shape {np.shape(images)}."
+        )
+    if len(images) == 0:
+        raise ValueError("Expected at least one image; received 0.")
+    return images
+
+
+def code_accuracy(model, images, labels, code=0, batch_size=256):
+    """How well an InfoGAN's categorical code classifies labelled images.
+
+    Q's most likely category for each image (`model.infer_codes(images)
+    ["categories"][:, code]`) is scored against the labels after matching
+    categories to labels one to one (`keras_gans.metrics.cluster_accuracy`),
+    and by normalized mutual information, which needs no matching. The model
+    never saw the labels, so this measures what the code learned on its own.
+
+    Args:
+        model: a trained `keras_gans.InfoGAN`, or anything with
+            `image_shape` and `infer_codes(images, batch_size=...)` returning
+            `"categories"` `(n, m)` ints and `"categorical"` a list of
+            `(n, K_i)` probabilities.
+        images: `(n, H, W, C)` float images in [-1, 1], or uint8 images in
+            [0, 255] (scaled with `keras_gans.images.from_uint8`); `(n, H, W)`
+            gets a channel axis when the model has one channel.
+        labels: the images' true labels, `(n,)` integers (any values).
+        code: which categorical code to score. Defaults to `0`.
+        batch_size: batch size of `infer_codes`. Defaults to `256`.
+
+    Returns:
+        A dict: `"accuracy"` (matched accuracy in [0, 1]), `"nmi"`
+        (normalized mutual information), `"mapping"` (dict category ->
+        label of the matched pairs; categories left unmatched, or never
+        predicted, are absent and count as wrong), `"confusion"` (counts as
+        nested lists, `K` rows for categories `0..K-1` by
+        `len(label_values)` columns), `"label_values"` (the label of each
+        column, sorted), `"code"` and `"n"` (the number of images).
+
+    Example:
+
+    >>> images, labels = keras_gans.data.load_arrays("fashion_mnist", "test")
+    >>> code_accuracy(infogan, images, labels)["accuracy"]
+    """
+    images = _code_images(model, images)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise ValueError(
+            f"Expected one label per image: shape ({len(images)},); received "
+            f"shape {labels.shape}."
+        )
+    inferred = model.infer_codes(images, batch_size=batch_size)
+    categories = np.asarray(inferred["categories"])
+    num_codes = categories.shape[1] if categories.ndim == 2 else 0
+    if num_codes == 0:
+        raise ValueError(
+            "Expected a model with at least one categorical code; this one has "
+            "none (infer_codes returned no categories)."
+        )
+    if isinstance(code, bool) or not isinstance(code, (int, np.integer)):
+        raise ValueError(f"Expected code to be an integer; received {code!r}.")
+    if not 0 <= code < num_codes:
+        raise ValueError(
+            f"Expected code in 0..{num_codes - 1} (the model has {num_codes} "
+            f"categorical code{'s' if num_codes > 1 else ''}); received {code}."
+        )
+    num_categories = np.shape(inferred["categorical"][code])[-1]
+    predicted = categories[:, code]
+    accuracy, mapping = gan_metrics.cluster_accuracy(
+        labels, predicted, return_mapping=True
+    )
+    # Rows: every category 0..K-1, also those Q never predicts; columns: labels.
+    labels_by_category, _, label_values = gan_metrics.contingency_matrix(
+        predicted, labels, label_values=np.arange(num_categories)
+    )
+    return {
+        "accuracy": accuracy,
+        "nmi": gan_metrics.normalized_mutual_information(labels, predicted),
+        "mapping": mapping,
+        "confusion": labels_by_category.tolist(),
+        "label_values": [int(v) for v in label_values],
+        "code": int(code),
+        "n": int(len(images)),
+    }

@@ -15,12 +15,22 @@ Pure functions (NumPy in, float or dict out, float64 inside):
 | `density_coverage` | k-NN density and coverage | Naeem et al. 2020 |
 | `parzen_evaluate` (+ `parzen_log_likelihood`, `select_parzen_sigma`) | Parzen-window log-likelihood | Goodfellow et al. 2014 |
 | `mode_collapse_report` | classes covered, KL from the data's class histogram | |
+| `cluster_accuracy` (+ `contingency_matrix`) | accuracy of clusters under the best one-to-one matching to labels | |
+| `normalized_mutual_information` | NMI between clusters and labels | |
+| `kmeans_accuracy` (+ `kmeans_clusters`) | matched accuracy of k-means on raw pixels (needs scikit-learn) | |
 
 `keras.metrics.Metric` classes that accumulate over batches with bounded
 memory: `FrechetDistance`, `KernelDistance`, `InceptionScore`,
 `PrecisionRecall`, `DensityCoverage` (see `keras_gans.metrics.streaming`).
 """
 
+from keras_gans.metrics.clustering import (
+    cluster_accuracy,
+    contingency_matrix,
+    kmeans_accuracy,
+    kmeans_clusters,
+    normalized_mutual_information,
+)
 from keras_gans.metrics.fid import (
     activation_statistics,
     fid_from_activations,
@@ -50,12 +60,17 @@ __all__ = [
     "KernelDistance",
     "PrecisionRecall",
     "activation_statistics",
+    "cluster_accuracy",
+    "contingency_matrix",
     "density_coverage",
     "fid_from_activations",
     "frechet_distance",
     "inception_score",
     "kernel_inception_distance",
+    "kmeans_accuracy",
+    "kmeans_clusters",
     "mode_collapse_report",
+    "normalized_mutual_information",
     "parzen_evaluate",
     "parzen_log_likelihood",
     "precision_recall",
