@@ -5,6 +5,11 @@
     keras-gans interpolate runs/dcgan --rows 8 --steps 10 --out interpolation.png
     keras-gans evaluate runs/dcgan --metrics fid,kid,pr,modes --n 10000 --out eval.json
 
+    keras-gans train infogan --dataset digits --categorical 10 --continuous 2 \
+        --epochs 20 --out runs/infogan
+    keras-gans sweep runs/infogan --continuous-code 1 --values -2,2,10 --out sweep.png
+    keras-gans sample runs/infogan --category 3 --n 16 --out threes.png
+
 The commands parse flags and call library functions (`keras_gans.training`);
 no logic lives only here.
 """
@@ -12,6 +17,7 @@ no logic lives only here.
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 
@@ -26,6 +32,64 @@ def _shape(text):
             f"expected an image shape H,W,C such as 28,28,1; received {text!r}"
         )
     return dims
+
+
+def _int_list(text):
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if not values:
+        raise argparse.ArgumentTypeError(
+            "expected comma-separated category counts such as 10 or 10,4 (or "
+            f"'none' for no categorical code); received {text!r}"
+        )
+    return values
+
+
+def _sweep_values(text):
+    parts = text.split(",")
+    try:
+        start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
+        if len(parts) != 3 or num < 1:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise argparse.ArgumentTypeError(
+            "expected START,STOP,NUM such as -2,2,10 (NUM >= 1 evenly spaced "
+            f"values from START to STOP); received {text!r}"
+        ) from None
+    return start, stop, num
+
+
+# Options whose value may start with "-" (such as `--values -2,2,10`), which
+# argparse would otherwise take for an option.
+_NEGATIVE_VALUE_OPTIONS = ("--values",)
+
+# `keras-gans train` flags that only InfoGAN has: flag -> TrainConfig field.
+_INFOGAN_FLAGS = {
+    "--categorical": "categorical",
+    "--continuous": "continuous",
+    "--categorical-weight": "categorical_weight",
+    "--continuous-weight": "continuous_weight",
+    "--hidden": "hidden",
+}
+
+
+def _join_negative_values(argv):
+    # ["--values", "-2,2,10"] -> ["--values=-2,2,10"].
+    joined = []
+    for token in argv:
+        if (
+            joined
+            and joined[-1] in _NEGATIVE_VALUE_OPTIONS
+            and re.match(r"-[\d.]", token)
+        ):
+            joined[-1] = f"{joined[-1]}={token}"
+        else:
+            joined.append(token)
+    return joined
 
 
 def _parser():
@@ -46,11 +110,27 @@ def _parser():
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--out", required=True, help="run folder")
     train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--latent-dim", type=int, default=100)
+    train.add_argument(
+        "--latent-dim",
+        type=int,
+        default=None,
+        help="noise size z (default: 100; 62 for infogan, plus its codes)",
+    )
     train.add_argument("--image-shape", type=_shape, default=None, help="H,W,C")
     train.add_argument("--loss", choices=losses.names(), default="non_saturating")
     train.add_argument("--d-steps", type=int, default=1)
-    train.add_argument("--learning-rate", type=float, default=2e-4)
+    train.add_argument(
+        "--learning-rate",
+        type=float,
+        default=2e-4,
+        help="Adam learning rate of D, and of G unless --g-learning-rate is given",
+    )
+    train.add_argument(
+        "--g-learning-rate",
+        type=float,
+        default=None,
+        help="Adam learning rate of G (default: --learning-rate; 1e-3 for infogan)",
+    )
     train.add_argument("--beta-1", type=float, default=0.5)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument(
@@ -60,13 +140,69 @@ def _parser():
     train.add_argument("--sample-every", type=int, default=1)
     train.add_argument("--steps-per-execution", type=int, default=1)
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None)
+    info = train.add_argument_group("InfoGAN codes (infogan only)")
+    info.add_argument(
+        "--categorical",
+        type=_int_list,
+        default=None,
+        help="categories K of each categorical code, comma-separated: 10 or "
+        "10,4; 'none' for no categorical code (default: 10)",
+    )
+    info.add_argument(
+        "--continuous",
+        type=int,
+        default=None,
+        help="number of continuous codes (default: 2)",
+    )
+    info.add_argument(
+        "--categorical-weight",
+        type=float,
+        default=None,
+        help="lambda of the categorical codes' information loss (default: 1.0)",
+    )
+    info.add_argument(
+        "--continuous-weight",
+        type=float,
+        default=None,
+        help="lambda of the continuous codes' information loss (default: 0.1)",
+    )
+    info.add_argument(
+        "--hidden",
+        type=int,
+        default=None,
+        help="width of the fully connected layers of G and D (default: 1024, "
+        "the paper's)",
+    )
 
     sample = sub.add_parser("sample", help="write a grid of samples as PNG")
     sample.add_argument("model", help="run folder or .keras file")
     sample.add_argument("--n", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--ncols", type=int, default=None)
+    sample.add_argument(
+        "--category",
+        type=int,
+        default=None,
+        help="InfoGAN only: every sample in this category of categorical code 0",
+    )
     sample.add_argument("--out", default="samples.png")
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="InfoGAN: write a grid with the categories of one categorical code "
+        "as rows and one continuous code swept along the columns",
+    )
+    sweep.add_argument("model", help="InfoGAN run folder or .keras file")
+    sweep.add_argument("--categorical-code", type=int, default=0)
+    sweep.add_argument("--continuous-code", type=int, default=0)
+    sweep.add_argument(
+        "--values",
+        type=_sweep_values,
+        default=(-2.0, 2.0, 10),
+        help="START,STOP,NUM of the swept values (default: -2,2,10)",
+    )
+    sweep.add_argument("--seed", type=int, default=0, help="seed of the noise")
+    sweep.add_argument("--out", default="sweep.png")
 
     evaluate = sub.add_parser(
         "evaluate", help="score a model's samples (FID, KID, IS, precision/recall, ...)"
@@ -104,6 +240,17 @@ def _parser():
 def _train(args):
     from keras_gans import training
 
+    infogan = {
+        field: getattr(args, field)
+        for field in _INFOGAN_FLAGS.values()
+        if getattr(args, field) is not None
+    }
+    if infogan and args.model != "infogan":
+        flags = [f for f, field in _INFOGAN_FLAGS.items() if field in infogan]
+        raise ValueError(
+            f"{', '.join(flags)} only apply to infogan; received them with "
+            f"{args.model}."
+        )
     config = training.TrainConfig(
         model=args.model,
         dataset=args.dataset,
@@ -114,12 +261,14 @@ def _train(args):
         loss=args.loss,
         d_steps=args.d_steps,
         learning_rate=args.learning_rate,
+        g_learning_rate=args.g_learning_rate,
         beta_1=args.beta_1,
         seed=args.seed,
         limit=args.limit,
         data_dir=args.data_dir,
         sample_every=args.sample_every,
         steps_per_execution=args.steps_per_execution,
+        **infogan,
     )
     try:
         result = training.train(
@@ -136,6 +285,9 @@ def _train(args):
     print(f"Trained {result.epochs_completed} epochs: {result.out_dir}")
     print(f"  model:   {result.out_dir / training.FINAL_MODEL}")
     print(f"  samples: {result.out_dir / 'samples.png'}")
+    for label, name in (("sweep", "code_sweep.png"), ("codes", "categories.png")):
+        if (result.out_dir / name).exists():
+            print(f"  {label + ':':<9}{result.out_dir / name}")
     return 0
 
 
@@ -144,9 +296,42 @@ def _sample(args):
     from keras_gans.images import save_image_grid
 
     model = training.load_trained(args.model)
-    images = model.generate(args.n, seed=args.seed)
+    if args.category is None:
+        images = model.generate(args.n, seed=args.seed)
+    else:
+        training.check_infogan(model, "--category")
+        images = training.generate_in_category(
+            model, args.n, args.category, seed=args.seed
+        )
     path = save_image_grid(images, args.out, ncols=args.ncols)
-    print(f"Wrote {args.n} samples to {path}")
+    where = "" if args.category is None else f" of category {args.category}"
+    print(f"Wrote {args.n} samples{where} to {path}")
+    return 0
+
+
+def _sweep(args):
+    import numpy as np
+
+    from keras_gans import training
+    from keras_gans.models.infogan import save_code_sweep
+
+    model = training.check_infogan(
+        training.load_trained(args.model), "keras-gans sweep"
+    )
+    values = np.linspace(*args.values)
+    path = save_code_sweep(
+        model,
+        args.out,
+        categorical_code=args.categorical_code,
+        continuous_code=args.continuous_code,
+        values=values,
+        seed=args.seed,
+    )
+    k = model.spec.categorical[args.categorical_code]
+    print(
+        f"Wrote {k} categories of categorical code {args.categorical_code} x "
+        f"{len(values)} values of continuous code {args.continuous_code} to {path}"
+    )
     return 0
 
 
@@ -203,7 +388,9 @@ def _raise_interrupt(signum, frame):
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = _parser().parse_args(_join_negative_values(argv))
     # `kill` (SIGTERM) stops a run as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
@@ -212,6 +399,7 @@ def main(argv=None):
             "sample": _sample,
             "evaluate": _evaluate,
             "interpolate": _interpolate,
+            "sweep": _sweep,
         }
         return commands[args.command](args)
     except (ValueError, FileNotFoundError, ImportError) as e:

@@ -8,6 +8,11 @@ A run lives in one folder:
     model.keras       the final model, written when the run completes
     samples/          a PNG grid from fixed latent vectors, every epoch
     samples.png       the final grid
+    code_sweep.png    InfoGAN only: rows = categories of code 0, columns =
+                      continuous code 0 swept over 10 values in [-2, 2]
+    code_sweep_c{j}.png  InfoGAN only: the same with continuous code j swept
+    categories.png    InfoGAN only: rows = noise vectors, columns = the
+                      categories of code 0
     curves.png        losses and D's outputs during training
     history.csv       the per-epoch metrics
     logs/             TensorBoard scalars and images
@@ -25,14 +30,34 @@ import pathlib
 import shutil
 
 import keras
+import numpy as np
 
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans.files import atomic_path, write_atomic
 from keras_gans.images import save_image_grid
-from keras_gans.models import DCGAN, GAN
+from keras_gans.latent import LatentSpec
+from keras_gans.models import DCGAN, GAN, InfoGAN
+from keras_gans.models.infogan import save_code_sweep
 
-MODEL_CLASSES = {"gan": GAN, "dcgan": DCGAN}
+MODEL_CLASSES = {"gan": GAN, "dcgan": DCGAN, "infogan": InfoGAN}
+
+# latent_dim when none is given: z of GAN/DCGAN, the noise part of InfoGAN's
+# input (62 in Chen et al. 2016, plus the codes).
+DEFAULT_LATENT_DIM = {"gan": 100, "dcgan": 100, "infogan": 62}
+# InfoGAN's generator (and Q) learning rate in Chen et al. 2016.
+INFOGAN_G_LEARNING_RATE = 1e-3
+# Settings that only InfoGAN has; absent from the identity of other runs.
+INFOGAN_ONLY = (
+    "categorical",
+    "continuous",
+    "categorical_weight",
+    "continuous_weight",
+    "hidden",
+)
+# Values of the code-sweep figures written at the end of an InfoGAN run.
+SWEEP_VALUES = np.linspace(-2.0, 2.0, 10)
+SWEEP_NOISE_ROWS = 8
 
 RUN_FILE = "run.json"
 FINAL_MODEL = "model.keras"
@@ -44,29 +69,53 @@ class TrainConfig:
     """Settings of one training run (the CLI's flags).
 
     Args:
-        model: a name from `MODEL_CLASSES` (`"gan"`, `"dcgan"`).
+        model: a name from `MODEL_CLASSES` (`"gan"`, `"dcgan"`, `"infogan"`).
         dataset: a `keras_gans.data.load` name. Defaults to `"fashion_mnist"`.
         epochs: total epochs of the run. Defaults to `5`.
         batch_size: global batch size. Defaults to `128`.
-        latent_dim: size of z. Defaults to `100`.
-        image_shape: `(H, W, C)`; `None` for the dataset's own (28, 28, 1) for
-            Fashion-MNIST, (64, 64, 3) otherwise. Defaults to `None`.
+        latent_dim: size of z; for InfoGAN the noise part only (the codes
+            come on top). Defaults to `None`: 100 for GAN and DCGAN, 62 for
+            InfoGAN (Chen et al. 2016).
+        image_shape: `(H, W, C)`; `None` for the dataset's own: (28, 28, 1)
+            for Fashion-MNIST, (16, 16, 1) for digits, (64, 64, 3) otherwise.
+            Defaults to `None`.
         loss: a `keras_gans.losses` name. Defaults to `"non_saturating"`.
         d_steps: discriminator steps per generator step. Defaults to `1`.
-        learning_rate: Adam learning rate of both networks. Defaults to `2e-4`.
+        learning_rate: Adam learning rate of D, and of G too unless
+            `g_learning_rate` is given. Defaults to `2e-4`.
         beta_1: Adam beta_1. Defaults to `0.5`.
         seed: seeds weights, noise and data order. Defaults to `0`.
         limit: use only the first N training examples. Defaults to `None`.
         data_dir: where the dataset's files are. Defaults to `None`.
         sample_every: epochs between sample grids. Defaults to `1`.
         steps_per_execution: batches per compiled call. Defaults to `1`.
+        g_learning_rate: Adam learning rate of G (and of InfoGAN's Q head).
+            Defaults to `None`: `learning_rate` for GAN and DCGAN, 1e-3 for
+            InfoGAN (the paper's rate).
+        categorical: InfoGAN only: the number of categories K of each
+            categorical code, e.g. `(10,)` or `(10, 4)`; `()` for none.
+            Defaults to `(10,)`.
+        continuous: InfoGAN only: the number of continuous codes, each
+            Unif(-1, 1). Defaults to `2`.
+        categorical_weight: InfoGAN only: lambda of the categorical codes'
+            information loss. Defaults to `1.0`.
+        continuous_weight: InfoGAN only: lambda of the continuous codes'
+            information loss. Defaults to `0.1`.
+        hidden: InfoGAN only: width of the fully connected layers of G and
+            of D's trunk; most of the weights sit there (1024, the paper's,
+            gives a 27 MB generator; 256 about 7 MB). Defaults to `1024`.
+
+    The InfoGAN-only settings must keep their defaults for other models.
+    Defaults that depend on the model (`latent_dim`, `g_learning_rate`) are
+    resolved when the config is made, and the resolved values are what a run
+    folder records.
     """
 
     model: str
     dataset: str = "fashion_mnist"
     epochs: int = 5
     batch_size: int = 128
-    latent_dim: int = 100
+    latent_dim: int | None = None
     image_shape: tuple | None = None
     loss: str = "non_saturating"
     d_steps: int = 1
@@ -77,6 +126,12 @@ class TrainConfig:
     data_dir: str | None = None
     sample_every: int = 1
     steps_per_execution: int = 1
+    g_learning_rate: float | None = None
+    categorical: tuple = (10,)
+    continuous: int = 2
+    categorical_weight: float = 1.0
+    continuous_weight: float = 0.1
+    hidden: int = 1024
 
     # Settings that may change between invocations of one run folder.
     _RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution")
@@ -87,6 +142,17 @@ class TrainConfig:
                 f"Unknown model: expected one of {sorted(MODEL_CLASSES)}; "
                 f"received {self.model!r}."
             )
+        self._check_infogan_settings()
+        if self.latent_dim is None:
+            self.latent_dim = DEFAULT_LATENT_DIM[self.model]
+        if self.g_learning_rate is None:
+            self.g_learning_rate = (
+                INFOGAN_G_LEARNING_RATE
+                if self.model == "infogan"
+                else self.learning_rate
+            )
+        for key in ("learning_rate", "g_learning_rate"):
+            _check_number(key, getattr(self, key), positive=True)
         for key in (
             "epochs",
             "batch_size",
@@ -104,15 +170,128 @@ class TrainConfig:
                 f"Expected limit >= 1 or None; received limit={self.limit}."
             )
         if self.image_shape is None:
-            local = self.dataset.replace("-", "_").lower() in gan_data.LOCAL_DATASETS
-            self.image_shape = (28, 28, 1) if local else (64, 64, 3)
+            self.image_shape = default_image_shape(self.dataset)
         self.image_shape = tuple(int(d) for d in self.image_shape)
 
+    def _check_infogan_settings(self):
+        categorical = self.categorical
+        if isinstance(categorical, (int, np.integer)) and not isinstance(
+            categorical, bool
+        ):
+            categorical = (categorical,)
+        try:
+            categorical = tuple(categorical)
+            if not all(_is_int(k) for k in categorical):
+                raise TypeError
+        except TypeError:
+            raise ValueError(
+                "Expected categorical to be a tuple of category counts (ints) "
+                f"such as (10,) or (10, 4); received categorical={self.categorical!r}."
+            ) from None
+        self.categorical = tuple(int(k) for k in categorical)
+        if not _is_int(self.continuous):
+            raise ValueError(
+                "Expected continuous to be an int (how many continuous codes); "
+                f"received continuous={self.continuous!r}."
+            )
+        self.continuous = int(self.continuous)
+        if self.model != "infogan":
+            changed = [
+                f"{k}={getattr(self, k)!r}"
+                for k in INFOGAN_ONLY
+                if getattr(self, k) != _FIELD_DEFAULTS[k]
+            ]
+            if changed:
+                raise ValueError(
+                    f"{', '.join(changed)} only apply to model='infogan'; "
+                    f"received them with model={self.model!r}."
+                )
+            return
+        if any(k < 2 for k in self.categorical):
+            raise ValueError(
+                "Expected every categorical code to have at least 2 categories; "
+                f"received categorical={self.categorical}."
+            )
+        if self.continuous < 0:
+            raise ValueError(
+                f"Expected continuous >= 0; received continuous={self.continuous}."
+            )
+        if not self.categorical and not self.continuous:
+            raise ValueError(
+                "Expected at least one InfoGAN code (categorical or continuous); "
+                "received categorical=() and continuous=0."
+            )
+        for key in ("categorical_weight", "continuous_weight"):
+            setattr(self, key, _check_number(key, getattr(self, key)))
+        if not _is_int(self.hidden) or self.hidden < 1:
+            raise ValueError(
+                f"Expected hidden to be an int >= 1; received hidden={self.hidden!r}."
+            )
+
+    def latent_spec(self):
+        """InfoGAN's `LatentSpec` for these settings (noise z = `latent_dim`)."""
+        return LatentSpec(
+            noise_dim=self.latent_dim,
+            categorical=self.categorical,
+            continuous=self.continuous,
+        )
+
     def identity(self):
-        """The settings that define the run (everything but the resumable ones)."""
+        """The settings that define the run (everything but the resumable ones).
+
+        For GAN and DCGAN runs this leaves out the InfoGAN-only settings, and
+        `g_learning_rate` when it equals `learning_rate`, so that run folders
+        made before those settings existed still resume.
+        """
         d = dataclasses.asdict(self)
         d["image_shape"] = list(d["image_shape"])
+        d["categorical"] = list(d["categorical"])
+        if self.model != "infogan":
+            for key in INFOGAN_ONLY:
+                del d[key]
+            if self.g_learning_rate == self.learning_rate:
+                del d["g_learning_rate"]
         return {k: v for k, v in d.items() if k not in self._RESUMABLE}
+
+
+_FIELD_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(TrainConfig) if f.name != "model"
+}
+
+
+def _check_number(key, value, positive=False):
+    """`float(value)` if it is a finite number >= 0 (> 0 if `positive`)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    low_ok = number > 0 if positive else number >= 0
+    if isinstance(value, bool) or not low_ok or number == float("inf"):
+        raise ValueError(
+            f"Expected {key} to be a finite number {'>' if positive else '>='} 0; "
+            f"received {key}={value!r}."
+        )
+    return number
+
+
+def _is_int(value):
+    # bool is an int, but continuous=True is a mistake, not 1.
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def default_image_shape(dataset):
+    """The image shape a run trains at when none is given.
+
+    Args:
+        dataset: a `keras_gans.data.load` name.
+
+    Returns:
+        The offline dataset's own shape ((28, 28, 1) for Fashion-MNIST,
+        (16, 16, 1) for digits), else (64, 64, 3).
+    """
+    from keras_gans.data import loader
+
+    return loader.local_image_shape(dataset) or (64, 64, 3)
 
 
 @dataclasses.dataclass
@@ -126,16 +305,27 @@ class TrainResult:
 def build_model(config):
     """A compiled model for `config`, with weights seeded by `config.seed`."""
     keras.utils.set_random_seed(config.seed)
-    cls = MODEL_CLASSES[config.model]
-    shape_arg = "image_shape" if config.model == "dcgan" else "data_shape"
-    model = cls(
-        **{shape_arg: config.image_shape},
-        latent_dim=config.latent_dim,
-        d_steps=config.d_steps,
-        seed=config.seed,
-    )
+    if config.model == "infogan":
+        model = InfoGAN(
+            image_shape=config.image_shape,
+            latent_spec=config.latent_spec(),
+            categorical_weight=config.categorical_weight,
+            continuous_weight=config.continuous_weight,
+            hidden=config.hidden,
+            d_steps=config.d_steps,
+            seed=config.seed,
+        )
+    else:
+        cls = MODEL_CLASSES[config.model]
+        shape_arg = "image_shape" if config.model == "dcgan" else "data_shape"
+        model = cls(
+            **{shape_arg: config.image_shape},
+            latent_dim=config.latent_dim,
+            d_steps=config.d_steps,
+            seed=config.seed,
+        )
     model.compile(
-        g_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
+        g_optimizer=keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1),
         d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
         loss=config.loss,
         steps_per_execution=config.steps_per_execution,
@@ -309,9 +499,128 @@ def train(config, out_dir, verbose="auto", callbacks=()):
     )
     save_model_atomic(model, final)
     save_image_grid(model.generate(64, seed=config.seed), out_dir / "samples.png")
+    if isinstance(model, InfoGAN):
+        save_code_figures(model, out_dir, seed=config.seed)
     _write_run_file(out_dir, config, config.epochs, True, config.epochs)
     shutil.rmtree(out_dir / "backup", ignore_errors=True)
     return TrainResult(model, out_dir, config.epochs, history.history)
+
+
+def save_code_figures(model, out_dir, seed=0):
+    """Writes an InfoGAN's code figures into `out_dir` (atomically).
+
+    - `code_sweep.png`: rows are the categories of categorical code 0,
+      columns continuous code 0 at `SWEEP_VALUES` (10 values in [-2, 2]);
+      without categorical codes, rows are `SWEEP_NOISE_ROWS` noise vectors.
+    - `code_sweep_c{j}.png`: the same with continuous code j swept, one per
+      continuous code (`code_sweep_c0.png` is `code_sweep.png`).
+    - `categories.png`: rows are `SWEEP_NOISE_ROWS` noise vectors, columns
+      the K categories of code 0 (continuous codes at 0).
+
+    Figures that need a kind of code the model lacks are not written.
+
+    Args:
+        model: an `InfoGAN`.
+        out_dir: the folder to write into.
+        seed: seed of the noise. Defaults to `0`.
+
+    Returns:
+        The list of paths written.
+    """
+    out_dir = pathlib.Path(out_dir)
+    spec = model.spec
+    written = []
+    for j in range(spec.continuous):
+        if spec.categorical:
+            path = save_code_sweep(
+                model,
+                out_dir / f"code_sweep_c{j}.png",
+                categorical_code=0,
+                continuous_code=j,
+                values=SWEEP_VALUES,
+                seed=seed,
+            )
+        else:
+            latent = spec.sweep(j, SWEEP_VALUES, n=SWEEP_NOISE_ROWS, seed=seed)
+            path = save_image_grid(
+                model.generate(latent),
+                out_dir / f"code_sweep_c{j}.png",
+                ncols=len(SWEEP_VALUES),
+            )
+        written.append(path)
+        if j == 0:
+            headline = out_dir / "code_sweep.png"
+            write_atomic(headline, pathlib.Path(path).read_bytes())
+            written.append(headline)
+    if spec.categorical:
+        latent = spec.category_batch(0, n_per_category=SWEEP_NOISE_ROWS, seed=seed)
+        written.append(
+            save_image_grid(
+                model.generate(latent),
+                out_dir / "categories.png",
+                ncols=spec.categorical[0],
+            )
+        )
+    return [pathlib.Path(p) for p in written]
+
+
+def check_infogan(model, what):
+    """Raises a clear error unless `model` is an InfoGAN.
+
+    Args:
+        model: a loaded model.
+        what: what needs an InfoGAN, for the message (e.g. `"--category"`).
+
+    Returns:
+        `model`.
+    """
+    if not isinstance(model, InfoGAN):
+        raise ValueError(
+            f"{what} needs an InfoGAN model (with latent codes); received a "
+            f"{type(model).__name__}."
+        )
+    return model
+
+
+def generate_in_category(model, n, category, code=0, seed=0):
+    """`n` InfoGAN samples whose categorical code `code` is `category`.
+
+    Noise, the other categorical codes and the continuous codes are drawn
+    at random from `seed`.
+
+    Args:
+        model: an `InfoGAN`.
+        n: how many samples.
+        category: the category, in `[0, K)`.
+        code: which categorical code. Defaults to `0`.
+        seed: seed of the draw. Defaults to `0`.
+
+    Returns:
+        `(n, H, W, C)` float32 images in [-1, 1].
+    """
+    check_infogan(model, "Sampling a category")
+    spec = model.spec
+    if not 0 <= code < len(spec.categorical):
+        raise ValueError(
+            f"Expected a categorical code index in [0, {len(spec.categorical)}); "
+            f"received {code} (the model's codes have "
+            f"{list(spec.categorical)} categories)."
+        )
+    k = spec.categorical[code]
+    if not _is_int(category) or not 0 <= category < k:
+        raise ValueError(
+            f"Expected a category in [0, {k}) (categorical code {code} has {k} "
+            f"categories); received {category!r}."
+        )
+    if int(n) < 1:
+        raise ValueError(f"Expected n >= 1 samples; received n={n}.")
+    latent = np.asarray(spec.sample(int(n), seed=seed))
+    categories = np.stack(
+        [block.argmax(axis=-1) for block in spec.split(latent)["categorical"]],
+        axis=1,
+    )
+    categories[:, code] = category
+    return model.generate(spec.with_codes(latent, categorical=categories))
 
 
 def load_trained(path):

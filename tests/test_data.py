@@ -1,4 +1,5 @@
-"""Tests for keras_gans.data: IDX files, offline Fashion-MNIST, `load()`, tfds."""
+"""Tests for keras_gans.data: IDX files, offline Fashion-MNIST and digits, `load()`,
+tfds."""
 
 import gzip
 import shutil
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from keras_gans import data
-from keras_gans.data import fashion_mnist, idx
+from keras_gans.data import digits, fashion_mnist, idx, loader
 
 FILES = fashion_mnist.FILES["train"] + fashion_mnist.FILES["test"]
 
@@ -309,7 +310,9 @@ def test_bad_arguments(fashion_dir, kwargs, message):
 
 
 def test_unknown_local_name():
-    with pytest.raises(ValueError, match=r"offline datasets \('fashion_mnist',\)"):
+    with pytest.raises(
+        ValueError, match=r"offline datasets \('fashion_mnist', 'digits'\)"
+    ):
         data.load_arrays("mnist")
     with pytest.raises(ValueError, match="offline datasets"):
         data.load("mnist", source="local")
@@ -319,6 +322,92 @@ def test_missing_tfds_gives_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)
     with pytest.raises(ImportError, match=r'pip install "keras-gans\[tfds\]"'):
         data.load("celeb_a")
+
+
+# --- scikit-learn's digits --------------------------------------------------
+
+
+@pytest.fixture
+def sklearn_digits():
+    """scikit-learn's own copy: (images (1797, 8, 8) in 0..16, labels)."""
+    datasets = pytest.importorskip("sklearn.datasets")
+    bunch = datasets.load_digits()
+    return bunch.images, bunch.target
+
+
+def test_digits_arrays(sklearn_digits):
+    for split, n in [("train", 1497), ("test", 300)]:
+        images, labels = data.load_arrays("digits", split)
+        assert images.shape == (n, 16, 16) and images.dtype == np.uint8
+        assert labels.shape == (n,) and labels.dtype == np.uint8
+        assert set(np.unique(labels)) == set(range(10))
+        assert images.min() == 0 and images.max() == 255
+
+
+def test_digits_split_is_fixed_disjoint_and_complete(sklearn_digits, monkeypatch):
+    raw, raw_labels = sklearn_digits
+    train = digits.split_indices(len(raw), "train")
+    test = digits.split_indices(len(raw), "test")
+    assert len(train) == 1497 and len(test) == 300
+    assert not set(train) & set(test)
+    assert sorted(np.concatenate([train, test])) == list(range(len(raw)))
+    # The arrays are those images, nearest-upscaled, with their labels.
+    for split, index in [("train", train), ("test", test)]:
+        images, labels = data.load_arrays("digits", split)
+        np.testing.assert_array_equal(labels, raw_labels[index])
+        np.testing.assert_array_equal(images[:, ::2, ::2], images[:, 1::2, 1::2])
+        np.testing.assert_array_equal(images[:, ::2, ::2], images[:, 1::2, ::2])
+        np.testing.assert_array_equal(images[:, ::2, ::2], images[:, ::2, 1::2])
+        np.testing.assert_allclose(
+            images[:, ::2, ::2] / 255.0, raw[index] / 16.0, atol=0.5 / 255
+        )
+    # The same on every call, also when read again rather than from the cache.
+    first = data.load_arrays("digits", "test")
+    monkeypatch.setattr(loader, "_ARRAY_CACHE", {})
+    again = data.load_arrays("digits", "test")
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+
+
+def test_digits_load_range_shape_and_labels(sklearn_digits):
+    raw, _ = sklearn_digits
+    ds = data.load("Digits", batch_size=300, split="test", shuffle=False)
+    batches = list(ds)
+    assert [b.shape for b in batches] == [(300, 16, 16, 1)]
+    batch = batches[0].numpy()[..., 0]
+    assert batch.dtype == np.float32
+    assert batch.min() == -1.0 and batch.max() == 1.0
+    # 0..16 maps to [-1, 1] (0 -> -1, 16 -> 1) within uint8 rounding, 1/255.
+    index = digits.split_indices(len(raw), "test")
+    np.testing.assert_allclose(
+        batch[:, ::2, ::2], raw[index] / 8.0 - 1.0, atol=1.0 / 255 + 1e-6
+    )
+    ds = data.load("digits", batch_size=100, seed=0, with_labels=True)
+    labels = np.concatenate([y.numpy() for _, y in ds])
+    assert len(labels) == 1400  # 1497 with the remainder dropped
+    assert labels.dtype == np.int32 and set(labels.tolist()) == set(range(10))
+
+
+def test_digits_resize_and_errors(sklearn_digits):
+    ds = data.load("digits", batch_size=8, image_shape=(28, 28, 3), limit=8)
+    batch = next(iter(ds)).numpy()
+    assert batch.shape == (8, 28, 28, 3)
+    assert batch.min() >= -1.0 and batch.max() <= 1.0
+    with pytest.raises(ValueError, match=r"split in \('train', 'test'\)"):
+        data.load_arrays("digits", "validation")
+    assert loader.local_image_shape("digits") == (16, 16, 1)
+    assert loader.local_image_shape("Fashion-MNIST") == (28, 28, 1)
+    assert loader.local_image_shape("celeb_a") is None
+
+
+def test_digits_without_sklearn_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    monkeypatch.setattr(loader, "_ARRAY_CACHE", {})  # nothing read before
+    with pytest.raises(ImportError, match=r'pip install "keras-gans\[sklearn\]"'):
+        data.load_arrays("digits")
+    with pytest.raises(ImportError, match="scikit-learn is not installed"):
+        data.load("digits", batch_size=8)
 
 
 # --- load(): tensorflow-datasets ---------------------------------------------
@@ -389,6 +478,6 @@ def test_tfds_missing_label(tfds):
 
 def test_unknown_tfds_name(tfds):
     with pytest.raises(
-        ValueError, match=r"offline datasets \('fashion_mnist',\).*not a tfds"
+        ValueError, match=r"offline datasets \('fashion_mnist', 'digits'\).*not a tfds"
     ):
         data.load("no_such_dataset_xyz")

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import keras_gans
 from keras_gans import cli, training
+from keras_gans.latent import LatentSpec
 
 
 def small_config(fashion_dir, **kwargs):
@@ -180,7 +182,7 @@ def test_a_run_folder_refuses_different_settings(fashion_dir, tmp_path):
 
 
 def test_config_validation():
-    with pytest.raises(ValueError, match=r"one of \['dcgan', 'gan'\]"):
+    with pytest.raises(ValueError, match=r"one of \['dcgan', 'gan', 'infogan'\]"):
         training.TrainConfig(model="vae")
     with pytest.raises(ValueError, match="epochs >= 1"):
         training.TrainConfig(model="gan", epochs=0)
@@ -193,6 +195,192 @@ def test_config_validation():
         64,
         64,
         3,
+    )
+
+
+# What run.json recorded as "config" before InfoGAN existed (keras-gans 0.1.0)
+# for `TrainConfig(model="dcgan")`: such run folders must still resume.
+DCGAN_IDENTITY_BEFORE_INFOGAN = {
+    "model": "dcgan",
+    "dataset": "fashion_mnist",
+    "batch_size": 128,
+    "latent_dim": 100,
+    "image_shape": [28, 28, 1],
+    "loss": "non_saturating",
+    "d_steps": 1,
+    "learning_rate": 2e-4,
+    "beta_1": 0.5,
+    "seed": 0,
+    "limit": None,
+}
+
+
+def test_gan_and_dcgan_identity_is_unchanged_by_infogan_settings():
+    identity = training.TrainConfig(model="dcgan").identity()
+    assert identity == DCGAN_IDENTITY_BEFORE_INFOGAN
+    assert list(identity) == list(DCGAN_IDENTITY_BEFORE_INFOGAN)
+    gan = training.TrainConfig(model="gan", latent_dim=8, learning_rate=1e-3)
+    assert set(gan.identity()) == set(DCGAN_IDENTITY_BEFORE_INFOGAN)
+    # G's rate is resolved to D's, so giving it explicitly is the same run.
+    assert gan.g_learning_rate == 1e-3
+    same = training.TrainConfig(
+        model="gan", latent_dim=8, learning_rate=1e-3, g_learning_rate=1e-3
+    )
+    assert same.identity() == gan.identity()
+    # A different G rate is part of the run's identity.
+    other = training.TrainConfig(model="gan", g_learning_rate=1e-3).identity()
+    assert other["g_learning_rate"] == 1e-3 and other["learning_rate"] == 2e-4
+
+
+def test_an_old_dcgan_run_folder_resumes(fashion_dir, tmp_path, capsys):
+    # A finished run whose run.json was written before InfoGAN existed.
+    config = training.TrainConfig(
+        model="dcgan",
+        epochs=1,
+        batch_size=32,
+        limit=64,
+        latent_dim=8,
+        data_dir=str(fashion_dir),
+    )
+    model = training.build_model(config)
+    training.save_model_atomic(model, tmp_path / training.FINAL_MODEL)
+    old_identity = dict(DCGAN_IDENTITY_BEFORE_INFOGAN, batch_size=32, latent_dim=8)
+    old_identity["limit"] = 64
+    record = {
+        "config": old_identity,
+        "epochs_requested": 1,
+        "epochs_completed": 1,
+        "finished": True,
+        "final_model_epochs": 1,
+    }
+    (tmp_path / "run.json").write_text(json.dumps(record))
+    result = training.train(config, tmp_path, verbose=0)
+    assert result.epochs_completed == 1
+    assert "already holds a model trained for 1 epochs" in capsys.readouterr().out
+
+
+def test_infogan_config_defaults_and_identity():
+    config = training.TrainConfig(model="infogan")
+    # The paper's noise size and rates (Chen et al. 2016), resolved and stored.
+    assert config.latent_dim == 62
+    assert config.learning_rate == 2e-4 and config.g_learning_rate == 1e-3
+    assert config.categorical == (10,) and config.continuous == 2
+    identity = config.identity()
+    assert set(identity) == set(DCGAN_IDENTITY_BEFORE_INFOGAN) | {
+        "g_learning_rate",
+        "categorical",
+        "continuous",
+        "categorical_weight",
+        "continuous_weight",
+        "hidden",
+    }
+    assert identity["latent_dim"] == 62 and identity["g_learning_rate"] == 1e-3
+    # JSON round trip: what run.json holds compares equal to a fresh identity.
+    assert json.loads(json.dumps(identity)) == identity
+    spec = training.TrainConfig(
+        model="infogan", latent_dim=20, categorical=[4, 3], continuous=0
+    ).latent_spec()
+    assert (spec.noise_dim, spec.categorical, spec.continuous) == (20, (4, 3), 0)
+    assert training.TrainConfig(model="infogan", categorical=5).categorical == (5,)
+    assert training.TrainConfig(model="gan").latent_dim == 100
+
+
+def test_default_image_shape_follows_the_dataset():
+    assert training.TrainConfig(model="infogan").image_shape == (28, 28, 1)
+    assert training.TrainConfig(model="dcgan", dataset="digits").image_shape == (
+        16,
+        16,
+        1,
+    )
+    assert training.TrainConfig(
+        model="infogan", dataset="Digits", image_shape=[32, 32, 1]
+    ).image_shape == (32, 32, 1)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"categorical": (10, 1)}, r"at least 2 categories; received .*\(10, 1\)"),
+        ({"categorical": ("ten",)}, r"tuple of category counts .* received"),
+        ({"categorical": 2.5}, r"tuple of category counts"),
+        ({"continuous": -1}, r"continuous >= 0; received continuous=-1"),
+        ({"continuous": 1.5}, r"continuous to be an int"),
+        ({"categorical": (), "continuous": 0}, "at least one InfoGAN code"),
+        ({"categorical_weight": -0.5}, r"categorical_weight to be a finite .*>= 0"),
+        ({"continuous_weight": float("nan")}, r"continuous_weight to be a finite"),
+        ({"g_learning_rate": 0.0}, r"g_learning_rate to be a finite number > 0"),
+        ({"learning_rate": -1e-3}, r"learning_rate to be a finite number > 0"),
+        ({"latent_dim": 0}, r"latent_dim >= 1"),
+    ],
+)
+def test_infogan_config_validation(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        training.TrainConfig(model="infogan", **kwargs)
+
+
+def test_infogan_settings_are_refused_for_other_models():
+    with pytest.raises(
+        ValueError,
+        match=r"categorical=\(4,\), continuous=0 only apply to model='infogan'; "
+        r"received them with model='dcgan'",
+    ):
+        training.TrainConfig(model="dcgan", categorical=(4,), continuous=0)
+    with pytest.raises(ValueError, match="categorical_weight=2.0 only apply"):
+        training.TrainConfig(model="gan", categorical_weight=2.0)
+    # The defaults themselves are fine (they are ignored).
+    training.TrainConfig(model="gan", categorical=[10], continuous_weight=0.1)
+
+
+def test_build_model_infogan_uses_the_spec_and_the_two_rates():
+    config = training.TrainConfig(
+        model="infogan",
+        dataset="digits",
+        latent_dim=6,
+        categorical=(3,),
+        continuous=1,
+        categorical_weight=0.5,
+        continuous_weight=0.2,
+        g_learning_rate=5e-4,
+        learning_rate=1e-4,
+    )
+    model = training.build_model(config)
+    assert isinstance(model, keras_gans.InfoGAN)
+    assert model.image_shape == (16, 16, 1)
+    assert model.spec == LatentSpec(noise_dim=6, categorical=(3,), continuous=1)
+    assert model.categorical_weight == 0.5 and model.continuous_weight == 0.2
+    assert np.isclose(float(model.g_optimizer.learning_rate), 5e-4)
+    assert np.isclose(float(model.d_optimizer.learning_rate), 1e-4)
+    assert model.generate(2, seed=0).shape == (2, 16, 16, 1)
+
+
+def test_code_figures_without_categorical_or_continuous_codes(tmp_path):
+    keras.utils.set_random_seed(0)
+    small = dict(image_shape=(16, 16, 1), g_filters=4, d_filters=4, hidden=8)
+    only_continuous = keras_gans.InfoGAN(
+        latent_spec=LatentSpec(noise_dim=3, categorical=(), continuous=2), **small
+    )
+    written = training.save_code_figures(only_continuous, tmp_path / "a", seed=0)
+    assert sorted(p.name for p in written) == [
+        "code_sweep.png",
+        "code_sweep_c0.png",
+        "code_sweep_c1.png",
+    ]
+    # Rows are noise vectors, columns the 10 swept values.
+    rows, cols = training.SWEEP_NOISE_ROWS, len(training.SWEEP_VALUES)
+    assert read_png(tmp_path / "a" / "code_sweep.png").shape == (
+        rows * 18 + 2,
+        cols * 18 + 2,
+        1,
+    )
+    only_categorical = keras_gans.InfoGAN(
+        latent_spec=LatentSpec(noise_dim=3, categorical=(5,), continuous=0), **small
+    )
+    written = training.save_code_figures(only_categorical, tmp_path / "b", seed=0)
+    assert [p.name for p in written] == ["categories.png"]
+    assert read_png(tmp_path / "b" / "categories.png").shape == (
+        rows * 18 + 2,
+        5 * 18 + 2,
+        1,
     )
 
 

@@ -2,6 +2,9 @@
 
 GAN generators end in `tanh`, so real images are scaled to the same range:
 pixel value 0 becomes -1.0 and 255 becomes 1.0.
+
+Offline datasets: `"fashion_mnist"` (28x28, local IDX files) and `"digits"`
+(scikit-learn's bundled 8x8 digits upscaled to 16x16; needs scikit-learn).
 """
 
 import numbers
@@ -10,11 +13,12 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.data import fashion_mnist, tfds_source
+from keras_gans.data import digits, fashion_mnist, tfds_source
 
-# Offline datasets: name -> module with SPLITS, IMAGE_SHAPE, FILES,
-# find_data_dir() and load_split().
-_LOCAL_MODULES = {"fashion_mnist": fashion_mnist}
+# Offline datasets: name -> module with SPLITS, IMAGE_SHAPE and
+# load_split(split, data_dir) returning uint8 (images (N, H, W), labels (N,)).
+# File-based ones (with FILES and find_data_dir()) are cached per file version.
+_LOCAL_MODULES = {"fashion_mnist": fashion_mnist, "digits": digits}
 LOCAL_DATASETS = tuple(_LOCAL_MODULES)
 SOURCES = ("auto", "local", "tfds")
 
@@ -43,6 +47,21 @@ def _check_local_name(name):
     return key
 
 
+def local_image_shape(name):
+    """The native `(H, W, C)` of an offline dataset, or `None` for other names.
+
+    Args:
+        name: a dataset name (`"fashion_mnist"`, `"Fashion-MNIST"`, `"digits"`,
+            or any tfds name).
+
+    Returns:
+        `(28, 28, 1)` for Fashion-MNIST, `(16, 16, 1)` for digits, `None` for
+        names that are not in `LOCAL_DATASETS`.
+    """
+    module = _LOCAL_MODULES.get(_local_name(name))
+    return None if module is None else tuple(module.IMAGE_SHAPE)
+
+
 def _check_local_split(key, split):
     splits = _LOCAL_MODULES[key].SPLITS
     if split not in splits:
@@ -53,12 +72,18 @@ def _check_local_split(key, split):
 
 def _cached_arrays(key, split, data_dir):
     module = _LOCAL_MODULES[key]
-    directory = module.find_data_dir(data_dir)
-    files = [directory / f for f in module.FILES[split]]
-    stamp = tuple(os.stat(f).st_mtime_ns for f in files)
-    cache_key = (key, split, str(directory.resolve()), stamp)
+    if hasattr(module, "find_data_dir"):
+        directory = module.find_data_dir(data_dir)
+        files = [directory / f for f in module.FILES[split]]
+        stamp = tuple(os.stat(f).st_mtime_ns for f in files)
+        cache_key = (key, split, str(directory.resolve()), stamp)
+        source = directory
+    else:
+        # Data bundled with a package (digits): nothing to find or stamp.
+        cache_key = (key, split)
+        source = data_dir
     if cache_key not in _ARRAY_CACHE:
-        images, labels = module.load_split(split, directory)
+        images, labels = module.load_split(split, source)
         # Read-only so that no caller can corrupt the cached copy.
         images.flags.writeable = False
         labels.flags.writeable = False
@@ -75,14 +100,19 @@ def load_arrays(name="fashion_mnist", split="train", data_dir=None):
         data_dir: Directory holding the dataset files (or a subdirectory named
             after the dataset, e.g. `fashion-mnist/`). Defaults to `None`:
             `$KERAS_GANS_DATA_DIR`, then the system and Keras-cache locations.
+            Ignored for `"digits"`, which ships with scikit-learn.
 
     Returns:
-        A tuple `(images, labels)`: uint8 arrays of shape `(N, 28, 28)` and
-        `(N,)`. Fresh, writable copies.
+        A tuple `(images, labels)`: uint8 arrays of shape `(N, H, W)` in
+        [0, 255] and `(N,)` class indices. Fashion-MNIST: `(N, 28, 28)`,
+        60000 train / 10000 test. Digits: `(N, 16, 16)` (8x8 upscaled x2),
+        1497 train / 300 test (a fixed split; see `keras_gans.data.digits`).
+        Fresh, writable copies.
 
     Raises:
         DataNotFoundError: If the files are in none of the places searched;
             the message lists them and says how to get the data.
+        ImportError: For `"digits"` when scikit-learn is not installed.
         ValueError: If `name` or `split` is unknown, or a file is corrupt.
 
     Example:
@@ -292,8 +322,8 @@ def load(
 ):
     """Loads an image dataset as a batched `tf.data.Dataset` in [-1, 1].
 
-    Offline datasets (`LOCAL_DATASETS`, e.g. Fashion-MNIST) are read from local
-    files and held in memory. Any other name is a tensorflow-datasets image
+    Offline datasets (`LOCAL_DATASETS`: Fashion-MNIST, read from local files,
+    and scikit-learn's digits, bundled with scikit-learn) are held in memory. Any other name is a tensorflow-datasets image
     dataset (`pip install "keras-gans[tfds]"`); tfds downloads and prepares it
     on first use, so that needs network access once.
 
@@ -311,7 +341,8 @@ def load(
         batch_size: Examples per batch. Defaults to `128`.
         image_shape: Output `(height, width, channels)`, channels 1 or 3.
             Defaults to `None`: the native shape (`(28, 28, 1)` for
-            Fashion-MNIST); an error for tfds data whose images vary in size.
+            Fashion-MNIST, `(16, 16, 1)` for digits); an error for tfds data
+            whose images vary in size.
         shuffle: Whether to shuffle examples (all of them for local data, a
             buffer of `TFDS_SHUFFLE_BUFFER` for tfds data), in a new order
             each epoch. Defaults to `True`.
@@ -322,8 +353,8 @@ def load(
         drop_remainder: Whether to drop a last, smaller batch, so every batch
             has `batch_size` examples. Defaults to `True`.
         data_dir: For local data, the directory holding the files (see
-            `keras_gans.data.fashion_mnist`); for tfds data, tfds's
-            `data_dir`. Defaults to `None`.
+            `keras_gans.data.fashion_mnist`; ignored for digits); for tfds
+            data, tfds's `data_dir`. Defaults to `None`.
         repeat: Whether to repeat forever (then pass `steps_per_epoch` to
             `fit()`). Defaults to `False`.
         limit: Use only the first `limit` examples (before shuffling), for
@@ -341,7 +372,7 @@ def load(
         DataNotFoundError: If local data is not found; the message lists the
             places searched and how to get the data.
         ImportError: If tfds data is asked for and tensorflow-datasets is not
-            installed.
+            installed, or digits and scikit-learn is not installed.
         ValueError: If an argument is invalid or the name is unknown.
 
     Example:
