@@ -6,13 +6,41 @@ Keras cache, or a directory you name) and never downloaded; any
 tensorflow-datasets image dataset works through the same call when
 `tensorflow-datasets` is installed.
 
+For text-to-image models, `load("fashion_captions")` yields `(image, caption)`
+pairs: Fashion-MNIST with captions naming each image's class and its shade
+and width measured from the pixels (`keras_gans.data.captions`), with
+held-out sentence patterns for evaluation (`wording="held_out"`).
+`from_pairs` and `from_embeddings` build the same pipeline from your own
+(image, text) pairs or precomputed text embeddings; `measure_attributes`
+measures the attributes on any images, generated ones included.
+
 Example:
 
 >>> ds = keras_gans.data.load("fashion_mnist", batch_size=128, seed=0)
 >>> ds = keras_gans.data.load("celeb_a", image_shape=(64, 64, 3))  # via tfds
+>>> ds = keras_gans.data.load("fashion_captions", batch_size=64, with_labels=True)
 """
 
+from keras_gans.data.captions import (
+    CaptionedData,
+    from_embeddings,
+    from_pairs,
+    load_captioned,
+    measure_attributes,
+)
 from keras_gans.data.fashion_mnist import CLASS_NAMES, DataNotFoundError
-from keras_gans.data.loader import LOCAL_DATASETS, load, load_arrays
+from keras_gans.data.loader import CAPTIONED_DATASETS, LOCAL_DATASETS, load, load_arrays
 
-__all__ = ["CLASS_NAMES", "DataNotFoundError", "LOCAL_DATASETS", "load", "load_arrays"]
+__all__ = [
+    "CAPTIONED_DATASETS",
+    "CLASS_NAMES",
+    "CaptionedData",
+    "DataNotFoundError",
+    "LOCAL_DATASETS",
+    "from_embeddings",
+    "from_pairs",
+    "load",
+    "load_arrays",
+    "load_captioned",
+    "measure_attributes",
+]

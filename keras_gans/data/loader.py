@@ -5,6 +5,9 @@ pixel value 0 becomes -1.0 and 255 becomes 1.0.
 
 Offline datasets: `"fashion_mnist"` (28x28, local IDX files) and `"digits"`
 (scikit-learn's bundled 8x8 digits upscaled to 16x16; needs scikit-learn).
+Captioned, for text-to-image models: `"fashion_captions"`, Fashion-MNIST with
+captions built from each image's class and measured attributes (see
+`keras_gans.data.captions`), yielding `(image, caption)` pairs.
 """
 
 import numbers
@@ -20,6 +23,12 @@ from keras_gans.data import digits, fashion_mnist, tfds_source
 # File-based ones (with FILES and find_data_dir()) are cached per file version.
 _LOCAL_MODULES = {"fashion_mnist": fashion_mnist, "digits": digits}
 LOCAL_DATASETS = tuple(_LOCAL_MODULES)
+# Captioned datasets: name -> the offline image dataset they caption. Their
+# images and labels (`load_arrays`, `local_image_shape`) are that dataset's;
+# `load()` yields (image, caption) pairs (keras_gans.data.captions). Kept out
+# of LOCAL_DATASETS, whose `load()` yields images alone.
+_CAPTIONED = {"fashion_captions": "fashion_mnist"}
+CAPTIONED_DATASETS = tuple(_CAPTIONED)
 SOURCES = ("auto", "local", "tfds")
 
 # A few thousand examples mix well enough for tfds data that does not fit in
@@ -38,11 +47,12 @@ def _local_name(name):
 
 def _check_local_name(name):
     key = _local_name(name)
+    key = _CAPTIONED.get(key, key)
     if key not in _LOCAL_MODULES:
         raise ValueError(
-            f"Expected one of the offline datasets {LOCAL_DATASETS}, received "
-            f"{name!r}. tensorflow-datasets names are loaded with "
-            "`load(name, source='tfds')`."
+            f"Expected one of the offline datasets {LOCAL_DATASETS} or the "
+            f"captioned datasets {CAPTIONED_DATASETS}, received {name!r}. "
+            "tensorflow-datasets names are loaded with `load(name, source='tfds')`."
         )
     return key
 
@@ -52,13 +62,15 @@ def local_image_shape(name):
 
     Args:
         name: a dataset name (`"fashion_mnist"`, `"Fashion-MNIST"`, `"digits"`,
-            or any tfds name).
+            `"fashion_captions"`, or any tfds name).
 
     Returns:
-        `(28, 28, 1)` for Fashion-MNIST, `(16, 16, 1)` for digits, `None` for
-        names that are not in `LOCAL_DATASETS`.
+        `(28, 28, 1)` for Fashion-MNIST (and `"fashion_captions"`),
+        `(16, 16, 1)` for digits, `None` for names that are not in
+        `LOCAL_DATASETS` or `CAPTIONED_DATASETS`.
     """
-    module = _LOCAL_MODULES.get(_local_name(name))
+    key = _local_name(name)
+    module = _LOCAL_MODULES.get(_CAPTIONED.get(key, key))
     return None if module is None else tuple(module.IMAGE_SHAPE)
 
 
@@ -95,7 +107,11 @@ def load_arrays(name="fashion_mnist", split="train", data_dir=None):
     """Loads a local dataset as uint8 numpy arrays, without network access.
 
     Args:
-        name: One of `LOCAL_DATASETS`. Defaults to `"fashion_mnist"`.
+        name: One of `LOCAL_DATASETS`, or of `CAPTIONED_DATASETS` for the
+            images and labels it captions (`"fashion_captions"` gives
+            Fashion-MNIST's; its captions come from
+            `keras_gans.data.captions.load_captioned`). Defaults to
+            `"fashion_mnist"`.
         split: `"train"` or `"test"`. Defaults to `"train"`.
         data_dir: Directory holding the dataset files (or a subdirectory named
             after the dataset, e.g. `fashion-mnist/`). Defaults to `None`:
@@ -319,6 +335,7 @@ def load(
     repeat=False,
     limit=None,
     source="auto",
+    **dataset_options,
 ):
     """Loads an image dataset as a batched `tf.data.Dataset` in [-1, 1].
 
@@ -333,9 +350,14 @@ def load(
     (tfds data only), resized bilinearly (with antialiasing), and converted
     between grey and RGB (grey is tiled; RGB becomes grey by luminance).
 
+    `"fashion_captions"` (`CAPTIONED_DATASETS`) yields `(images, captions)`
+    instead: Fashion-MNIST images with one of each image's captions, drawn
+    at random each epoch (see `keras_gans.data.captions`).
+
     Args:
-        name: Dataset name: one of `LOCAL_DATASETS` or a tfds name such as
-            `"celeb_a"`, `"cifar10"`, `"mnist"`, `"caltech_birds2011"`.
+        name: Dataset name: one of `LOCAL_DATASETS` or `CAPTIONED_DATASETS`,
+            or a tfds name such as `"celeb_a"`, `"cifar10"`, `"mnist"`,
+            `"caltech_birds2011"`.
         split: `"train"` or `"test"` for local data; any tfds split string
             (`"train[:10%]"`) for tfds data. Defaults to `"train"`.
         batch_size: Examples per batch. Defaults to `128`.
@@ -362,11 +384,18 @@ def load(
             "first" is in the seeded order of tfds's shuffled files.
             Defaults to `None` (all).
         source: `"local"`, `"tfds"`, or `"auto"` (local for names in
-            `LOCAL_DATASETS`, tfds otherwise). Defaults to `"auto"`.
+            `LOCAL_DATASETS` and `CAPTIONED_DATASETS`, tfds otherwise).
+            Defaults to `"auto"`.
+        **dataset_options: Options of `"fashion_captions"` only:
+            `wording` (`"train"`, the default, or `"held_out"`: sentence
+            patterns kept out of training, for evaluation on
+            `split="test"`) and `captions_per_image` (default `5`).
 
     Returns:
         A prefetched `tf.data.Dataset` of float32 image batches, or of
-        `(images, labels)` tuples when `with_labels=True`.
+        `(images, labels)` tuples when `with_labels=True`. For
+        `"fashion_captions"`: `(images, captions)` with `tf.string`
+        captions `(batch,)`, or `(images, captions, labels)`.
 
     Raises:
         DataNotFoundError: If local data is not found; the message lists the
@@ -374,6 +403,8 @@ def load(
         ImportError: If tfds data is asked for and tensorflow-datasets is not
             installed, or digits and scikit-learn is not installed.
         ValueError: If an argument is invalid or the name is unknown.
+        TypeError: If `dataset_options` are given for a dataset without
+            options, or are not among its options.
 
     Example:
 
@@ -381,6 +412,10 @@ def load(
     >>> images = next(iter(ds))
     >>> images.shape, images.dtype
     (TensorShape([64, 28, 28, 1]), tf.float32)
+    >>> ds = keras_gans.data.load("fashion_captions", batch_size=2, seed=0)
+    >>> images, captions = next(iter(ds))
+    >>> captions.dtype
+    tf.string
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"Expected a dataset name string, received name={name!r}.")
@@ -406,6 +441,23 @@ def load(
         repeat=repeat,
         limit=limit,
     )
-    if source == "local" or (source == "auto" and _local_name(name) in _LOCAL_MODULES):
+    key = _local_name(name)
+    if key in _CAPTIONED and source != "tfds":
+        from keras_gans.data import captions  # it imports this module
+
+        unknown = sorted(set(dataset_options) - set(captions.DATASET_OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"load() got unexpected keyword arguments {unknown} for dataset "
+                f"{name!r}; its options are {captions.DATASET_OPTIONS}."
+            )
+        return captions._load(**options, **dataset_options)
+    if dataset_options:
+        raise TypeError(
+            f"load() got unexpected keyword arguments {sorted(dataset_options)} "
+            f"for dataset {name!r}; dataset options apply only to "
+            f"{CAPTIONED_DATASETS}."
+        )
+    if source == "local" or (source == "auto" and key in _LOCAL_MODULES):
         return _load_local(_check_local_name(name), **options)
     return _load_tfds(name, **options)
