@@ -27,6 +27,14 @@ EXPECTED_FIGURES = {
         "01_gan_training_snapshots.png",
         "01_gan_loss_curves.png",
     ],
+    "02_infogan_fashion_mnist.py": [
+        "02_info_bound.png",
+        "02_training_curves.png",
+        "02_categories.png",
+        "02_code_sweeps.png",
+        "02_code_effects.png",
+        "02_confusion.png",
+    ],
 }
 
 
