@@ -301,16 +301,20 @@ def test_generator_loss_is_the_gan_loss_plus_weighted_information():
     )
     adversarial = losses.non_saturating_generator_loss(fake_out, reduction="none")
     np.testing.assert_allclose(total, adversarial + 2.0 * ce + 0.5 * nll, rtol=1e-5)
-    raw, _ = _STEP_STATE.info
+    raw, _, mi_bound = _STEP_STATE.info
     np.testing.assert_allclose(raw, ce + nll, rtol=1e-5)
+    np.testing.assert_allclose(mi_bound, math.log(3.0) - ce, rtol=1e-5, atol=1e-6)
 
 
 def test_fit_logs_information_metrics():
     model = tiny_infogan()
     model.compile()
     history = model.fit(toy_images(64), batch_size=32, epochs=1, verbose=0).history
-    assert {"d_loss", "g_loss", "info_loss", "code_accuracy"} <= set(history)
+    assert {"d_loss", "g_loss", "info_loss", "code_accuracy", "code_mi"} <= set(history)
     assert all(np.isfinite(v[-1]) for v in history.values())
+    # The bound on I(c; G) lies in [-inf, log K]; after one epoch Q beats
+    # guessing on the generated images, so it is positive.
+    assert 0.0 < history["code_mi"][-1] <= math.log(3.0)
 
 
 def test_q_recovers_the_codes_on_a_toy_problem():

@@ -11,6 +11,8 @@ type.
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -141,6 +143,13 @@ class InfoGAN(AdversarialModel):
     The paper trains D with Adam(2e-4) and G (with Q) with Adam(1e-3), both
     with beta_1 = 0.5: `compile()`'s defaults here.
 
+    Metrics, besides the GAN ones: `info_loss` (unweighted L_I: categorical
+    cross-entropy plus the continuous codes' Gaussian negative
+    log-likelihood), `code_accuracy` (how often Q recovers the first
+    categorical code of a generated image) and `code_mi` (H(c) - CE of the
+    categorical codes, the paper's lower bound on their mutual information
+    with the image in nats; at most `log K`, 2.303 for K = 10).
+
     Args:
         image_shape: `(H, W, C)`; H and W must halve at least twice to a grid
             of at least 4x4 (16, 28, 32, 64, ...). Defaults to `(28, 28, 1)`.
@@ -245,6 +254,7 @@ class InfoGAN(AdversarialModel):
         self.q_hidden = q_hidden
         self.info_loss_tracker = keras.metrics.Mean(name="info_loss")
         self.code_accuracy_tracker = keras.metrics.Mean(name="code_accuracy")
+        self.code_mi_tracker = keras.metrics.Mean(name="code_mi")
 
     @property
     def spec(self):
@@ -316,7 +326,12 @@ class InfoGAN(AdversarialModel):
 
         Returns:
             `(weighted per-example loss, unweighted per-example loss,
-            per-example accuracy of Q on the first categorical code or None)`.
+            per-example accuracy of Q on the first categorical code or None,
+            per-example lower bound H(c) - L_I on the mutual information of
+            the categorical codes in nats, or None)`. The bound reaches
+            `sum(log K)` when Q recovers every categorical code with
+            certainty; the unweighted loss includes the Gaussian's constant
+            `0.5 * log(2 pi)` per continuous code, so it never reaches 0.
         """
         codes = self.spec.split(latent)
         logits, mean, log_std = self._q_outputs(features, training)
@@ -336,8 +351,15 @@ class InfoGAN(AdversarialModel):
         raw = gan_losses.information_loss(
             categorical_weight=1.0, continuous_weight=1.0, **args
         )
-        accuracy = None
+        accuracy = mi_bound = None
         if logits:
+            # H(c) - CE for uniform categorical codes: the paper's bound.
+            mi_bound = sum(
+                math.log(k) - gan_losses.categorical_code_loss(c, lg, "none")
+                for k, c, lg in zip(
+                    self.spec.categorical, codes["categorical"], logits, strict=True
+                )
+            )
             accuracy = tf.cast(
                 tf.equal(
                     tf.argmax(logits[0], axis=-1),
@@ -345,43 +367,41 @@ class InfoGAN(AdversarialModel):
                 ),
                 "float32",
             )
-        return weighted, raw, accuracy
+        return weighted, raw, accuracy, mi_bound
 
     def generator_loss(self, fake, latent, condition=None, training=True):
         features = self.trunk(fake, training=training)
         fake_out = self.discriminator.get_layer("logit")(features)
         adversarial = self.gan_loss.generator_loss(fake_out, reduction="none")
-        weighted, raw, accuracy = self.information_loss(latent, features, training)
+        weighted, raw, accuracy, mi_bound = self.information_loss(
+            latent, features, training
+        )
         # Read back by _update_metrics in the same replica thread.
-        _STEP_STATE.info = (raw, accuracy)
+        _STEP_STATE.info = (raw, accuracy, mi_bound)
         return adversarial + tf.cast(weighted, adversarial.dtype), fake_out
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
         results = super()._update_metrics(d_loss, g_loss, real_out, fake_out)
-        raw, accuracy = _STEP_STATE.info
+        raw, accuracy, mi_bound = _STEP_STATE.info
         n = tf.cast(tf.shape(raw)[0], "float32")
-        self.info_loss_tracker.update_state(
-            tf.math.divide_no_nan(tf.reduce_sum(raw), n), sample_weight=n
-        )
-        if accuracy is not None:
-            self.code_accuracy_tracker.update_state(
-                tf.math.divide_no_nan(tf.reduce_sum(accuracy), n), sample_weight=n
-            )
-        results.update(
-            {m.name: m.result() for m in (self.info_loss_tracker,)}
-            | (
-                {"code_accuracy": self.code_accuracy_tracker.result()}
-                if accuracy is not None
-                else {}
-            )
-        )
+        for tracker, values in (
+            (self.info_loss_tracker, raw),
+            (self.code_accuracy_tracker, accuracy),
+            (self.code_mi_tracker, mi_bound),
+        ):
+            if values is not None:
+                values = tf.cast(values, "float32")
+                tracker.update_state(
+                    tf.math.divide_no_nan(tf.reduce_sum(values), n), sample_weight=n
+                )
+        results.update({m.name: m.result() for m in self.metrics})
         return results
 
     @property
     def metrics(self):
         extra = [self.info_loss_tracker]
         if self.spec.categorical:
-            extra.append(self.code_accuracy_tracker)
+            extra += [self.code_accuracy_tracker, self.code_mi_tracker]
         return super().metrics + extra
 
     # --- Using the codes -----------------------------------------------------------
