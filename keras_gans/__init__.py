@@ -23,6 +23,7 @@ from keras_gans import (  # noqa: E402
     latent,
     losses,
     metrics,
+    text,
 )
 from keras_gans.models import DCGAN, GAN, AdversarialModel, InfoGAN  # noqa: E402
 
@@ -41,5 +42,6 @@ __all__ = [
     "latent",
     "losses",
     "metrics",
+    "text",
     "__version__",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.resources
 import os
 import pathlib
 import tempfile
@@ -55,3 +56,19 @@ def write_atomic(path, data):
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(data)
     return pathlib.Path(path)
+
+
+@contextlib.contextmanager
+def local_file(path, package, filename):
+    """A real filesystem path: `path` if given, else `filename` shipped in `package`.
+
+    `importlib.resources.as_file` also works when the package is inside a zip
+    (it then extracts a temporary copy for the duration of the block).
+    """
+    if path is not None:
+        yield pathlib.Path(path)
+        return
+    with importlib.resources.as_file(
+        importlib.resources.files(package) / filename
+    ) as local:
+        yield local

@@ -12,7 +12,6 @@ Inputs are `(n, 28, 28, 1)` floats in [-1, 1], the range GAN samples and
 `keras_gans.data.load` come in; the model outputs logits.
 """
 
-import contextlib
 import importlib.resources
 import pathlib
 
@@ -155,14 +154,8 @@ def default_classifier_path():
     return importlib.resources.files("keras_gans.features") / FILENAME
 
 
-@contextlib.contextmanager
 def _local_path(path):
-    if path is not None:
-        yield pathlib.Path(path)
-        return
-    # as_file also works when the package is inside a zip.
-    with importlib.resources.as_file(default_classifier_path()) as local:
-        yield local
+    return files.local_file(path, "keras_gans.features", FILENAME)
 
 
 def load_fashion_classifier(path=None):
