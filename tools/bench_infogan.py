@@ -21,12 +21,10 @@ k-means needs scikit-learn (`pip install "keras-gans[sklearn]"`).
 from __future__ import annotations
 
 import argparse
-import datetime
 import io
 import json
 import os
 import pathlib
-import platform
 import shlex
 import sys
 import time
@@ -34,13 +32,15 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-import keras_gans  # noqa: E402
 from keras_gans import data, evaluation, metrics, training  # noqa: E402
 from keras_gans.files import write_atomic  # noqa: E402
+
+# tools/ holds shared helpers for these scripts; put it on the path also when
+# this file is loaded by path (tests) rather than run.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from machine import machine_info  # noqa: E402
 
 TITLE = "## InfoGAN's categorical code as a classifier"
 # Settings of the model itself worth naming next to its numbers.
@@ -77,36 +77,6 @@ def class_names(dataset, label_values):
     if key == "fashion_mnist":
         return [data.CLASS_NAMES[int(v)] for v in label_values]
     return [str(int(v)) for v in label_values]
-
-
-def machine_info():
-    """The CPU, core counts, versions, date and load, for the report."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    return {
-        "cpu": cpu,
-        "logical_cores": os.cpu_count(),
-        "usable_cores": usable,
-        "gpus": len(tf.config.list_physical_devices("GPU")),
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "keras_gans": keras_gans.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        ),
-        "loadavg_before": os.getloadavg()[0],
-    }
 
 
 def _run_record(path):
@@ -314,7 +284,7 @@ def render_section(results, machine, command):
         f"{machine['gpus'] or 'no'} GPU{'s' if machine['gpus'] != 1 else ''}; "
         f"Python {machine['python']}, TensorFlow {machine['tensorflow']}, Keras "
         f"{machine['keras']}, keras_gans {machine['keras_gans']}; 1-min load "
-        f"average {machine['loadavg_before']:.2f} before the run.",
+        f"average {machine['loadavg_before'][0]:.2f} before the run.",
         f"- Data: {which} of the `{results['dataset']}` test split, "
         f"{len(results['class_counts'])} classes (largest class share "
         f"{results['constant']['accuracy']:.3f}). The models never saw the labels.",

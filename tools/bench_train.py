@@ -41,11 +41,9 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import pathlib
-import platform
 import statistics
 import sys
 import time
@@ -63,6 +61,11 @@ from keras_gans.models.dcgan import (  # noqa: E402
     build_dcgan_discriminator,
     build_dcgan_generator,
 )
+
+# tools/ holds shared helpers for these scripts; put it on the path also when
+# this file is loaded by path (tests) rather than run.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from machine import machine_info  # noqa: E402
 
 IMAGE_SHAPE = (28, 28, 1)
 LATENT_DIM = 100
@@ -445,46 +448,6 @@ def summarize(images_per_second, baseline=BASELINE):
 
 
 # --- Report ----------------------------------------------------------------------
-
-
-def machine_info():
-    cpu, detail = platform.processor() or "unknown", {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key, value = key.strip(), value.strip()
-                if key == "model name":
-                    cpu = value
-                elif key in ("cpu family", "model", "stepping", "cpu MHz"):
-                    detail.setdefault(key, value)
-                elif key == "flags":
-                    flags = set(value.split())
-                    detail["flags"] = "/".join(
-                        f for f in ("avx2", "avx512f", "fma") if f in flags
-                    )
-                elif not line.strip() and detail:
-                    break
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    return {
-        "cpu": cpu,
-        "cpu_detail": ", ".join(f"{k} {v}" for k, v in detail.items()) or "n/a",
-        "logical_cores": os.cpu_count(),
-        "usable_cores": usable,
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "keras_gans": keras_gans.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        ),
-        "loadavg_before": os.getloadavg(),
-    }
 
 
 def _ratio(summary, a, b):
