@@ -57,6 +57,62 @@ def upsampling_plan(image_shape):
     return h, w, steps
 
 
+def upsample_to_image(x, image_shape, channels, steps, kernel_size=4):
+    """G's convolutional half: from a `channels`-deep grid up to the image.
+
+    `steps - 1` stride-2 transposed convolutions, each halving the channels,
+    with batch norm and ReLU (layers `up_<i>`, `up_<i>_bn`), then a last
+    stride-2 transposed convolution to the image's channels with tanh
+    (layer `image`). Shared by the DCGAN and InfoGAN generators.
+    """
+    for i in range(steps - 1):
+        channels //= 2
+        x = keras.layers.Conv2DTranspose(
+            channels,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=_init(),
+            name=f"up_{i}",
+        )(x)
+        x = _batch_norm(f"up_{i}_bn")(x)
+        x = keras.layers.ReLU()(x)
+    return keras.layers.Conv2DTranspose(
+        image_shape[-1],
+        kernel_size,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=_init(),
+        name="image",
+    )(x)
+
+
+def downsample(image, filters, steps, kernel_size=4, slope=0.2):
+    """D's convolutional half: `steps` stride-2 convolutions from the image.
+
+    `filters * 2**i` channels at step i (layers `down_<i>`), batch norm on
+    all but the first (`down_<i>_bn`), LeakyReLU(`slope`) after each.
+    Shared by the DCGAN discriminator and InfoGAN's trunk.
+    """
+    x = image
+    for i in range(steps):
+        x = keras.layers.Conv2D(
+            filters * 2**i,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=i == 0,
+            kernel_initializer=_init(),
+            name=f"down_{i}",
+        )(x)
+        if i > 0:
+            x = _batch_norm(f"down_{i}_bn")(x)
+        x = keras.layers.LeakyReLU(slope)(x)
+    return x
+
+
 def build_dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4):
     """Project z, reshape, then strided transposed convolutions up to the image.
 
@@ -78,28 +134,7 @@ def build_dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4):
     x = keras.layers.Reshape((h, w, channels))(x)
     x = _batch_norm("project_bn")(x)
     x = keras.layers.ReLU()(x)
-    for i in range(steps - 1):
-        channels //= 2
-        x = keras.layers.Conv2DTranspose(
-            channels,
-            kernel_size,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=_init(),
-            name=f"up_{i}",
-        )(x)
-        x = _batch_norm(f"up_{i}_bn")(x)
-        x = keras.layers.ReLU()(x)
-    image = keras.layers.Conv2DTranspose(
-        image_shape[-1],
-        kernel_size,
-        strides=2,
-        padding="same",
-        activation="tanh",
-        kernel_initializer=_init(),
-        name="image",
-    )(x)
+    image = upsample_to_image(x, image_shape, channels, steps, kernel_size)
     return keras.Model(z, image, name="generator")
 
 
@@ -116,20 +151,7 @@ def build_dcgan_discriminator(image_shape, filters=64, kernel_size=4):
     """
     _, _, steps = upsampling_plan(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
-    x = image
-    for i in range(steps):
-        x = keras.layers.Conv2D(
-            filters * 2**i,
-            kernel_size,
-            strides=2,
-            padding="same",
-            use_bias=i == 0,
-            kernel_initializer=_init(),
-            name=f"down_{i}",
-        )(x)
-        if i > 0:
-            x = _batch_norm(f"down_{i}_bn")(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
+    x = downsample(image, filters, steps, kernel_size, slope=0.2)
     x = keras.layers.Flatten(name="features")(x)
     logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(x)
     return keras.Model(image, logit, name="discriminator")

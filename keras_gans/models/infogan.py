@@ -20,7 +20,13 @@ import tensorflow as tf
 from keras_gans import losses as gan_losses
 from keras_gans.latent import LatentSpec
 from keras_gans.models.adversarial_model import _STEP_STATE, AdversarialModel
-from keras_gans.models.dcgan import _batch_norm, _init, upsampling_plan
+from keras_gans.models.dcgan import (
+    _batch_norm,
+    _init,
+    downsample,
+    upsample_to_image,
+    upsampling_plan,
+)
 
 
 def build_infogan_generator(image_shape, latent_dim, filters=64, hidden=1024):
@@ -43,27 +49,7 @@ def build_infogan_generator(image_shape, latent_dim, filters=64, hidden=1024):
     )(x)
     x = keras.layers.ReLU()(_batch_norm("project_bn")(x))
     x = keras.layers.Reshape((h, w, channels))(x)
-    for i in range(steps - 1):
-        channels //= 2
-        x = keras.layers.Conv2DTranspose(
-            channels,
-            4,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=_init(),
-            name=f"up_{i}",
-        )(x)
-        x = keras.layers.ReLU()(_batch_norm(f"up_{i}_bn")(x))
-    image = keras.layers.Conv2DTranspose(
-        image_shape[-1],
-        4,
-        strides=2,
-        padding="same",
-        activation="tanh",
-        kernel_initializer=_init(),
-        name="image",
-    )(x)
+    image = upsample_to_image(x, image_shape, channels, steps)
     return keras.Model(z, image, name="generator")
 
 
@@ -76,20 +62,8 @@ def build_infogan_trunk(image_shape, filters=64, hidden=1024):
     """
     _, _, steps = upsampling_plan(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
-    x = image
-    for i in range(steps):
-        x = keras.layers.Conv2D(
-            filters * 2**i,
-            4,
-            strides=2,
-            padding="same",
-            use_bias=i == 0,
-            kernel_initializer=_init(),
-            name=f"down_{i}",
-        )(x)
-        if i > 0:
-            x = _batch_norm(f"down_{i}_bn")(x)
-        x = keras.layers.LeakyReLU(0.1)(x)
+    # The paper's LeakyReLU slope is 0.1 (DCGAN's 0.2).
+    x = downsample(image, filters, steps, slope=0.1)
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dense(
         hidden, use_bias=False, kernel_initializer=_init(), name="fc"
