@@ -159,9 +159,11 @@ class AdversarialModel(keras.Model):
 
         Args:
             g_optimizer: the generator's optimizer (instance, name or config).
-                Defaults to `Adam(2e-4, beta_1=0.5)` (Radford et al. 2015).
+                Defaults to `default_g_optimizer()`: `Adam(2e-4, beta_1=0.5)`
+                (Radford et al. 2015); a subclass may override it (InfoGAN
+                uses its paper's 1e-3).
             d_optimizer: the discriminator's optimizer. Defaults to
-                `Adam(2e-4, beta_1=0.5)`.
+                `default_d_optimizer()`: `Adam(2e-4, beta_1=0.5)`.
             loss: a name from `keras_gans.losses.names()` or a
                 `keras_gans.losses.GANLoss`. Defaults to `"non_saturating"`.
             gradient_penalty_weight: weight of the WGAN-GP penalty on D.
@@ -183,8 +185,12 @@ class AdversarialModel(keras.Model):
             if gradient_penalty_weight is None
             else gradient_penalty_weight
         )
-        self.g_optimizer = keras.optimizers.get(g_optimizer or _default_optimizer())
-        self.d_optimizer = keras.optimizers.get(d_optimizer or _default_optimizer())
+        self.g_optimizer = keras.optimizers.get(
+            g_optimizer or self.default_g_optimizer()
+        )
+        self.d_optimizer = keras.optimizers.get(
+            d_optimizer or self.default_d_optimizer()
+        )
         if self.gradient_penalty_weight and any(
             isinstance(layer, keras.layers.BatchNormalization)
             for layer in self.discriminator._flatten_layers()
@@ -210,6 +216,14 @@ class AdversarialModel(keras.Model):
             for k, v in kwargs.items()
             if k in ("steps_per_execution", "jit_compile", "run_eagerly")
         }
+
+    def default_g_optimizer(self):
+        """G's optimizer when `compile()` gets none: Adam(2e-4, beta_1=0.5)."""
+        return _default_optimizer()
+
+    def default_d_optimizer(self):
+        """D's optimizer when `compile()` gets none: Adam(2e-4, beta_1=0.5)."""
+        return _default_optimizer()
 
     def get_compile_config(self):
         if not self.compiled:

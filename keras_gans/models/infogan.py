@@ -254,27 +254,9 @@ class InfoGAN(AdversarialModel):
         """The convolutional trunk that D and Q share."""
         return self.discriminator.get_layer("trunk")
 
-    def compile(
-        self,
-        g_optimizer=None,
-        d_optimizer=None,
-        loss="non_saturating",
-        gradient_penalty_weight=None,
-        **kwargs,
-    ):
-        """Like `AdversarialModel.compile`, with the paper's learning rates.
-
-        Defaults: G (and Q) Adam(1e-3, beta_1=0.5), D Adam(2e-4, beta_1=0.5).
-        """
-        super().compile(
-            g_optimizer=g_optimizer
-            or keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5),
-            d_optimizer=d_optimizer
-            or keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5),
-            loss=loss,
-            gradient_penalty_weight=gradient_penalty_weight,
-            **kwargs,
-        )
+    def default_g_optimizer(self):
+        """G's (and Q's) optimizer by default: Adam(1e-3, beta_1=0.5), the paper's."""
+        return keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5)
 
     @property
     def generator_trainable_variables(self):
