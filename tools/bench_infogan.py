@@ -36,6 +36,7 @@ import numpy as np  # noqa: E402
 
 from keras_gans import data, evaluation, metrics, training  # noqa: E402
 from keras_gans.files import write_atomic  # noqa: E402
+from keras_gans.models.infogan import InfoGAN  # noqa: E402
 
 # tools/ holds shared helpers for these scripts; put it on the path also when
 # this file is loaded by path (tests) rather than run.
@@ -43,18 +44,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from machine import machine_info  # noqa: E402
 
 TITLE = "## InfoGAN's categorical code as a classifier"
-# Settings of the model itself worth naming next to its numbers.
-MODEL_SETTINGS = (
-    "image_shape",
-    "categorical_weight",
-    "continuous_weight",
-    "learn_std",
-    "g_filters",
-    "d_filters",
-    "hidden",
-    "q_hidden",
-    "d_steps",
-)
+# Settings of the model itself worth naming next to its numbers: its network
+# settings (the codes are reported on their own) and d_steps.
+MODEL_SETTINGS = tuple(
+    key for key in InfoGAN._network_config if key != "latent_spec"
+) + ("d_steps",)
 
 
 def _dataset_key(name):
