@@ -321,6 +321,36 @@ def information_loss(
     return _reduce(total, reduction)
 
 
+# --- Reed et al. 2016, "Generative Adversarial Text to Image Synthesis" --------
+
+
+def matching_aware_discriminator_loss(
+    real_right, real_wrong, fake_right, base="non_saturating", reduction="mean"
+):
+    """GAN-CLS's discriminator loss over three (image, text) pairs.
+
+    (real image, right text) is real; (real image, wrong text) and (fake
+    image, right text) are fake, weighted 0.5 each:
+    `0.5 * L_D(real_right, real_wrong) + 0.5 * L_D(real_right, fake_right)`,
+    which for the log loss is
+    `-log s_r - 0.5 * (log(1 - s_w) + log(1 - s_f))` (Reed et al. 2016,
+    Algorithm 1), with `L_D` the discriminator loss of `base`.
+
+    Args:
+        real_right: D's outputs on (real image, its own text).
+        real_wrong: D's outputs on (real image, a mismatching text).
+        fake_right: D's outputs on (generated image, the text it was drawn for).
+        base: a loss name or `GANLoss` whose discriminator loss is used.
+            Defaults to `"non_saturating"`.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    d_loss = get(base).discriminator_loss
+    values = 0.5 * d_loss(real_right, real_wrong, reduction="none") + 0.5 * d_loss(
+        real_right, fake_right, reduction="none"
+    )
+    return _reduce(values, reduction)
+
+
 # --- Registry --------------------------------------------------------------------
 
 

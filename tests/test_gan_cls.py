@@ -1,0 +1,290 @@
+"""GAN-CLS: the matching-aware loss, wrong texts, GAN-INT, style, saving, distribution."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_gans import data, losses
+from keras_gans.models.adversarial_model import _STEP_STATE
+from keras_gans.models.gan_cls import GANCLS, wrong_indices
+from keras_gans.text import TextEncoder
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+@pytest.fixture(scope="module")
+def captioned(request):
+    fixtures = request.config.rootpath / "tests" / "fixtures" / "fashion-mnist"
+    return data.load_captioned("train", data_dir=str(fixtures))
+
+
+@pytest.fixture(scope="module")
+def encoder(captioned):
+    keras.utils.set_random_seed(0)
+    enc = TextEncoder(embedding_dim=16, token_dim=8, units=16)
+    enc.adapt(captioned.captions.ravel().tolist())
+    return enc
+
+
+def tiny(encoder=None, **kwargs):
+    keras.utils.set_random_seed(0)
+    kwargs = {
+        "text_encoder": encoder,
+        "image_shape": (16, 16, 1),
+        "latent_dim": 8,
+        "projection_dim": 8,
+        "g_filters": 8,
+        "d_filters": 8,
+        "seed": 1,
+        **kwargs,
+    }
+    return GANCLS(**kwargs)
+
+
+def captioned_dataset(captioned, n=64, batch=32, labels=True):
+    images = captioned.images[:n].reshape(-1, 28, 28, 1)
+    images = tf.image.resize(images.astype("float32") / 127.5 - 1.0, (16, 16))
+    texts = captioned.captions[:n, 0].astype(str)
+    parts = (images, texts, captioned.labels[:n].astype("int32"))
+    return tf.data.Dataset.from_tensor_slices(parts if labels else parts[:2]).batch(
+        batch
+    )
+
+
+# --- The loss -------------------------------------------------------------------
+
+
+def test_matching_aware_loss_against_hand_computed_values():
+    real_right, real_wrong, fake_right = [2.0], [0.0], [-1.0]
+    # -log s_r - 0.5 log(1 - s_w) - 0.5 log(1 - s_f), from logits.
+    expected = softplus(-2.0) + 0.5 * softplus(0.0) + 0.5 * softplus(-1.0)
+    got = losses.matching_aware_discriminator_loss(real_right, real_wrong, fake_right)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert expected == pytest.approx(0.630133, abs=1e-6)
+    # Hinge: max(0, 1 - r) + 0.5 max(0, 1 + w) + 0.5 max(0, 1 + f).
+    got = losses.matching_aware_discriminator_loss(
+        [0.5, 2.0], [0.0, -2.0], [1.0, 0.5], base="hinge", reduction="none"
+    )
+    np.testing.assert_allclose(got, [0.5 + 0.5 + 1.0, 0.0 + 0.0 + 0.75], rtol=1e-6)
+
+
+def test_model_uses_the_three_pairs(encoder, captioned):
+    model = tiny(encoder)
+    model.compile()
+    images, texts, labels = next(iter(captioned_dataset(captioned, n=8, batch=8)))
+    real, condition = model.unpack_data((images, texts, labels))
+    model._start_step(tf.shape(real)[0])
+    fake = model.generator([model.sample_latent(8, seed=0), condition[0]])
+    keras.utils.set_random_seed(3)
+    per_example, real_out, fake_out = model.discriminator_loss(
+        real, fake, condition, training=False
+    )
+    wrong_out, valid = _STEP_STATE.wrong
+    assert float(tf.reduce_min(valid)) == 1.0  # the fixture batch mixes classes
+    expected = losses.matching_aware_discriminator_loss(
+        real_out, wrong_out, fake_out, reduction="none"
+    )
+    np.testing.assert_allclose(per_example, expected, rtol=1e-6)
+    direct = model.discriminator([real, condition[0]], training=False)
+    np.testing.assert_allclose(real_out, direct, rtol=1e-5, atol=1e-6)
+
+
+# --- Wrong texts ----------------------------------------------------------------
+
+
+def test_wrong_text_never_comes_from_the_same_class():
+    rng = np.random.RandomState(0)
+    for trial in range(200):
+        b = rng.randint(2, 40)
+        labels = rng.randint(0, rng.randint(2, 11), size=b)
+        index = wrong_indices(tf.constant(labels), seed=trial).numpy()
+        for i, j in enumerate(index):
+            if (labels == labels[i]).all():
+                assert j == -1
+            else:
+                assert j >= 0 and labels[j] != labels[i], (labels, index)
+
+
+def test_wrong_texts_cover_every_other_class():
+    labels = tf.constant([0] * 5 + [1] * 5 + [2] * 5)
+    seen = set()
+    for seed in range(50):
+        seen.update(wrong_indices(labels, seed=seed).numpy()[:5].tolist())
+    assert seen == set(range(5, 15))
+
+
+def test_a_batch_of_one_class_falls_back_to_the_plain_loss(encoder, captioned):
+    model = tiny(encoder)
+    model.compile()
+    images, texts, _ = next(iter(captioned_dataset(captioned, n=4, batch=4)))
+    labels = tf.zeros(4, "int32")
+    real, condition = model.unpack_data((images, texts, labels))
+    model._start_step(4)
+    fake = model.generator([model.sample_latent(4, seed=0), condition[0]])
+    per_example, real_out, fake_out = model.discriminator_loss(
+        real, fake, condition, training=False
+    )
+    plain = losses.non_saturating_discriminator_loss(
+        real_out, fake_out, reduction="none"
+    )
+    np.testing.assert_allclose(per_example, plain, rtol=1e-6)
+
+
+# --- Training -------------------------------------------------------------------
+
+
+def test_fit_logs_the_metrics(encoder, captioned):
+    model = tiny(encoder)
+    model.compile()
+    history = model.fit(captioned_dataset(captioned, n=64), epochs=1, verbose=0)
+    history = history.history
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "d_wrong", "style_loss"} <= set(
+        history
+    )
+    assert all(np.isfinite(v[-1]) for v in history.values())
+
+
+def test_the_style_loss_trains_s_and_never_changes_g(encoder, captioned):
+    images, texts, labels = next(iter(captioned_dataset(captioned, n=8, batch=8)))
+    grads = {}
+    for weight in (0.0, 1.0):
+        model = tiny(encoder, style_weight=weight)
+        model.compile()
+        _, condition = model.unpack_data((images, texts, labels))
+        z = model.sample_latent(8, seed=0)
+        variables = model.generator_trainable_variables
+        with tf.GradientTape() as tape:
+            fake = model.generator([z, condition[0]], training=False)
+            loss, _ = model.generator_loss(fake, z, condition, training=False)
+            loss = tf.reduce_mean(loss)
+        grads[weight] = tape.gradient(loss, variables)
+        if weight:
+            style_grads = grads[weight][len(model.generator.trainable_variables) :]
+            assert len(style_grads) == len(model.style_encoder.trainable_variables)
+            assert all(float(tf.reduce_max(tf.abs(g))) > 0 for g in style_grads)
+    for g0, g1 in zip(grads[0.0], grads[1.0], strict=False):
+        np.testing.assert_allclose(g0, g1, rtol=1e-5, atol=1e-7)
+
+
+def test_gan_int_adds_the_interpolated_term(encoder, captioned):
+    images, texts, labels = next(iter(captioned_dataset(captioned, n=8, batch=8)))
+    values = {}
+    for weight in (0.0, 1.0):
+        model = tiny(encoder, interpolation_weight=weight, style_weight=0.0)
+        model.compile()
+        _, condition = model.unpack_data((images, texts, labels))
+        z = model.sample_latent(8, seed=0)
+        fake = model.generator([z, condition[0]], training=False)
+        values[weight], _ = model.generator_loss(fake, z, condition, training=False)
+    model = tiny(encoder, style_weight=0.0)
+    _, condition = model.unpack_data((images, texts, labels))
+    e = condition[0]
+    mixed = 0.5 * e + 0.5 * tf.roll(e, 1, axis=0)
+    z = model.sample_latent(8, seed=0)
+    int_out = model.discriminator(
+        [model.generator([z, mixed], training=False), mixed], training=False
+    )
+    extra = losses.non_saturating_generator_loss(int_out, reduction="none")
+    np.testing.assert_allclose(values[1.0] - values[0.0], extra, rtol=1e-5)
+
+
+def test_precomputed_embeddings_without_an_encoder():
+    rng = np.random.RandomState(0)
+    images = rng.uniform(-1, 1, size=(32, 16, 16, 1)).astype("float32")
+    embeddings = rng.normal(size=(32, 6)).astype("float32")
+    model = tiny(None, text_dim=6)
+    model.compile()
+    ds = tf.data.Dataset.from_tensor_slices((images, embeddings)).batch(16)
+    history = model.fit(ds, epochs=1, verbose=0).history
+    assert np.isfinite(history["d_loss"][-1])
+    assert model.generate(embeddings[:3], n_per_text=2, seed=0).shape == (6, 16, 16, 1)
+    with pytest.raises(ValueError, match="precomputed embeddings"):
+        model.generate(["a dark coat"])
+
+
+# --- Using the model ------------------------------------------------------------
+
+
+def test_generate_transfer_and_interpolate(encoder, captioned):
+    model = tiny(encoder)
+    out = model.generate(["a dark wide bag", "a light narrow dress"], 3, seed=0)
+    assert out.shape == (6, 16, 16, 1) and np.abs(out).max() <= 1.0
+    np.testing.assert_array_equal(
+        out, model.generate(["a dark wide bag", "a light narrow dress"], 3, seed=0)
+    )
+    style = np.asarray(next(iter(captioned_dataset(captioned, n=4, batch=4)))[0])
+    moved = model.transfer_style(style, "a light boot")
+    z = model.infer_style(style)
+    np.testing.assert_allclose(
+        moved, model.generate(["a light boot"] * 4, z=z), atol=1e-6
+    )
+    row = model.interpolate_texts("a dark bag", "a light boot", steps=5, n=2)
+    assert row.shape == (10, 16, 16, 1)
+    np.testing.assert_allclose(
+        row[0],
+        model.generate(["a dark bag"], z=model.sample_latent(1, seed=0))[0],
+        atol=1e-5,
+    )
+    with pytest.raises(ValueError, match="not a count"):
+        model.generate(4)
+    with pytest.raises(ValueError, match="one text per image"):
+        model.transfer_style(style, ["a", "b"])
+
+
+def test_bad_dataset_elements_get_a_clear_error(encoder):
+    model = tiny(encoder)
+    model.compile()
+    images = np.zeros((8, 16, 16, 1), "float32")
+    with pytest.raises(ValueError, match=r"\(images, texts\)"):
+        model.fit(images, batch_size=4, epochs=1, verbose=0)
+
+
+# --- Saving and distribution ----------------------------------------------------
+
+
+def test_keras_round_trip_includes_the_text_encoder(encoder, captioned, tmp_path):
+    model = tiny(encoder)
+    model.compile()
+    ds = captioned_dataset(captioned, n=64)
+    model.fit(ds, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert isinstance(loaded, GANCLS) and loaded.compiled
+    texts = ["a dark wide bag", "an unheard-of phrase", ""]
+    np.testing.assert_array_equal(
+        loaded.text_encoder(tf.constant(texts)), model.text_encoder(tf.constant(texts))
+    )
+    np.testing.assert_array_equal(
+        loaded.generate(texts, 2, seed=0), model.generate(texts, 2, seed=0)
+    )
+    style = np.asarray(next(iter(ds))[0][:3])
+    np.testing.assert_array_equal(loaded.infer_style(style), model.infer_style(style))
+    # Training continues exactly where it stopped.
+    model.fit(ds, epochs=1, verbose=0)
+    loaded.fit(ds, epochs=1, verbose=0)
+    for w1, w2 in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_allclose(w1, w2, atol=1e-5)
+
+
+def test_one_batch_fit_under_mirrored_strategy(two_cpu_strategy, encoder, captioned):
+    with two_cpu_strategy.scope():
+        model = tiny(encoder)
+        model.compile()
+    before = [w.copy() for w in model.generator.get_weights()]
+    d_before = [w.copy() for w in model.discriminator.get_weights()]
+    history = model.fit(captioned_dataset(captioned, n=32), epochs=1, verbose=0).history
+    assert int(model.g_optimizer.iterations.numpy()) == 1
+    for key in ("d_loss", "g_loss", "d_wrong", "style_loss"):
+        assert np.isfinite(history[key][-1]), key
+    for old, new in ((before, model.generator), (d_before, model.discriminator)):
+        assert (
+            max(
+                np.abs(a - b).max() for a, b in zip(old, new.get_weights(), strict=True)
+            )
+            > 0
+        )
