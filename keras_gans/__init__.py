@@ -25,7 +25,13 @@ from keras_gans import (  # noqa: E402
     metrics,
     text,
 )
-from keras_gans.models import DCGAN, GAN, AdversarialModel, InfoGAN  # noqa: E402
+from keras_gans.models import (  # noqa: E402
+    DCGAN,
+    GAN,
+    GANCLS,
+    AdversarialModel,
+    InfoGAN,
+)
 
 __version__ = "0.1.0"
 
@@ -33,6 +39,7 @@ __all__ = [
     "AdversarialModel",
     "DCGAN",
     "GAN",
+    "GANCLS",
     "InfoGAN",
     "callbacks",
     "data",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import pathlib
+import warnings
 
 import keras
 import numpy as np
@@ -29,6 +30,7 @@ class _FixedLatentCallback(keras.callbacks.Callback):
         self.n = int(n)
         self.seed = seed
         self._latent = None
+        self._warned = False
 
     def on_train_begin(self, logs=None):
         if self._latent is None:
@@ -38,7 +40,16 @@ class _FixedLatentCallback(keras.callbacks.Callback):
         return (epoch + 1) % self.every == 0
 
     def _samples(self):
-        return self.model.generate(self._latent)
+        """The preview images, or `None` (warned once) if the model has none."""
+        samples = self.model.preview_samples(self._latent)
+        if samples is None and not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"{type(self).__name__}: {type(self.model).__name__} has nothing "
+                "to preview (a GANCLS needs preview_texts); no images are written.",
+                stacklevel=2,
+            )
+        return samples
 
 
 class SampleGrid(_FixedLatentCallback):
@@ -70,10 +81,11 @@ class SampleGrid(_FixedLatentCallback):
         return self.out_dir / f"epoch_{epoch + 1:03d}.png"
 
     def on_epoch_end(self, epoch, logs=None):
-        if self._due(epoch):
-            image_utils.save_image_grid(
-                self._samples(), self.path_for(epoch), ncols=self.ncols
-            )
+        if not self._due(epoch):
+            return
+        samples = self._samples()
+        if samples is not None:
+            image_utils.save_image_grid(samples, self.path_for(epoch), ncols=self.ncols)
 
 
 class TensorBoardImages(_FixedLatentCallback):
@@ -103,6 +115,8 @@ class TensorBoardImages(_FixedLatentCallback):
         if not self._due(epoch):
             return
         samples = self._samples()
+        if samples is None:
+            return
         with self._writer.as_default():
             tf.summary.image(
                 "samples",

@@ -77,6 +77,17 @@ _INFOGAN_FLAGS = {
 }
 
 
+# `keras-gans train` flags that only GAN-CLS has: flag -> TrainConfig field.
+_GAN_CLS_FLAGS = {
+    "--condition": "condition",
+    "--text-encoder": "text_encoder",
+    "--projection-dim": "projection_dim",
+    "--interpolation-weight": "interpolation_weight",
+    "--beta": "beta",
+    "--style-steps": "style_steps",
+}
+
+
 def _join_negative_values(argv):
     # ["--values", "-2,2,10"] -> ["--values=-2,2,10"].
     joined = []
@@ -174,6 +185,43 @@ def _parser():
         "the paper's)",
     )
 
+    cls = train.add_argument_group("GAN-CLS text to image (gan_cls only)")
+    cls.add_argument(
+        "--condition",
+        choices=("captions", "labels"),
+        default=None,
+        help="train on caption embeddings, or on one-hot classes (the "
+        "class-conditional baseline) (default: captions)",
+    )
+    cls.add_argument(
+        "--text-encoder",
+        default=None,
+        help="'fashion_captions' (shipped), a .keras file or a SavedModel "
+        "folder (default: fashion_captions)",
+    )
+    cls.add_argument(
+        "--projection-dim",
+        type=int,
+        default=None,
+        help="size of the projected text embedding in G and D (default: 128)",
+    )
+    cls.add_argument(
+        "--interpolation-weight",
+        type=float,
+        default=None,
+        help="weight of GAN-INT's interpolated-text term; 0 for plain GAN-CLS "
+        "(default: 1.0)",
+    )
+    cls.add_argument(
+        "--beta", type=float, default=None, help="GAN-INT's mixing weight (0.5)"
+    )
+    cls.add_argument(
+        "--style-steps",
+        type=int,
+        default=None,
+        help="steps of style-encoder training after the GAN (default: 2000)",
+    )
+
     sample = sub.add_parser("sample", help="write a grid of samples as PNG")
     sample.add_argument("model", help="run folder or .keras file")
     sample.add_argument("--n", type=int, default=64)
@@ -240,17 +288,19 @@ def _parser():
 def _train(args):
     from keras_gans import training
 
-    infogan = {
-        field: getattr(args, field)
-        for field in _INFOGAN_FLAGS.values()
-        if getattr(args, field) is not None
-    }
-    if infogan and args.model != "infogan":
-        flags = [f for f, field in _INFOGAN_FLAGS.items() if field in infogan]
-        raise ValueError(
-            f"{', '.join(flags)} only apply to infogan; received them with "
-            f"{args.model}."
-        )
+    extra = {}
+    for owner, flags in (("infogan", _INFOGAN_FLAGS), ("gan_cls", _GAN_CLS_FLAGS)):
+        given = {
+            flag: field
+            for flag, field in flags.items()
+            if getattr(args, field) is not None
+        }
+        if given and args.model != owner:
+            raise ValueError(
+                f"{', '.join(given)} only apply to {owner}; received them with "
+                f"{args.model}."
+            )
+        extra.update({field: getattr(args, field) for field in given.values()})
     config = training.TrainConfig(
         model=args.model,
         dataset=args.dataset,
@@ -268,7 +318,7 @@ def _train(args):
         data_dir=args.data_dir,
         sample_every=args.sample_every,
         steps_per_execution=args.steps_per_execution,
-        **infogan,
+        **extra,
     )
     try:
         result = training.train(
@@ -285,7 +335,12 @@ def _train(args):
     print(f"Trained {result.epochs_completed} epochs: {result.out_dir}")
     print(f"  model:   {result.out_dir / training.FINAL_MODEL}")
     print(f"  samples: {result.out_dir / 'samples.png'}")
-    for label, name in (("sweep", "code_sweep.png"), ("codes", "categories.png")):
+    for label, name in (
+        ("sweep", "code_sweep.png"),
+        ("codes", "categories.png"),
+        ("interp", "interpolation.png"),
+        ("style", "style_transfer.png"),
+    ):
         if (result.out_dir / name).exists():
             print(f"  {label + ':':<9}{result.out_dir / name}")
     return 0

@@ -13,6 +13,10 @@ A run lives in one folder:
     code_sweep_c{j}.png  InfoGAN only: the same with continuous code j swept
     categories.png    InfoGAN only: rows = noise vectors, columns = the
                       categories of code 0
+    interpolation.png GAN-CLS only: rows = noise vectors, columns = captions
+                      interpolated from PREVIEW_CAPTIONS[0] to [1]
+    style_transfer.png GAN-CLS only: rows = test images, columns = the
+                      PREVIEW_CAPTIONS drawn in each image's style
     curves.png        losses and D's outputs during training
     history.csv       the per-epoch metrics
     logs/             TensorBoard scalars and images
@@ -34,17 +38,19 @@ import numpy as np
 
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
+from keras_gans.data.captions import from_embeddings, parse_caption
 from keras_gans.files import atomic_path, write_atomic
 from keras_gans.images import save_image_grid
 from keras_gans.latent import LatentSpec
 from keras_gans.models import DCGAN, GAN, InfoGAN
+from keras_gans.models.gan_cls import GANCLS
 from keras_gans.models.infogan import save_code_sweep
 
-MODEL_CLASSES = {"gan": GAN, "dcgan": DCGAN, "infogan": InfoGAN}
+MODEL_CLASSES = {"gan": GAN, "dcgan": DCGAN, "infogan": InfoGAN, "gan_cls": GANCLS}
 
-# latent_dim when none is given: z of GAN/DCGAN, the noise part of InfoGAN's
-# input (62 in Chen et al. 2016, plus the codes).
-DEFAULT_LATENT_DIM = {"gan": 100, "dcgan": 100, "infogan": 62}
+# latent_dim when none is given: z of GAN/DCGAN/GAN-CLS, the noise part of
+# InfoGAN's input (62 in Chen et al. 2016, plus the codes).
+DEFAULT_LATENT_DIM = {"gan": 100, "dcgan": 100, "infogan": 62, "gan_cls": 100}
 # InfoGAN's generator (and Q) learning rate in Chen et al. 2016.
 INFOGAN_G_LEARNING_RATE = 1e-3
 # Settings that only InfoGAN has; absent from the identity of other runs.
@@ -54,6 +60,31 @@ INFOGAN_ONLY = (
     "categorical_weight",
     "continuous_weight",
     "hidden",
+)
+# Settings that only GAN-CLS has; absent from the identity of other runs.
+GAN_CLS_ONLY = (
+    "condition",
+    "text_encoder",
+    "projection_dim",
+    "interpolation_weight",
+    "beta",
+    "style_steps",
+)
+MODEL_ONLY = {"infogan": INFOGAN_ONLY, "gan_cls": GAN_CLS_ONLY}
+# What a GAN-CLS run is conditioned on: caption embeddings, or (the
+# class-conditional baseline) one-hot class labels.
+CONDITIONS = ("captions", "labels")
+# Held-out-wording captions the GAN-CLS figures draw, one per row: varied
+# classes, shades and widths (the first two are interpolated between).
+PREVIEW_CAPTIONS = (
+    "a photo of a pair of trousers that is dark and wide",
+    "a photo of a pair of trousers that is light and narrow",
+    "this slim dress looks pale",
+    "a pullover in a dim tone with a broad shape",
+    "this thin sneaker looks grey",
+    "a photo of a handbag that is bright and roomy",
+    "an ankle boot in a dark tone with a narrow shape",
+    "this wide t-shirt looks mid-grey",
 )
 # Values of the code-sweep figures written at the end of an InfoGAN run.
 SWEEP_VALUES = np.linspace(-2.0, 2.0, 10)
@@ -104,8 +135,23 @@ class TrainConfig:
         hidden: InfoGAN only: width of the fully connected layers of G and
             of D's trunk; most of the weights sit there (1024, the paper's,
             gives a 27 MB generator; 256 about 7 MB). Defaults to `1024`.
+        condition: GAN-CLS only: `"captions"` (text embeddings) or
+            `"labels"` (one-hot classes: the class-conditional baseline, no
+            text encoder). Defaults to `"captions"`.
+        text_encoder: GAN-CLS only: what `keras_gans.text.get_encoder`
+            takes as a string: `"fashion_captions"` (the shipped encoder), a
+            `.keras` file or a SavedModel folder. Defaults to
+            `"fashion_captions"`.
+        projection_dim: GAN-CLS only: size the text embedding is projected
+            to in G and D. Defaults to `128`.
+        interpolation_weight: GAN-CLS only: weight of GAN-INT's term (0 for
+            plain GAN-CLS). Defaults to `1.0`.
+        beta: GAN-CLS only: GAN-INT's mixing weight. Defaults to `0.5`.
+        style_steps: GAN-CLS only: steps of the style encoder's training on
+            the finished generator (0: none). Defaults to `2000`.
 
-    The InfoGAN-only settings must keep their defaults for other models.
+    The settings of one model (InfoGAN, GAN-CLS) must keep their defaults
+    for the others.
     Defaults that depend on the model (`latent_dim`, `g_learning_rate`) are
     resolved when the config is made, and the resolved values are what a run
     folder records.
@@ -132,6 +178,12 @@ class TrainConfig:
     categorical_weight: float = 1.0
     continuous_weight: float = 0.1
     hidden: int = 1024
+    condition: str = "captions"
+    text_encoder: str = "fashion_captions"
+    projection_dim: int = 128
+    interpolation_weight: float = 1.0
+    beta: float = 0.5
+    style_steps: int = 2000
 
     # Settings that may change between invocations of one run folder.
     _RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution")
@@ -143,6 +195,7 @@ class TrainConfig:
                 f"received {self.model!r}."
             )
         self._check_infogan_settings()
+        self._check_gan_cls_settings()
         if self.latent_dim is None:
             self.latent_dim = DEFAULT_LATENT_DIM[self.model]
         if self.g_learning_rate is None:
@@ -196,16 +249,6 @@ class TrainConfig:
             )
         self.continuous = int(self.continuous)
         if self.model != "infogan":
-            changed = [
-                f"{k}={getattr(self, k)!r}"
-                for k in INFOGAN_ONLY
-                if getattr(self, k) != _FIELD_DEFAULTS[k]
-            ]
-            if changed:
-                raise ValueError(
-                    f"{', '.join(changed)} only apply to model='infogan'; "
-                    f"received them with model={self.model!r}."
-                )
             return
         if any(k < 2 for k in self.categorical):
             raise ValueError(
@@ -228,6 +271,44 @@ class TrainConfig:
                 f"Expected hidden to be an int >= 1; received hidden={self.hidden!r}."
             )
 
+    def _check_gan_cls_settings(self):
+        for owner, fields in MODEL_ONLY.items():
+            changed = [
+                f"{k}={getattr(self, k)!r}"
+                for k in fields
+                if getattr(self, k) != _FIELD_DEFAULTS[k]
+            ]
+            if changed and self.model != owner:
+                raise ValueError(
+                    f"{', '.join(changed)} only apply to model={owner!r}; "
+                    f"received them with model={self.model!r}."
+                )
+        if self.model != "gan_cls":
+            return
+        if self.condition not in CONDITIONS:
+            raise ValueError(
+                f"Expected condition in {CONDITIONS}; received {self.condition!r}."
+            )
+        if not isinstance(self.text_encoder, str) or not self.text_encoder:
+            raise ValueError(
+                "Expected text_encoder to be a name or a path (a string); "
+                f"received {self.text_encoder!r}."
+            )
+        if not _is_int(self.projection_dim) or self.projection_dim < 1:
+            raise ValueError(
+                f"Expected projection_dim >= 1; received {self.projection_dim!r}."
+            )
+        if not _is_int(self.style_steps) or self.style_steps < 0:
+            raise ValueError(
+                f"Expected style_steps to be an int >= 0; received {self.style_steps!r}."
+            )
+        self.interpolation_weight = _check_number(
+            "interpolation_weight", self.interpolation_weight
+        )
+        self.beta = _check_number("beta", self.beta)
+        if self.beta > 1:
+            raise ValueError(f"Expected beta in [0, 1]; received beta={self.beta}.")
+
     def latent_spec(self):
         """InfoGAN's `LatentSpec` for these settings (noise z = `latent_dim`)."""
         return LatentSpec(
@@ -246,9 +327,11 @@ class TrainConfig:
         d = dataclasses.asdict(self)
         d["image_shape"] = list(d["image_shape"])
         d["categorical"] = list(d["categorical"])
-        if self.model != "infogan":
-            for key in INFOGAN_ONLY:
-                del d[key]
+        for owner, fields in MODEL_ONLY.items():
+            if self.model != owner:
+                for key in fields:
+                    del d[key]
+        if self.model not in ("infogan", "gan_cls"):
             if self.g_learning_rate == self.learning_rate:
                 del d["g_learning_rate"]
         return {k: v for k, v in d.items() if k not in self._RESUMABLE}
@@ -305,7 +388,9 @@ class TrainResult:
 def build_model(config):
     """A compiled model for `config`, with weights seeded by `config.seed`."""
     keras.utils.set_random_seed(config.seed)
-    if config.model == "infogan":
+    if config.model == "gan_cls":
+        model = _build_gan_cls(config)
+    elif config.model == "infogan":
         model = InfoGAN(
             image_shape=config.image_shape,
             latent_spec=config.latent_spec(),
@@ -331,6 +416,63 @@ def build_model(config):
         steps_per_execution=config.steps_per_execution,
     )
     return model
+
+
+def _build_gan_cls(config):
+    if config.condition == "labels":
+        # The class-conditional baseline: one-hot classes, no text encoder.
+        encoder, text_dim = None, len(gan_data.CLASS_NAMES)
+        preview = [_one_hot(parse_caption(t)["label"]) for t in PREVIEW_CAPTIONS]
+    else:
+        from keras_gans.text import get_encoder
+
+        encoder, text_dim, preview = (
+            get_encoder(config.text_encoder),
+            None,
+            list(PREVIEW_CAPTIONS),
+        )
+        keras.utils.set_random_seed(config.seed)
+    return GANCLS(
+        text_encoder=encoder,
+        text_dim=text_dim,
+        image_shape=config.image_shape,
+        latent_dim=config.latent_dim,
+        projection_dim=config.projection_dim,
+        interpolation_weight=config.interpolation_weight,
+        beta=config.beta,
+        d_steps=config.d_steps,
+        seed=config.seed,
+        preview_texts=preview,
+    )
+
+
+def _one_hot(label):
+    row = [0.0] * len(gan_data.CLASS_NAMES)
+    row[int(label)] = 1.0
+    return row
+
+
+def gan_cls_conditions(model, captions, labels):
+    """What a GAN-CLS run trains on: `(n, k, d)` embeddings of `(n, k)` captions.
+
+    With a text encoder, each distinct caption is embedded once (the
+    fashion captions repeat a few thousand sentences) and the frozen
+    encoder stays out of the training step; without one (the
+    class-conditional baseline), one-hot `labels` `(n, 10)`.
+    """
+    if model.text_encoder is None:
+        return keras.ops.convert_to_numpy(
+            keras.ops.one_hot(np.asarray(labels), model.text_dim)
+        ).astype("float32")
+    captions = np.asarray(captions)
+    unique, inverse = np.unique(captions.ravel().astype(str), return_inverse=True)
+    table = np.concatenate(
+        [
+            keras.ops.convert_to_numpy(model.embed_texts(unique[i : i + 4096]))
+            for i in range(0, len(unique), 4096)
+        ]
+    )
+    return table[inverse].reshape(captions.shape + (table.shape[-1],))
 
 
 def save_model_atomic(model, path):
@@ -448,15 +590,18 @@ def train(config, out_dir, verbose="auto", callbacks=()):
         return TrainResult(keras.saving.load_model(final), out_dir, done, {})
 
     # Load the data first: a bad dataset name or path leaves no run folder.
-    dataset = gan_data.load(
-        config.dataset,
-        split="train",
-        batch_size=config.batch_size,
-        image_shape=config.image_shape,
-        seed=config.seed,
-        limit=config.limit,
-        data_dir=config.data_dir,
-    )
+    if config.model == "gan_cls":
+        captioned = _load_captioned(config)
+    else:
+        dataset = gan_data.load(
+            config.dataset,
+            split="train",
+            batch_size=config.batch_size,
+            image_shape=config.image_shape,
+            seed=config.seed,
+            limit=config.limit,
+            data_dir=config.data_dir,
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
 
     if final_epochs and final.exists():
@@ -467,6 +612,15 @@ def train(config, out_dir, verbose="auto", callbacks=()):
     else:
         model = build_model(config)
         initial_epoch = 0
+    if config.model == "gan_cls":
+        conditions = gan_cls_conditions(model, captioned.captions, captioned.labels)
+        dataset = from_embeddings(
+            captioned.images,
+            conditions,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            labels=captioned.labels.astype("int32"),
+        )
     if done:
         print(f"Resuming {out_dir} from epoch {done} of {config.epochs}.")
     _write_run_file(out_dir, config, done, False, final_epochs)
@@ -498,12 +652,106 @@ def train(config, out_dir, verbose="auto", callbacks=()):
         shuffle=False,  # the dataset is already shuffled
     )
     save_model_atomic(model, final)
-    save_image_grid(model.generate(64, seed=config.seed), out_dir / "samples.png")
+    save_image_grid(
+        model.preview_samples(model.sample_latent(64, seed=config.seed)),
+        out_dir / "samples.png",
+    )
     if isinstance(model, InfoGAN):
         save_code_figures(model, out_dir, seed=config.seed)
+    if isinstance(model, GANCLS):
+        if config.style_steps:
+            fit = model.fit_style_encoder(
+                conditions.reshape(-1, conditions.shape[-1]),
+                steps=config.style_steps,
+                batch_size=config.batch_size,
+                seed=config.seed,
+                verbose=verbose not in (0, "0"),
+            )
+            print(f"Style encoder: explains {fit['explained']:.3f} of z's variance.")
+            save_model_atomic(model, final)
+        save_gan_cls_figures(model, out_dir, config)
     _write_run_file(out_dir, config, config.epochs, True, config.epochs)
     shutil.rmtree(out_dir / "backup", ignore_errors=True)
     return TrainResult(model, out_dir, config.epochs, history.history)
+
+
+def _load_captioned(config):
+    from keras_gans.data import captions
+
+    if config.dataset != captions.NAME:
+        raise ValueError(
+            f"keras-gans train gan_cls trains on {captions.NAME!r} (the offline "
+            f"captioned dataset); received dataset={config.dataset!r}. Train on "
+            "your own (image, text) pairs from Python: "
+            "GANCLS(...).fit(keras_gans.data.from_pairs(images, texts))."
+        )
+    if config.image_shape != captions.IMAGE_SHAPE:
+        raise ValueError(
+            f"{captions.NAME!r} has images of shape {captions.IMAGE_SHAPE}; "
+            f"received image_shape={config.image_shape}."
+        )
+    return captions.load_captioned("train", config.data_dir, limit=config.limit)
+
+
+def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
+    """Writes a GAN-CLS's figures into `out_dir`.
+
+    - `interpolation.png`: rows are 8 noise vectors, columns 10 steps from
+      the embedding of `PREVIEW_CAPTIONS[0]` to that of `[1]` (for the
+      baseline, between the one-hot classes).
+    - `style_transfer.png`: the first column is 8 real test images, then
+      one column per preview caption drawn in each image's style.
+
+    Args:
+        model: a `GANCLS`.
+        out_dir: the folder to write into.
+        config: the run's `TrainConfig` (seed and data folder). Defaults to
+            `None` (seed 0, the default data folder).
+        style_images: `(8, H, W, C)` images in [-1, 1] for the style rows.
+            Defaults to the first 8 Fashion-MNIST test images.
+
+    Returns:
+        The list of paths written.
+    """
+    out_dir = pathlib.Path(out_dir)
+    seed = 0 if config is None else config.seed
+    texts = model.preview_texts
+    written = [
+        save_image_grid(
+            model.interpolate_texts(
+                *(texts[:2] if isinstance(texts[0], str) else np.asarray(texts[:2])),
+                steps=10,
+                n=SWEEP_NOISE_ROWS,
+                seed=seed,
+            ),
+            out_dir / "interpolation.png",
+            ncols=10,
+        )
+    ]
+    if style_images is None:
+        style_images = gan_data.load_arrays(
+            "fashion_mnist",
+            "test",
+            data_dir=None if config is None else config.data_dir,
+        )[0][:SWEEP_NOISE_ROWS]
+        style_images = (style_images.astype("float32") / 127.5 - 1.0)[..., None]
+    transferred = model.style_transfer_grid(style_images, np.asarray(texts))
+    k = len(texts)
+    grid = np.concatenate(
+        [
+            style_images[:, None],
+            transferred.reshape((len(style_images), k) + transferred.shape[1:]),
+        ],
+        axis=1,
+    )
+    written.append(
+        save_image_grid(
+            grid.reshape((-1,) + grid.shape[2:]),
+            out_dir / "style_transfer.png",
+            ncols=k + 1,
+        )
+    )
+    return [pathlib.Path(p) for p in written]
 
 
 def save_code_figures(model, out_dir, seed=0):

@@ -525,6 +525,15 @@ class AdversarialModel(keras.Model):
             z = self._check_latent(n_or_z)
         return self._run_generator(z, batch_size)
 
+    def preview_samples(self, latent):
+        """What the training callbacks draw for their fixed latent batch.
+
+        `generate(latent)` here; a conditional model draws its preview
+        conditions (GANCLS: `preview_texts`), or returns `None` when it has
+        none and the callbacks skip it.
+        """
+        return self.generate(latent)
+
     def _run_generator(self, inputs, batch_size):
         n = int(tf.nest.flatten(inputs)[0].shape[0])
         chunks = []

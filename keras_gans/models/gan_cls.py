@@ -25,7 +25,13 @@ import tensorflow as tf
 
 from keras_gans import losses as gan_losses
 from keras_gans.models.adversarial_model import _STEP_STATE, AdversarialModel
-from keras_gans.models.dcgan import _batch_norm, _init, upsampling_plan
+from keras_gans.models.dcgan import (
+    _batch_norm,
+    _init,
+    downsample,
+    upsample_to_image,
+    upsampling_plan,
+)
 
 
 def build_gan_cls_generator(
@@ -46,27 +52,7 @@ def build_gan_cls_generator(
     )(x)
     x = keras.layers.Reshape((h, w, channels))(x)
     x = keras.layers.ReLU()(_batch_norm("project_bn")(x))
-    for i in range(steps - 1):
-        channels //= 2
-        x = keras.layers.Conv2DTranspose(
-            channels,
-            4,
-            strides=2,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=_init(),
-            name=f"up_{i}",
-        )(x)
-        x = keras.layers.ReLU()(_batch_norm(f"up_{i}_bn")(x))
-    image = keras.layers.Conv2DTranspose(
-        image_shape[-1],
-        4,
-        strides=2,
-        padding="same",
-        activation="tanh",
-        kernel_initializer=_init(),
-        name="image",
-    )(x)
+    image = upsample_to_image(x, image_shape, channels, steps)
     return keras.Model([z, phi], image, name="generator")
 
 
@@ -76,20 +62,7 @@ def build_gan_cls_discriminator(image_shape, text_dim, projection_dim=128, filte
     _, _, steps = upsampling_plan(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
     phi = keras.Input((text_dim,), name="text_embedding")
-    x = image
-    for i in range(steps):
-        x = keras.layers.Conv2D(
-            filters * 2**i,
-            4,
-            strides=2,
-            padding="same",
-            use_bias=i == 0,
-            kernel_initializer=_init(),
-            name=f"down_{i}",
-        )(x)
-        if i > 0:
-            x = _batch_norm(f"down_{i}_bn")(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
+    x = downsample(image, filters, steps)
     gh, gw = x.shape[1], x.shape[2]
     projected = keras.layers.Dense(
         projection_dim, kernel_initializer=_init(), name="text_projection"
@@ -112,21 +85,10 @@ def build_gan_cls_discriminator(image_shape, text_dim, projection_dim=128, filte
 
 
 def build_style_encoder(image_shape, latent_dim, filters=64):
-    """S(x) -> z: DCGAN-style convolutions and a linear read-out of z."""
+    """S(x) -> z: DCGAN convolutions and a linear read-out of z."""
     _, _, steps = upsampling_plan(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
-    x = image
-    for i in range(steps):
-        x = keras.layers.Conv2D(
-            filters * 2**i,
-            4,
-            strides=2,
-            padding="same",
-            kernel_initializer=_init(),
-            name=f"down_{i}",
-        )(x)
-        x = keras.layers.LeakyReLU(0.2)(x)
-    x = keras.layers.Flatten()(x)
+    x = keras.layers.Flatten()(downsample(image, filters, steps))
     z = keras.layers.Dense(latent_dim, kernel_initializer=_init(), name="z")(x)
     return keras.Model(image, z, name="style_encoder")
 
@@ -180,11 +142,10 @@ class GANCLS(AdversarialModel):
         interpolation_weight: weight of GAN-INT's term in G's loss (0 turns
             it off: plain GAN-CLS). Defaults to `1.0`.
         beta: GAN-INT's mixing weight. Defaults to `0.5` (the paper's).
-        style_weight: weight of the style encoder's loss
-            ||z - S(G(z, phi))||^2 (0: no style encoder training). S learns
-            from the generator step on the fakes with G held fixed by a
-            stop-gradient, so it never changes what G learns. Defaults to
-            `1.0`.
+        preview_texts: captions (or embeddings) drawn by the training
+            callbacks (`SampleGrid`, `TensorBoardImages`): one row of the
+            grid per text. Defaults to `None` (those callbacks then skip
+            this model with a warning).
         g_filters, d_filters: network widths. Default `64`.
         d_steps, seed: as `AdversarialModel`.
     """
@@ -195,7 +156,6 @@ class GANCLS(AdversarialModel):
         "projection_dim",
         "interpolation_weight",
         "beta",
-        "style_weight",
         "g_filters",
         "d_filters",
     )
@@ -209,13 +169,14 @@ class GANCLS(AdversarialModel):
         projection_dim=128,
         interpolation_weight=1.0,
         beta=0.5,
-        style_weight=1.0,
         g_filters=64,
         d_filters=64,
         d_steps=1,
         seed=None,
+        preview_texts=None,
         **kwargs,
     ):
+        kwargs.pop("style_weight", None)  # files saved by an earlier draft
         if isinstance(text_encoder, dict):
             text_encoder = keras.saving.deserialize_keras_object(text_encoder)
         if text_encoder is not None and not isinstance(text_encoder, keras.Layer):
@@ -240,12 +201,11 @@ class GANCLS(AdversarialModel):
             )
         if not 0.0 <= float(beta) <= 1.0:
             raise ValueError(f"Expected beta in [0, 1]; received beta={beta!r}.")
-        for name, value in (
-            ("interpolation_weight", interpolation_weight),
-            ("style_weight", style_weight),
-        ):
-            if not float(value) >= 0:
-                raise ValueError(f"Expected {name} >= 0; received {value!r}.")
+        if not float(interpolation_weight) >= 0:
+            raise ValueError(
+                "Expected interpolation_weight >= 0; received "
+                f"{interpolation_weight!r}."
+            )
         kwargs.pop("latent_distribution", None)
         image_shape = tuple(int(d) for d in image_shape)
         text_dim = int(text_dim)
@@ -271,11 +231,10 @@ class GANCLS(AdversarialModel):
         self.projection_dim = int(projection_dim)
         self.interpolation_weight = float(interpolation_weight)
         self.beta = float(beta)
-        self.style_weight = float(style_weight)
+        self.preview_texts = None if preview_texts is None else list(preview_texts)
         self.g_filters = g_filters
         self.d_filters = d_filters
         self.d_wrong_tracker = keras.metrics.Mean(name="d_wrong")
-        self.style_loss_tracker = keras.metrics.Mean(name="style_loss")
 
     @staticmethod
     def _encoder_dim(encoder):
@@ -304,33 +263,92 @@ class GANCLS(AdversarialModel):
     # --- Text -------------------------------------------------------------------
 
     def embed_texts(self, texts):
-        """phi(t): the (frozen) encoder's vectors, or the embeddings given."""
-        if self.text_encoder is None:
-            embeddings = tf.convert_to_tensor(texts)
-            if embeddings.dtype == tf.string:
+        """phi(t): the frozen encoder's vectors for strings; embeddings pass through.
+
+        Args:
+            texts: strings (a list, array or `tf.string` tensor), or
+                precomputed embeddings `(b, text_dim)`: a model with an
+                encoder takes both (`embed_dataset` precomputes them in the
+                input pipeline), a model without one only embeddings.
+
+        Returns:
+            float32 `(b, text_dim)`, outside every gradient.
+        """
+        if not isinstance(texts, tf.Tensor):
+            array = np.asarray(texts)
+            if array.dtype.kind in "USO":
+                texts = tf.constant(array.astype(str))
+            else:
+                texts = tf.convert_to_tensor(array)
+        if texts.dtype == tf.string:
+            if self.text_encoder is None:
                 raise ValueError(
                     "This GANCLS has no text encoder: it expects precomputed "
                     f"embeddings (b, {self.text_dim}), not strings."
                 )
-            embeddings = tf.cast(embeddings, "float32")
-        else:
-            if not isinstance(texts, tf.Tensor):
-                texts = tf.constant(np.asarray(texts, dtype=object).astype(str))
-            if texts.dtype != tf.string:
+            if (
+                tf.distribute.has_strategy()
+                and tf.distribute.get_replica_context() is not None
+            ):
                 raise ValueError(
-                    "This GANCLS encodes raw text: expected strings, received "
-                    f"{texts.dtype.name} values (use a model without a text "
-                    "encoder for precomputed embeddings)."
+                    "Under a tf.distribute strategy, GANCLS cannot run its "
+                    "text encoder inside the replicated step (string lookups "
+                    "do not replicate). Embed the captions in the input "
+                    "pipeline first: model.fit(model.embed_dataset(dataset))."
                 )
-            embeddings = tf.cast(self.text_encoder(texts, training=False), "float32")
+            embeddings = self.text_encoder(texts, training=False)
+        else:
+            embeddings = texts
+        embeddings = tf.cast(embeddings, "float32")
         if embeddings.shape.rank != 2 or (
             embeddings.shape[-1] is not None and embeddings.shape[-1] != self.text_dim
         ):
             raise ValueError(
-                f"Expected text embeddings of shape (b, {self.text_dim}); "
-                f"received {tuple(embeddings.shape)}."
+                f"Expected strings or text embeddings of shape (b, {self.text_dim}); "
+                f"received {texts.dtype.name} of shape {tuple(embeddings.shape)}."
             )
         return tf.stop_gradient(embeddings)
+
+    def embed_dataset(self, dataset):
+        """The dataset with its captions replaced by the encoder's embeddings.
+
+        Maps `(images, texts[, labels])` to `(images, embeddings[, labels])`
+        in tf.data, outside the training step. Needed under a
+        `tf.distribute` strategy (the encoder's string lookups cannot run in
+        a replicated step) and faster anywhere: the frozen encoder runs in
+        the input pipeline, in parallel with training.
+
+        Args:
+            dataset: a `tf.data.Dataset` of `(images, texts)` or
+                `(images, texts, labels)` batches.
+
+        Returns:
+            A `tf.data.Dataset` of `(images, embeddings[, labels])`.
+        """
+        if self.text_encoder is None:
+            raise ValueError(
+                "embed_dataset() needs a GANCLS with a text encoder; this one "
+                "takes precomputed embeddings already."
+            )
+        spec = dataset.element_spec
+        if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+            raise ValueError(
+                "Expected dataset elements (images, texts) or (images, texts, "
+                f"labels); received {spec}."
+            )
+        if spec[1].dtype != tf.string:
+            raise ValueError(
+                "Expected the second part of each element to be strings; "
+                f"received {spec[1].dtype.name} (already embedded?)."
+            )
+        encoder = self.text_encoder
+
+        def embed(images, texts, *rest):
+            return (images, tf.cast(encoder(texts, training=False), "float32"), *rest)
+
+        return dataset.map(embed, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+            tf.data.AUTOTUNE
+        )
 
     # --- Hooks -------------------------------------------------------------------
 
@@ -396,22 +414,7 @@ class GANCLS(AdversarialModel):
             per_example += self.interpolation_weight * self.gan_loss.generator_loss(
                 int_out, reduction="none"
             )
-        style = tf.reduce_sum(
-            tf.square(
-                latent - self.style_encoder(tf.stop_gradient(fake), training=training)
-            ),
-            axis=-1,
-        )
-        _STEP_STATE.style = style
-        if self.style_weight:
-            per_example += self.style_weight * style
         return per_example, fake_out
-
-    @property
-    def generator_trainable_variables(self):
-        # S learns in G's step; the stop-gradient keeps its loss off G.
-        extra = self.style_encoder.trainable_variables if self.style_weight else []
-        return self.generator.trainable_variables + extra
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
         results = super()._update_metrics(d_loss, g_loss, real_out, fake_out)
@@ -423,17 +426,12 @@ class GANCLS(AdversarialModel):
             ),
             sample_weight=count,
         )
-        style = tf.cast(_STEP_STATE.style, "float32")
-        n = tf.cast(tf.shape(style)[0], "float32")
-        self.style_loss_tracker.update_state(
-            tf.math.divide_no_nan(tf.reduce_sum(style), n), sample_weight=n
-        )
         results.update({m.name: m.result() for m in self.metrics})
         return results
 
     @property
     def metrics(self):
-        return super().metrics + [self.d_wrong_tracker, self.style_loss_tracker]
+        return super().metrics + [self.d_wrong_tracker]
 
     def _check_examples(self, real):
         # D takes [image, text]; check the image part.
@@ -453,40 +451,47 @@ class GANCLS(AdversarialModel):
         """`model([z, embeddings])` returns images."""
         return self.generator(inputs, training=training)
 
-    def _texts(self, texts):
-        if isinstance(texts, str):
+    def _conditions(self, texts):
+        """A list/array of strings or `(n, text_dim)` embeddings -> (n, d) tensor."""
+        if isinstance(texts, (str, bytes)):
             texts = [texts]
-        return texts
+        if isinstance(texts, (int, np.integer)):
+            raise ValueError(
+                "GANCLS takes texts (a string or a list of strings) or text "
+                f"embeddings, not a count; received {texts!r}."
+            )
+        if not isinstance(texts, tf.Tensor):
+            array = np.asarray(texts)
+            if array.ndim == 0 or 0 in array.shape:
+                raise ValueError(
+                    "Expected at least one text (a string or a list of strings) "
+                    f"or an (n, {self.text_dim}) array of embeddings; received "
+                    f"{texts!r}."
+                )
+        return self.embed_texts(texts)
 
     def generate(self, texts, n_per_text=1, seed=None, batch_size=256, z=None):
-        """Images for each text (or each embedding when there is no encoder).
+        """Images for each text.
 
         Args:
-            texts: a string or a list of strings (or `(n, text_dim)`
-                embeddings for a model without an encoder).
-            n_per_text: images per text; rows of the result go text by text.
-                Defaults to `1`.
-            seed: int for a reproducible draw. Defaults to `None`.
+            texts: a string or a list of strings, or `(n, text_dim)`
+                embeddings (the only form for a model without an encoder).
+            n_per_text: images per text; rows of the result go text by text
+                (text 0's images first). Defaults to `1`.
+            seed: int for a reproducible draw. Defaults to `None` (the
+                model's sampling stream).
             batch_size: generator batch size. Defaults to `256`.
-            z: optional latent vectors `(len(texts) * n_per_text, latent_dim)`.
+            z: optional latent vectors `(len(texts) * n_per_text, latent_dim)`
+                instead of a random draw.
 
         Returns:
             `(len(texts) * n_per_text, H, W, C)` float32 in [-1, 1].
         """
-        if isinstance(texts, (int, np.integer)):
+        if not _is_count(n_per_text):
             raise ValueError(
-                "GANCLS.generate() takes texts (a string or a list of strings), "
-                f"not a count; received {texts!r}."
+                f"Expected n_per_text to be an int >= 1; received {n_per_text!r}."
             )
-        texts = self._texts(texts)
-        if int(n_per_text) < 1:
-            raise ValueError(f"Expected n_per_text >= 1; received {n_per_text}.")
-        embeddings = self.embed_texts(
-            tf.constant(np.asarray(texts, dtype=object).astype(str))
-            if self.text_encoder is not None
-            else texts
-        )
-        embeddings = tf.repeat(embeddings, int(n_per_text), axis=0)
+        embeddings = tf.repeat(self._conditions(texts), int(n_per_text), axis=0)
         n = int(embeddings.shape[0])
         if z is None:
             z = self.sample_latent(
@@ -500,6 +505,123 @@ class GANCLS(AdversarialModel):
                     f"{int(z.shape[0])}."
                 )
         return self._run_generator([z, embeddings], batch_size)
+
+    def preview_samples(self, latent):
+        """Images for the training callbacks' fixed latent batch.
+
+        Rows go through `preview_texts` in order: with n latent vectors and
+        k texts, each text gets ceil(n / k) consecutive vectors (the last
+        text may get fewer). `None` without `preview_texts`.
+        """
+        if not self.preview_texts:
+            return None
+        latent = self._check_latent(latent)
+        n = int(latent.shape[0])
+        per_text = -(-n // len(self.preview_texts))
+        embeddings = tf.repeat(self._conditions(self.preview_texts), per_text, axis=0)
+        return self._run_generator([latent, embeddings[:n]], 256)
+
+    # --- Style ------------------------------------------------------------------
+
+    def fit_style_encoder(
+        self,
+        texts,
+        steps=2000,
+        batch_size=128,
+        learning_rate=2e-4,
+        seed=0,
+        verbose=0,
+    ):
+        """Trains the style encoder S to invert the (frozen) generator.
+
+        Reed et al. 2016, section 4.4: with G trained, S learns
+        min ||z - S(G(z, phi(t)))||^2 over z ~ N(0, I) and captions t of
+        the training data. G is held fixed (inference mode), so this never
+        changes what G draws; S trains in training mode and is sampled in
+        inference mode like any batch-norm network.
+
+        Args:
+            texts: training captions (strings) or their embeddings
+                `(n, text_dim)`; each step draws `batch_size` of them.
+            steps: optimisation steps. Defaults to `2000`.
+            batch_size: Defaults to `128`.
+            learning_rate: Adam's (beta_1 0.5). Defaults to `2e-4`.
+            seed: seed of the draws. Defaults to `0`.
+            verbose: print the loss every 10% of the steps. Defaults to `0`.
+
+        Returns:
+            A dict: `"loss"`, the per-step mean ||z - S(G(z, phi))||^2 (summed
+            over z's dimensions), and `"explained"`, 1 - final loss /
+            latent_dim (the fraction of z's variance S recovers; 0 for S = 0).
+        """
+        for name, value in (("steps", steps), ("batch_size", batch_size)):
+            if not _is_count(value):
+                raise ValueError(
+                    f"Expected {name} to be an int >= 1; received {value!r}."
+                )
+        embeddings = tf.constant(
+            keras.ops.convert_to_numpy(
+                tf.concat(
+                    [
+                        self._conditions(texts[i : i + 4096])
+                        for i in range(0, len(texts), 4096)
+                    ],
+                    axis=0,
+                )
+            )
+        )
+        count = int(embeddings.shape[0])
+        optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.5)
+        variables = self.style_encoder.trainable_variables
+        optimizer.build(variables)
+        seeds = keras.random.SeedGenerator(seed)
+
+        @tf.function
+        def step():
+            index = keras.random.randint((batch_size,), 0, count, seed=seeds)
+            phi = tf.gather(embeddings, index)
+            z = keras.random.normal((batch_size, self.latent_dim), seed=seeds)
+            images = self.generator([z, phi], training=False)
+            with tf.GradientTape() as tape:
+                error = tf.reduce_sum(
+                    tf.square(z - self.style_encoder(images, training=True)), axis=-1
+                )
+                loss = tf.reduce_mean(error)
+            grads = tape.gradient(loss, variables)
+            optimizer.apply_gradients(zip(grads, variables, strict=True))
+            return loss
+
+        history = []
+        for i in range(int(steps)):
+            history.append(float(step()))
+            if not np.isfinite(history[-1]):
+                raise FloatingPointError(
+                    f"The style encoder's loss became {history[-1]} at step {i}; "
+                    "lower learning_rate."
+                )
+            if verbose and (i + 1) % max(1, int(steps) // 10) == 0:
+                print(f"style encoder step {i + 1}/{steps}: loss {history[-1]:.4f}")
+        tail = float(np.mean(history[-max(1, len(history) // 20) :]))
+        return {"loss": history, "explained": 1.0 - tail / self.latent_dim}
+
+    def style_error(self, texts, n=512, seed=0):
+        """Mean ||z - S(G(z, phi))||^2 / latent_dim on fresh draws (inference mode).
+
+        1.0 is no better than predicting z = 0; 0 is a perfect inversion.
+        """
+        texts = (
+            keras.ops.convert_to_numpy(texts)
+            if isinstance(texts, tf.Tensor)
+            else np.asarray(texts)
+        )
+        rng = np.random.default_rng(seed)
+        chosen = texts[rng.integers(0, len(texts), int(n))]
+        z = self.sample_latent(int(n), seed=seed)
+        images = self.generate(chosen, z=z)
+        error = np.sum(
+            (keras.ops.convert_to_numpy(z) - self.infer_style(images)) ** 2, axis=-1
+        )
+        return float(np.mean(error) / self.latent_dim)
 
     def infer_style(self, images, batch_size=256):
         """S(x): the latent vectors that G would draw `images` from."""
@@ -525,38 +647,66 @@ class GANCLS(AdversarialModel):
     def transfer_style(self, images, texts, batch_size=256):
         """Draws each text's content in the style of the matching image.
 
+        The style is what S reads from the image (pose, shade, width, ...
+        whatever the caption does not fix): G(S(x_i), phi(t_i)). Train S
+        first with `fit_style_encoder`.
+
         Args:
             images: `(n, H, W, C)` in [-1, 1] giving the style.
-            texts: `n` texts (or one, used for every image).
+            texts: `n` texts (or one, used for every image), or embeddings.
 
         Returns:
-            `(n, H, W, C)` images: G(S(x_i), phi(t_i)).
+            `(n, H, W, C)` images.
         """
         z = self.infer_style(images, batch_size)
-        texts = self._texts(texts)
-        if len(texts) == 1:
-            texts = list(texts) * len(z)
-        if len(texts) != len(z):
+        embeddings = self._conditions(texts)
+        if int(embeddings.shape[0]) == 1:
+            embeddings = tf.repeat(embeddings, len(z), axis=0)
+        if int(embeddings.shape[0]) != len(z):
             raise ValueError(
-                f"Expected one text per image or one for all; received {len(texts)} "
-                f"texts for {len(z)} images."
+                f"Expected one text per image or one for all; received "
+                f"{int(embeddings.shape[0])} texts for {len(z)} images."
             )
-        return self.generate(texts, 1, z=z, batch_size=batch_size)
+        return self.generate(embeddings, 1, z=z, batch_size=batch_size)
+
+    def style_transfer_grid(self, images, texts):
+        """Rows: the style images; columns: each text drawn in that style.
+
+        Returns:
+            `(len(images) * len(texts), H, W, C)`, row-major, for
+            `save_image_grid(..., ncols=len(texts))`.
+        """
+        z = self.infer_style(images)
+        embeddings = self._conditions(texts)
+        k = int(embeddings.shape[0])
+        return self._run_generator(
+            [tf.constant(np.repeat(z, k, axis=0)), tf.tile(embeddings, [len(z), 1])],
+            256,
+        )
 
     def interpolate_texts(self, text_a, text_b, steps=8, n=1, seed=0):
-        """Images along beta * phi(a) + (1 - beta) * phi(b), noise held fixed.
+        """Images along (1 - t) phi(a) + t phi(b), t from 0 to 1, noise held fixed.
 
         Returns:
             `(n * steps, H, W, C)`: one row of `steps` images per noise vector.
         """
-        ends = self.embed_texts(
-            tf.constant([text_a, text_b])
-            if self.text_encoder is not None
-            else np.stack([text_a, text_b])
+        if not _is_count(steps) or steps < 2:
+            raise ValueError(f"Expected steps to be an int >= 2; received {steps!r}.")
+        if isinstance(text_a, str) != isinstance(text_b, str):
+            raise ValueError("Expected two texts or two embeddings.")
+        pair = (
+            [text_a, text_b] if isinstance(text_a, str) else np.stack([text_a, text_b])
         )
+        ends = self._conditions(pair)
         t = tf.linspace(0.0, 1.0, int(steps))[:, None]
         path = (1.0 - t) * ends[0] + t * ends[1]  # (steps, d)
-        z = self.sample_latent(int(n), seed=seed)
-        z = tf.repeat(z, int(steps), axis=0)
-        embeddings = tf.tile(path, [int(n), 1])
-        return self._run_generator([z, embeddings], 256)
+        z = tf.repeat(self.sample_latent(int(n), seed=seed), int(steps), axis=0)
+        return self._run_generator([z, tf.tile(path, [int(n), 1])], 256)
+
+
+def _is_count(value):
+    return (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and value >= 1
+    )
