@@ -10,6 +10,10 @@
     keras-gans sweep runs/infogan --continuous-code 1 --values -2,2,10 --out sweep.png
     keras-gans sample runs/infogan --category 3 --n 16 --out threes.png
 
+    keras-gans train gan_cls --dataset fashion_captions --epochs 10 --out runs/gan_cls
+    keras-gans generate-text "a dark ankle boot" "a pale slim dress" \
+        --model runs/gan_cls --n 8 --out grid.png
+
 The commands parse flags and call library functions (`keras_gans.training`);
 no logic lives only here.
 """
@@ -117,7 +121,11 @@ def _parser():
         help="train a model; rerun the same command to resume after an interruption",
     )
     train.add_argument("model", choices=sorted(MODEL_CLASSES))
-    train.add_argument("--dataset", default="fashion_mnist")
+    train.add_argument(
+        "--dataset",
+        default=None,
+        help="default: fashion_captions for gan_cls, fashion_mnist otherwise",
+    )
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--out", required=True, help="run folder")
     train.add_argument("--batch-size", type=int, default=128)
@@ -235,6 +243,16 @@ def _parser():
     )
     sample.add_argument("--out", default="samples.png")
 
+    text = sub.add_parser(
+        "generate-text",
+        help="GAN-CLS: write a PNG with one row of generated images per caption",
+    )
+    text.add_argument("texts", nargs="+", help="one or more captions")
+    text.add_argument("--model", required=True, help="run folder or .keras file")
+    text.add_argument("--n", type=int, default=8, help="images per caption")
+    text.add_argument("--seed", type=int, default=0)
+    text.add_argument("--out", default="text_to_image.png")
+
     sweep = sub.add_parser(
         "sweep",
         help="InfoGAN: write a grid with the categories of one categorical code "
@@ -349,9 +367,18 @@ def _train(args):
 def _sample(args):
     from keras_gans import training
     from keras_gans.images import save_image_grid
+    from keras_gans.models import GANCLS
 
     model = training.load_trained(args.model)
-    if args.category is None:
+    if isinstance(model, GANCLS) and args.category is None:
+        # A text-to-image model draws its preview captions, one per row.
+        images = model.preview_samples(model.sample_latent(args.n, seed=args.seed))
+        if images is None:
+            raise ValueError(
+                "This GANCLS has no preview_texts; draw captions with "
+                "keras-gans generate-text."
+            )
+    elif args.category is None:
         images = model.generate(args.n, seed=args.seed)
     else:
         training.check_infogan(model, "--category")
@@ -361,6 +388,32 @@ def _sample(args):
     path = save_image_grid(images, args.out, ncols=args.ncols)
     where = "" if args.category is None else f" of category {args.category}"
     print(f"Wrote {args.n} samples{where} to {path}")
+    return 0
+
+
+def _generate_text(args):
+    from keras_gans import training
+    from keras_gans.images import save_captioned_grid
+    from keras_gans.models import GANCLS
+
+    model = training.load_trained(args.model)
+    if not isinstance(model, GANCLS):
+        raise ValueError(
+            "keras-gans generate-text needs a GAN-CLS model (text to image); "
+            f"received a {type(model).__name__}."
+        )
+    if model.text_encoder is None:
+        raise ValueError(
+            "This GANCLS has no text encoder (it was trained on precomputed "
+            "embeddings or one-hot classes), so it cannot read captions."
+        )
+    if args.n < 1:
+        raise ValueError(f"Expected --n >= 1 images per caption; received {args.n}.")
+    images = model.generate(args.texts, n_per_text=args.n, seed=args.seed)
+    path = save_captioned_grid(images, args.texts, args.out, ncols=args.n)
+    print(f"Wrote {len(args.texts)} caption(s) x {args.n} images to {path}")
+    for i, text in enumerate(args.texts):
+        print(f"  row {i}: {text}")
     return 0
 
 
@@ -455,6 +508,7 @@ def main(argv=None):
             "evaluate": _evaluate,
             "interpolate": _interpolate,
             "sweep": _sweep,
+            "generate-text": _generate_text,
         }
         return commands[args.command](args)
     except (ValueError, FileNotFoundError, ImportError) as e:

@@ -13,9 +13,10 @@ A run lives in one folder:
     code_sweep_c{j}.png  InfoGAN only: the same with continuous code j swept
     categories.png    InfoGAN only: rows = noise vectors, columns = the
                       categories of code 0
+    text_to_image.png GAN-CLS only: rows = PREVIEW_CAPTIONS, columns = noise
     interpolation.png GAN-CLS only: rows = noise vectors, columns = captions
                       interpolated from PREVIEW_CAPTIONS[0] to [1]
-    style_transfer.png GAN-CLS only: rows = test images, columns = the
+    style_transfer.png GAN-CLS only: columns = test images, rows = the
                       PREVIEW_CAPTIONS drawn in each image's style
     curves.png        losses and D's outputs during training
     history.csv       the per-epoch metrics
@@ -40,7 +41,7 @@ from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans.data.captions import from_embeddings, parse_caption
 from keras_gans.files import atomic_path, write_atomic
-from keras_gans.images import save_image_grid
+from keras_gans.images import save_captioned_grid, save_image_grid
 from keras_gans.latent import LatentSpec
 from keras_gans.models import DCGAN, GAN, InfoGAN
 from keras_gans.models.gan_cls import GANCLS
@@ -101,7 +102,8 @@ class TrainConfig:
 
     Args:
         model: a name from `MODEL_CLASSES` (`"gan"`, `"dcgan"`, `"infogan"`).
-        dataset: a `keras_gans.data.load` name. Defaults to `"fashion_mnist"`.
+        dataset: a `keras_gans.data.load` name. Defaults to `None`:
+            `"fashion_captions"` for GAN-CLS, `"fashion_mnist"` otherwise.
         epochs: total epochs of the run. Defaults to `5`.
         batch_size: global batch size. Defaults to `128`.
         latent_dim: size of z; for InfoGAN the noise part only (the codes
@@ -158,7 +160,7 @@ class TrainConfig:
     """
 
     model: str
-    dataset: str = "fashion_mnist"
+    dataset: str | None = None
     epochs: int = 5
     batch_size: int = 128
     latent_dim: int | None = None
@@ -196,6 +198,10 @@ class TrainConfig:
             )
         self._check_infogan_settings()
         self._check_gan_cls_settings()
+        if self.dataset is None:
+            self.dataset = (
+                "fashion_captions" if self.model == "gan_cls" else "fashion_mnist"
+            )
         if self.latent_dim is None:
             self.latent_dim = DEFAULT_LATENT_DIM[self.model]
         if self.g_learning_rate is None:
@@ -693,22 +699,31 @@ def _load_captioned(config):
     return captions.load_captioned("train", config.data_dir, limit=config.limit)
 
 
-def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
-    """Writes a GAN-CLS's figures into `out_dir`.
+def _row_names(texts):
+    """Captions as they are; one-hot class conditions as their class names."""
+    if isinstance(texts[0], str):
+        return list(texts)
+    return [gan_data.CLASS_NAMES[int(np.argmax(t))] for t in texts]
 
+
+def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
+    """Writes a GAN-CLS's figures into `out_dir`, captions written beside rows.
+
+    - `text_to_image.png`: one row per preview text (`model.preview_texts`,
+      `PREVIEW_CAPTIONS` in a run), 8 noise vectors along the columns.
     - `interpolation.png`: rows are 8 noise vectors, columns 10 steps from
-      the embedding of `PREVIEW_CAPTIONS[0]` to that of `[1]` (for the
-      baseline, between the one-hot classes).
-    - `style_transfer.png`: the first column is 8 real test images, then
-      one column per preview caption drawn in each image's style.
+      the embedding of the first preview text to that of the second.
+    - `style_transfer.png`: the first row is 8 real test images; each
+      further row draws one preview text in the style of each image.
 
     Args:
-        model: a `GANCLS`.
+        model: a `GANCLS` with `preview_texts` (captions, or conditions such
+            as one-hot classes).
         out_dir: the folder to write into.
         config: the run's `TrainConfig` (seed and data folder). Defaults to
             `None` (seed 0, the default data folder).
-        style_images: `(8, H, W, C)` images in [-1, 1] for the style rows.
-            Defaults to the first 8 Fashion-MNIST test images.
+        style_images: `(8, H, W, C)` images in [-1, 1] for the style
+            columns. Defaults to the first 8 Fashion-MNIST test images.
 
     Returns:
         The list of paths written.
@@ -716,39 +731,49 @@ def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
     out_dir = pathlib.Path(out_dir)
     seed = 0 if config is None else config.seed
     texts = model.preview_texts
-    written = [
-        save_image_grid(
-            model.interpolate_texts(
-                *(texts[:2] if isinstance(texts[0], str) else np.asarray(texts[:2])),
-                steps=10,
-                n=SWEEP_NOISE_ROWS,
-                seed=seed,
-            ),
-            out_dir / "interpolation.png",
-            ncols=10,
+    if not texts or len(texts) < 2:
+        raise ValueError(
+            "Expected a GANCLS with at least two preview_texts to draw its "
+            f"figures; received {texts!r}."
         )
+    names = _row_names(texts)
+    conditions = texts if isinstance(texts[0], str) else np.asarray(texts, "float32")
+    n = SWEEP_NOISE_ROWS
+    written = [
+        save_captioned_grid(
+            model.generate(conditions, n_per_text=n, seed=seed),
+            names,
+            out_dir / "text_to_image.png",
+            title="GAN-CLS: one caption per row, a new noise vector per column",
+        ),
+        save_captioned_grid(
+            model.interpolate_texts(
+                conditions[0], conditions[1], steps=10, n=n, seed=seed
+            ),
+            [f"noise {i}" for i in range(n)],
+            out_dir / "interpolation.png",
+            title=f"{names[0]!r}  ->  {names[1]!r}",
+            column_labels=[f"{t:.2f}" for t in np.linspace(0, 1, 10)],
+        ),
     ]
     if style_images is None:
         style_images = gan_data.load_arrays(
             "fashion_mnist",
             "test",
             data_dir=None if config is None else config.data_dir,
-        )[0][:SWEEP_NOISE_ROWS]
+        )[0][:n]
         style_images = (style_images.astype("float32") / 127.5 - 1.0)[..., None]
-    transferred = model.style_transfer_grid(style_images, np.asarray(texts))
+    # style_transfer_grid: rows = images, columns = texts; here rows = texts.
     k = len(texts)
-    grid = np.concatenate(
-        [
-            style_images[:, None],
-            transferred.reshape((len(style_images), k) + transferred.shape[1:]),
-        ],
-        axis=1,
-    )
+    transferred = model.style_transfer_grid(style_images, conditions)
+    transferred = transferred.reshape((len(style_images), k) + transferred.shape[1:])
+    rows = np.concatenate([style_images[None], transferred.transpose(1, 0, 2, 3, 4)])
     written.append(
-        save_image_grid(
-            grid.reshape((-1,) + grid.shape[2:]),
+        save_captioned_grid(
+            rows.reshape((-1,) + rows.shape[2:]),
+            ["(style: real test image)"] + names,
             out_dir / "style_transfer.png",
-            ncols=k + 1,
+            title="Style transfer: G(S(x), phi(t)), the column's style, the row's text",
         )
     )
     return [pathlib.Path(p) for p in written]

@@ -247,6 +247,17 @@ class AdversarialModel(keras.Model):
         config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
         self.compile(**config)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a distribution strategy, Keras builds a model before fit() by
+        # calling it symbolically on the first batch whenever some layer is
+        # unbuilt (a TextVectorization never is: it holds no weights). Our
+        # networks are built when the model is made and the optimizers in
+        # compile(); calling the model on (images, texts) would be wrong
+        # anyway, since call() runs the generator.
+        if self.built and self._compile_loss is None and self._compile_metrics is None:
+            return None
+        return super()._maybe_symbolic_build(iterator, data_batch)
+
     # --- Hooks for subclasses ------------------------------------------------------
 
     @property

@@ -253,6 +253,7 @@ class GANCLS(AdversarialModel):
     def get_config(self):
         config = super().get_config()
         config.pop("latent_distribution", None)
+        config["preview_texts"] = self.preview_texts
         config["text_encoder"] = (
             None
             if self.text_encoder is None
