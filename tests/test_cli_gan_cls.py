@@ -122,3 +122,44 @@ def test_other_models_keep_their_run_identity():
         assert not set(training.GAN_CLS_ONLY) & set(identity), model
     with pytest.raises(ValueError, match="only apply to model='gan_cls'"):
         training.TrainConfig(model="dcgan", condition="labels")
+
+
+def test_the_benchmark_scores_models_and_writes_its_section(runs, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_gan_cls",
+        pathlib.Path(__file__).parents[1] / "tools" / "bench_gan_cls.py",
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    output = tmp_path / "BENCHMARKS.md"
+    output.write_text("# Benchmarks\n\nkept\n")
+    args = [str(runs["captions"][0]), "--baseline", str(runs["labels"][0])]
+    args += ["--data-dir", str(FIXTURES), "--n", "64", "--output", str(output)]
+    args += ["--json", str(tmp_path / "r.json"), "--png", str(tmp_path / "r.png")]
+    results = bench.main(args)
+    names = [row["name"] for row in results["rows"]]
+    assert names == [
+        "GAN-CLS, held-out wording",
+        "GAN-CLS, training wording",
+        "class-conditional baseline (one-hot class)",
+        "real test images behind the captions",
+    ]
+    real = results["rows"][-1]
+    # The captions were measured from these images: the ceiling is exact.
+    assert real["shade_agreement"] == real["width_agreement"] == 1.0
+    assert all(row["n"] == 64 for row in results["rows"])
+    text = output.read_text()
+    assert "kept" in text and bench.TITLE in text
+    assert text.count("<!-- bench_gan_cls fashion_captions: begin") == 1
+    bench.main(args)  # a rerun replaces the section, never duplicates it
+    assert output.read_text().count(bench.TITLE) == 1
+    assert read_png(tmp_path / "r.png").shape[0] > 100
+    with pytest.raises(SystemExit, match="not a class-conditional"):
+        bench.main(
+            [str(runs["captions"][0])]
+            + args[1:2]
+            + [str(runs["captions"][0])]
+            + args[3:]
+        )

@@ -182,7 +182,9 @@ def test_a_run_folder_refuses_different_settings(fashion_dir, tmp_path):
 
 
 def test_config_validation():
-    with pytest.raises(ValueError, match=r"one of \['dcgan', 'gan', 'gan_cls', 'infogan'\]"):
+    with pytest.raises(
+        ValueError, match=r"one of \['dcgan', 'gan', 'gan_cls', 'infogan'\]"
+    ):
         training.TrainConfig(model="vae")
     with pytest.raises(ValueError, match="epochs >= 1"):
         training.TrainConfig(model="gan", epochs=0)

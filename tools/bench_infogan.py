@@ -41,7 +41,11 @@ from keras_gans.models.infogan import InfoGAN  # noqa: E402
 # tools/ holds shared helpers for these scripts; put it on the path also when
 # this file is loaded by path (tests) rather than run.
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from machine import machine_info  # noqa: E402
+from machine import (  # noqa: E402
+    machine_info,
+    replace_marked_section,
+    section_markers,
+)
 
 TITLE = "## InfoGAN's categorical code as a classifier"
 # Settings of the model itself worth naming next to its numbers: its network
@@ -57,12 +61,7 @@ def _dataset_key(name):
 
 def markers(dataset):
     """The (begin, end) marker lines of this tool's section for `dataset`."""
-    key = _dataset_key(dataset)
-    return (
-        f"<!-- bench_infogan {key}: begin (written by tools/bench_infogan.py; "
-        "edits between the markers are overwritten) -->",
-        f"<!-- bench_infogan {key}: end -->",
-    )
+    return section_markers("bench_infogan", _dataset_key(dataset))
 
 
 def class_names(dataset, label_values):
@@ -319,26 +318,10 @@ def render_section(results, machine, command):
 
 
 def replace_section(text, dataset, body):
-    """`text` with this tool's section for `dataset` replaced, or appended.
-
-    Only what lies between the two marker lines is replaced; the heading
-    above the begin marker and everything else is kept.
-    """
-    begin, end = markers(dataset)
-    b, e = text.find(begin), text.find(end)
-    if b == -1 and e == -1:
-        heading = f"{TITLE} ({dataset})"
-        return (
-            text.rstrip("\n")
-            + f"\n\n{heading}\n\n{begin}\n{body.strip(chr(10))}\n\n{end}\n"
-        )
-    if b == -1 or e == -1 or e < b:
-        raise ValueError(
-            "Expected both markers of the bench_infogan section, begin before "
-            f"end; found begin at {b} and end at {e} (-1: missing). Restore "
-            f"them by hand:\n{begin}\n{end}"
-        )
-    return text[: b + len(begin)] + f"\n{body.strip(chr(10))}\n\n" + text[e:]
+    """`text` with this tool's section for `dataset` replaced, or appended."""
+    return replace_marked_section(
+        text, "bench_infogan", _dataset_key(dataset), f"{TITLE} ({dataset})", body
+    )
 
 
 def write_section(results, machine, command, path):

@@ -62,3 +62,34 @@ def machine_info():
         ),
         "loadavg_before": os.getloadavg(),
     }
+
+
+def section_markers(tool, key):
+    """The (begin, end) marker lines of `tool`'s BENCHMARKS.md section `key`."""
+    return (
+        f"<!-- {tool} {key}: begin (written by tools/{tool}.py; "
+        "edits between the markers are overwritten) -->",
+        f"<!-- {tool} {key}: end -->",
+    )
+
+
+def replace_marked_section(text, tool, key, heading, body):
+    """`text` with `tool`'s section `key` replaced, or appended under `heading`.
+
+    Only what lies between the two marker lines is replaced; the heading
+    above the begin marker and everything else is kept.
+    """
+    begin, end = section_markers(tool, key)
+    b, e = text.find(begin), text.find(end)
+    if b == -1 and e == -1:
+        return (
+            text.rstrip("\n")
+            + f"\n\n{heading}\n\n{begin}\n{body.strip(chr(10))}\n\n{end}\n"
+        )
+    if b == -1 or e == -1 or e < b:
+        raise ValueError(
+            f"Expected both markers of the {tool} section, begin before "
+            f"end; found begin at {b} and end at {e} (-1: missing). Restore "
+            f"them by hand:\n{begin}\n{end}"
+        )
+    return text[: b + len(begin)] + f"\n{body.strip(chr(10))}\n\n" + text[e:]
