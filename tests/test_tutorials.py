@@ -35,6 +35,15 @@ EXPECTED_FIGURES = {
         "02_code_effects.png",
         "02_confusion.png",
     ],
+    "03_gan_cls_fashion_captions.py": [
+        "03_captions.png",
+        "03_text_similarity.png",
+        "03_training_curves.png",
+        "03_text_to_image.png",
+        "03_interpolation.png",
+        "03_style_transfer.png",
+        "03_agreement.png",
+    ],
 }
 
 

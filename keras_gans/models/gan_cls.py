@@ -12,9 +12,16 @@ that it looks real:
 
 GAN-INT adds to G's loss the same term on interpolated embeddings
 beta * phi(t1) + (1 - beta) * phi(t2), which fill the gaps between
-training captions. A style encoder S learns to invert G,
-||z - S(G(z, phi(t)))||^2, so that G(S(x), phi(t')) draws the content of t'
-in the style (pose, shade, ...) of the image x.
+training captions. A style encoder S, trained after G on the frozen
+generator (`fit_style_encoder`, Reed et al. section 4.4), learns to invert it,
+min ||z - S(G(z, phi(t)))||^2, so that G(S(x), phi(t')) draws the content of
+t' in the style (whatever the caption leaves open) of the image x.
+
+Strings and distribution: the text encoder's string lookups cannot run
+inside a `tf.distribute` replicated step, so under a strategy embed the
+captions in the input pipeline first (`model.embed_dataset(dataset)`; the
+encoder is frozen, so this changes nothing but speed). On one device the
+model takes raw strings too.
 """
 
 from __future__ import annotations
@@ -122,9 +129,10 @@ class GANCLS(AdversarialModel):
     """GAN-CLS with GAN-INT and a style encoder (Reed et al. 2016).
 
     Dataset elements are `(images, texts)` or `(images, texts, labels)`;
-    texts are raw strings (tf.string) when the model has a `text_encoder`,
-    or precomputed embeddings `(b, text_dim)` when it has none (as the CUB
-    and Oxford-102 releases ship them). With labels, the wrong text of each
+    texts are raw strings (tf.string) for a model with a `text_encoder`, or
+    precomputed embeddings `(b, text_dim)` (any model; the only form without
+    an encoder, as the CUB and Oxford-102 releases ship them; see
+    `embed_dataset`). With labels, the wrong text of each
     image comes from an example of another class in the batch; without,
     from another example of the batch (it may then share the class).
 
@@ -577,7 +585,8 @@ class GANCLS(AdversarialModel):
         optimizer.build(variables)
         seeds = keras.random.SeedGenerator(seed)
 
-        @tf.function
+        # No Python control flow inside: autograph has nothing to convert.
+        @tf.function(autograph=False)
         def step():
             index = keras.random.randint((batch_size,), 0, count, seed=seeds)
             phi = tf.gather(embeddings, index)
