@@ -34,6 +34,31 @@ def from_uint8(images):
     return images.astype("float32") / 127.5 - 1.0
 
 
+def check_model_images(images, image_shape):
+    """`images` as a NumPy array after checking they are what a model reads.
+
+    Float images `(n, *image_shape)` scaled to [-1, 1]; integer pixels get an
+    error pointing to `from_uint8`. Used by the calls that read real images
+    (InfoGAN's `infer_codes`, GAN-CLS's `infer_style`).
+
+    Args:
+        images: the batch.
+        image_shape: the model's `(H, W, C)`.
+    """
+    images = np.asarray(images)
+    if images.dtype.kind in "iu":
+        raise ValueError(
+            "Expected float images scaled to [-1, 1]; received dtype "
+            f"{images.dtype}. Use keras_gans.images.from_uint8(images)."
+        )
+    if images.ndim != 4 or tuple(images.shape[1:]) != tuple(image_shape):
+        raise ValueError(
+            f"Expected images of shape (n, {', '.join(map(str, image_shape))}); "
+            f"received shape {images.shape}."
+        )
+    return images
+
+
 def image_grid(images, ncols=None, padding=2, pad_value=255):
     """Tiles a batch of images into one image.
 

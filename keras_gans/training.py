@@ -41,7 +41,7 @@ from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans.data.captions import from_embeddings, parse_caption
 from keras_gans.files import atomic_path, write_atomic
-from keras_gans.images import save_captioned_grid, save_image_grid
+from keras_gans.images import from_uint8, save_captioned_grid, save_image_grid
 from keras_gans.latent import LatentSpec
 from keras_gans.models import DCGAN, GAN, InfoGAN
 from keras_gans.models.gan_cls import GANCLS
@@ -762,7 +762,7 @@ def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
             "test",
             data_dir=None if config is None else config.data_dir,
         )[0][:n]
-        style_images = (style_images.astype("float32") / 127.5 - 1.0)[..., None]
+        style_images = from_uint8(style_images)
     # style_transfer_grid: rows = images, columns = texts; here rows = texts.
     k = len(texts)
     transferred = model.style_transfer_grid(style_images, conditions)

@@ -45,6 +45,7 @@ from keras_gans.data import captions as captions_lib  # noqa: E402
 from keras_gans.evaluation import caption_agreement  # noqa: E402
 from keras_gans.features.classifier import load_fashion_classifier  # noqa: E402
 from keras_gans.files import write_atomic  # noqa: E402
+from keras_gans.images import from_uint8  # noqa: E402
 from keras_gans.models import GANCLS  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -149,7 +150,7 @@ def run(args):
             args.baseline,
             _describe(args.baseline, baseline),
         )
-    real = test.images[:n, ..., None].astype("float32") / 127.5 - 1.0
+    real = from_uint8(test.images[:n])
     add("real test images behind the captions", _RealImages(real), held_out)
     results["chance"] = results["rows"][0]["chance"]
     return results

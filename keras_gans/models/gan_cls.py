@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans import losses as gan_losses
+from keras_gans.images import check_model_images
 from keras_gans.models.adversarial_model import _STEP_STATE, AdversarialModel
 from keras_gans.models.dcgan import (
     _batch_norm,
@@ -635,17 +636,7 @@ class GANCLS(AdversarialModel):
 
     def infer_style(self, images, batch_size=256):
         """S(x): the latent vectors that G would draw `images` from."""
-        images = np.asarray(images)
-        if images.dtype.kind in "iu":
-            raise ValueError(
-                "Expected float images scaled to [-1, 1]; received dtype "
-                f"{images.dtype}. Use keras_gans.images.from_uint8(images)."
-            )
-        if images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"Expected images of shape (n, {', '.join(map(str, self.image_shape))}); "
-                f"received shape {images.shape}."
-            )
+        images = check_model_images(images, self.image_shape)
         out = [
             keras.ops.convert_to_numpy(
                 self.style_encoder(images[i : i + batch_size], training=False)

@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans import losses as gan_losses
+from keras_gans.images import check_model_images
 from keras_gans.latent import LatentSpec
 from keras_gans.models.adversarial_model import _STEP_STATE, AdversarialModel
 from keras_gans.models.dcgan import (
@@ -418,17 +419,7 @@ class InfoGAN(AdversarialModel):
             standard deviations (ones unless `learn_std`), `"features"` the
             trunk's `(n, hidden)` features. NumPy arrays.
         """
-        images = np.asarray(images)
-        if images.dtype.kind in "iu":
-            raise ValueError(
-                "Expected float images scaled to [-1, 1]; received dtype "
-                f"{images.dtype}. Use keras_gans.images.from_uint8(images)."
-            )
-        if images.ndim != 4 or tuple(images.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"Expected images of shape (n, {', '.join(map(str, self.image_shape))}); "
-                f"received shape {images.shape}."
-            )
+        images = check_model_images(images, self.image_shape)
         probs = [[] for _ in self.spec.categorical]
         means, stds, feats = [], [], []
         for start in range(0, len(images), batch_size):
