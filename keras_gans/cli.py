@@ -53,6 +53,18 @@ def _int_list(text):
     return values
 
 
+def _units(text):
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer widths such as 512,512; received {text!r}"
+        )
+    return values
+
+
 def _sweep_values(text):
     parts = text.split(",")
     try:
@@ -79,6 +91,10 @@ _INFOGAN_FLAGS = {
     "--continuous-weight": "continuous_weight",
     "--hidden": "hidden",
 }
+
+
+# `keras-gans train` flags that only the MLP GAN has.
+_GAN_FLAGS = {"--g-units": "g_units"}
 
 
 # `keras-gans train` flags that only GAN-CLS has: flag -> TrainConfig field.
@@ -190,6 +206,15 @@ def _parser():
         type=int,
         default=None,
         help="width of the fully connected layers of G and D (default: 1024, "
+        "the paper's)",
+    )
+
+    mlp = train.add_argument_group("GAN (gan only)")
+    mlp.add_argument(
+        "--g-units",
+        type=_units,
+        default=None,
+        help="widths of G's hidden layers, comma-separated (default: 1200,1200, "
         "the paper's)",
     )
 
@@ -307,7 +332,11 @@ def _train(args):
     from keras_gans import training
 
     extra = {}
-    for owner, flags in (("infogan", _INFOGAN_FLAGS), ("gan_cls", _GAN_CLS_FLAGS)):
+    for owner, flags in (
+        ("infogan", _INFOGAN_FLAGS),
+        ("gan_cls", _GAN_CLS_FLAGS),
+        ("gan", _GAN_FLAGS),
+    ):
         given = {
             flag: field
             for flag, field in flags.items()

@@ -71,7 +71,9 @@ GAN_CLS_ONLY = (
     "beta",
     "style_steps",
 )
-MODEL_ONLY = {"infogan": INFOGAN_ONLY, "gan_cls": GAN_CLS_ONLY}
+# Settings that only the MLP GAN has.
+GAN_ONLY = ("g_units",)
+MODEL_ONLY = {"infogan": INFOGAN_ONLY, "gan_cls": GAN_CLS_ONLY, "gan": GAN_ONLY}
 # What a GAN-CLS run is conditioned on: caption embeddings, or (the
 # class-conditional baseline) one-hot class labels.
 CONDITIONS = ("captions", "labels")
@@ -137,6 +139,9 @@ class TrainConfig:
         hidden: InfoGAN only: width of the fully connected layers of G and
             of D's trunk; most of the weights sit there (1024, the paper's,
             gives a 27 MB generator; 256 about 7 MB). Defaults to `1024`.
+        g_units: GAN only: widths of the generator's hidden ReLU layers.
+            Defaults to `(1200, 1200)` (Goodfellow et al. 2014's MNIST
+            generator, 10 MB of float32 weights; `(512, 512)` makes 2.9 MB).
         condition: GAN-CLS only: `"captions"` (text embeddings) or
             `"labels"` (one-hot classes: the class-conditional baseline, no
             text encoder). Defaults to `"captions"`.
@@ -180,6 +185,7 @@ class TrainConfig:
     categorical_weight: float = 1.0
     continuous_weight: float = 0.1
     hidden: int = 1024
+    g_units: tuple = (1200, 1200)
     condition: str = "captions"
     text_encoder: str = "fashion_captions"
     projection_dim: int = 128
@@ -197,6 +203,7 @@ class TrainConfig:
                 f"received {self.model!r}."
             )
         self._check_infogan_settings()
+        self._check_gan_units()
         self._check_gan_cls_settings()
         if self.dataset is None:
             self.dataset = (
@@ -277,6 +284,19 @@ class TrainConfig:
                 f"Expected hidden to be an int >= 1; received hidden={self.hidden!r}."
             )
 
+    def _check_gan_units(self):
+        units = self.g_units
+        try:
+            units = tuple(units)
+            if not units or not all(_is_int(u) and u >= 1 for u in units):
+                raise TypeError
+        except TypeError:
+            raise ValueError(
+                "Expected g_units to be a non-empty tuple of layer widths "
+                f"(ints >= 1) such as (1200, 1200); received g_units={self.g_units!r}."
+            ) from None
+        self.g_units = tuple(int(u) for u in units)
+
     def _check_gan_cls_settings(self):
         for owner, fields in MODEL_ONLY.items():
             changed = [
@@ -326,13 +346,15 @@ class TrainConfig:
     def identity(self):
         """The settings that define the run (everything but the resumable ones).
 
-        For GAN and DCGAN runs this leaves out the InfoGAN-only settings, and
-        `g_learning_rate` when it equals `learning_rate`, so that run folders
-        made before those settings existed still resume.
+        For GAN and DCGAN runs this leaves out the InfoGAN-only settings,
+        `g_learning_rate` when it equals `learning_rate`, and GAN's default
+        `g_units`, so that run folders made before those settings existed
+        still resume.
         """
         d = dataclasses.asdict(self)
         d["image_shape"] = list(d["image_shape"])
         d["categorical"] = list(d["categorical"])
+        d["g_units"] = list(d["g_units"])
         for owner, fields in MODEL_ONLY.items():
             if self.model != owner:
                 for key in fields:
@@ -340,6 +362,8 @@ class TrainConfig:
         if self.model not in ("infogan", "gan_cls"):
             if self.g_learning_rate == self.learning_rate:
                 del d["g_learning_rate"]
+        if "g_units" in d and self.g_units == _FIELD_DEFAULTS["g_units"]:
+            del d["g_units"]
         return {k: v for k, v in d.items() if k not in self._RESUMABLE}
 
 
@@ -409,8 +433,10 @@ def build_model(config):
     else:
         cls = MODEL_CLASSES[config.model]
         shape_arg = "image_shape" if config.model == "dcgan" else "data_shape"
+        extra = {"g_units": config.g_units} if config.model == "gan" else {}
         model = cls(
             **{shape_arg: config.image_shape},
+            **extra,
             latent_dim=config.latent_dim,
             d_steps=config.d_steps,
             seed=config.seed,

@@ -511,3 +511,22 @@ def test_cli_interrupt_then_rerun_resumes(fashion_dir, tmp_path, signum):
     assert f"Epoch {stopped_at + 1}/12" in rerun.stdout
     assert f"Epoch {stopped_at}/12" not in rerun.stdout
     assert json.loads((run / "run.json").read_text())["epochs_completed"] == 12
+
+
+def test_gan_units_set_the_generator_widths_and_only_apply_to_gan():
+    config = training.TrainConfig(model="gan", g_units=[32, 16], image_shape=(4, 4, 1))
+    assert config.g_units == (32, 16)
+    model = training.build_model(config)
+    widths = [
+        layer.units
+        for layer in model.generator.layers
+        if isinstance(layer, keras.layers.Dense)
+    ]
+    assert widths == [32, 16, 16]  # two hidden layers, then the 4x4x1 output
+    # The default is left out of the identity, so older GAN run folders resume.
+    assert "g_units" not in training.TrainConfig(model="gan").identity()
+    assert config.identity()["g_units"] == [32, 16]
+    with pytest.raises(ValueError, match="only apply to model='gan'"):
+        training.TrainConfig(model="dcgan", g_units=(8,))
+    with pytest.raises(ValueError, match="Expected g_units"):
+        training.TrainConfig(model="gan", g_units=(0,))
