@@ -557,6 +557,36 @@ class AdversarialModel(keras.Model):
             )
         return np.concatenate(chunks, axis=0).astype("float32")
 
+    # --- Export ------------------------------------------------------------------
+
+    def export(self, filepath, version=1, name=None, overwrite=False, **kwargs):
+        """Writes the generator as a SavedModel in TF Serving's layout.
+
+        `model.export("exports", version=1)` writes `exports/<name>/1/` with
+        the signatures `serving_default` (latent in, images out), `sample`
+        (count and seed in) and the model's own (see
+        `keras_gans.export.saved_model`). Images are float32 in [-1, 1]
+        (`images`) and uint8 in [0, 255] (`images_uint8`).
+
+        Args:
+            filepath: TF Serving's base folder.
+            version: a positive int, the version folder. Defaults to `1`.
+            name: the model's folder under `filepath`. Defaults to `None`:
+                the model kind (`"dcgan"`, `"infogan"`, ...).
+            overwrite: replace an existing version. Defaults to `False`.
+            **kwargs: `format="onnx"` and Keras's other export options go
+                to `keras.Model.export` (the generator network alone).
+
+        Returns:
+            The version folder, a `pathlib.Path`.
+        """
+        fmt = kwargs.pop("format", "tf_saved_model")
+        if fmt != "tf_saved_model" or kwargs:
+            return self.generator.export(filepath, format=fmt, **kwargs)
+        from keras_gans.export import export_saved_model
+
+        return export_saved_model(self, filepath, version, name, overwrite)
+
     # --- Serialisation -----------------------------------------------------------
 
     _SEED_KEY = "seed_state_"
