@@ -128,6 +128,10 @@ def metadata(model):
                 "texts, seed -> images, images_uint8, latent"
             )
             info["signatures"]["embed_texts"] = "texts -> embeddings"
+            info["signatures"]["embed_tokens"] = (
+                "token_ids (tokenizer below) -> embeddings (no checks; for TFLite)"
+            )
+            info["tokenizer"] = model.text_encoder.tokenizer_config()
     return info
 
 
@@ -265,11 +269,20 @@ def _serving_fns(model):
     def embed_texts(texts):
         return {"embeddings": encoder(texts)}
 
+    def embed_tokens(token_ids):
+        # The encoder after its tokenizer: what converts to TFLite.
+        return {"embeddings": encoder.embed_token_ids(token_ids)}
+
     fns["text_to_image"] = (
         text_to_image,
         [tf.TensorSpec([None], tf.string, name="texts"), scalar("seed", tf.int64)],
     )
     fns["embed_texts"] = (embed_texts, [tf.TensorSpec([None], tf.string, name="texts")])
+    length = encoder.tokenizer_config()["sequence_length"]
+    fns["embed_tokens"] = (
+        embed_tokens,
+        [tf.TensorSpec([None, length], tf.int64, name="token_ids")],
+    )
     if texts:
         preview = tf.constant(texts)
 

@@ -26,6 +26,8 @@ import tensorflow as tf
 LEVELS = ("word", "character")
 ARCHITECTURES = ("cnn", "bigru")
 STANDARDIZE = "lower_and_strip_punctuation"
+# What "lower_and_strip_punctuation" deletes (keras TextVectorization's regex).
+PUNCTUATION_REGEX = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
 # Long enough for any fashion caption (at most 13 words, 70 characters) and
 # for hand-written prompts; longer texts are truncated.
 DEFAULT_SEQUENCE_LENGTH = {"word": 32, "character": 128}
@@ -265,7 +267,14 @@ class TextEncoder(keras.Model):
         return self.vectorizer(as_string_tensor(texts))
 
     def call(self, inputs, training=False):
-        ids = self.tokenize(inputs)
+        return self.embed_token_ids(self.tokenize(inputs), training=training)
+
+    def embed_token_ids(self, ids, training=False):
+        """The network after the tokenizer: `tokenize(texts)` ids -> vectors.
+
+        No string op runs here, so this part converts to TFLite; a phone app
+        tokenizes with `tokenizer_config()` and feeds the ids.
+        """
         tokens = self.token_embedding(ids)
         mask = tf.cast(tf.not_equal(ids, 0), tokens.dtype)[..., None]
         if self.recurrent is None:
@@ -303,6 +312,26 @@ class TextEncoder(keras.Model):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.embedding_dim)
+
+    def tokenizer_config(self):
+        """How `tokenize` turns a string into ids, for re-implementing it.
+
+        Returns a JSON-able dict: the `TextVectorization` standardisation
+        (lower-case, then delete the characters of `punctuation`), the split
+        (`"whitespace"` or `"character"`), `sequence_length` (pad with id 0
+        or truncate), and `vocabulary`: id 0 is padding, id 1 "[UNK]" (any
+        token not listed), and token `vocabulary[i]` has id `i + 2`.
+        """
+        return {
+            "standardize": STANDARDIZE,
+            "punctuation": PUNCTUATION_REGEX,
+            "split": self._split,
+            "sequence_length": self._length,
+            "padding_id": 0,
+            "unknown_id": 1,
+            "vocabulary_offset": 2,
+            "vocabulary": list(self.vocabulary or ()),
+        }
 
     def embed(self, texts, batch_size=1024):
         """Embeds any number of strings in batches; returns numpy `(n, d)`."""
