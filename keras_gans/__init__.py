@@ -18,12 +18,14 @@ from keras_gans import (  # noqa: E402
     callbacks,
     data,
     evaluation,
+    export,
     features,
     images,
     latent,
     losses,
     metrics,
     text,
+    zoo,
 )
 from keras_gans.models import (  # noqa: E402
     DCGAN,
@@ -44,11 +46,13 @@ __all__ = [
     "callbacks",
     "data",
     "evaluation",
+    "export",
     "features",
     "images",
     "latent",
     "losses",
     "metrics",
     "text",
+    "zoo",
     "__version__",
 ]

@@ -1,0 +1,267 @@
+"""`load_pretrained(name)`: a zoo generator, ready to sample.
+
+```python
+from keras_gans import zoo
+
+zoo.list_models()
+gan = zoo.load_pretrained("dcgan_fashion_mnist")
+images = gan.generate(16, seed=0)  # float32 (16, 28, 28, 1) in [-1, 1]
+gan.signatures["serving_default"]  # the SavedModel's own signatures
+```
+"""
+
+import pathlib
+
+import numpy as np
+import tensorflow as tf
+
+from keras_gans.export.saved_model import MAX_SAMPLE_COUNT, read_metadata
+from keras_gans.zoo import registry
+from keras_gans.zoo._download import extract_archive
+
+
+class Pretrained:
+    """A published generator: its SavedModel, metadata and sampling calls.
+
+    Attributes:
+        name: the zoo name.
+        entry: the manifest entry (dataset, metrics, license, files, ...).
+        export_dir: the SavedModel folder (TF Serving's version folder).
+        metadata: the export's `keras_gans.json` (latent size, codes, ...).
+        saved_model: the object `tf.saved_model.load` returned.
+        signatures: its signatures by name (`serving_default`, `sample`, ...).
+    """
+
+    def __init__(self, name, export_dir, entry=None):
+        self.name = name
+        self.entry = entry or {}
+        self.export_dir = pathlib.Path(export_dir)
+        self.metadata = read_metadata(self.export_dir)
+        self.saved_model = tf.saved_model.load(str(self.export_dir))
+        self.signatures = dict(self.saved_model.signatures)
+        self.kind = self.metadata["model"]
+        self.latent_dim = int(self.metadata["latent_dim"])
+        self.image_shape = tuple(self.metadata["image_shape"])
+
+    def __repr__(self):
+        return (
+            f"<Pretrained {self.name!r}: {self.metadata['class']}, images "
+            f"{self.image_shape} in [-1, 1], latent {self.latent_dim}, signatures "
+            f"{sorted(self.signatures)}>"
+        )
+
+    # --- sampling ----------------------------------------------------------------
+
+    def generate(self, n=16, seed=0, uint8=False):
+        """`n` images from the export's `sample` signature.
+
+        Up to 1024 images, the same `seed` gives the same images as the
+        trained model's `generate(n, seed=seed)` (GAN-CLS: its preview
+        captions, cycled); beyond, each further chunk of 1024 (the
+        signature's limit per request) draws with a seed mixed from `seed`
+        and the chunk's index.
+
+        Args:
+            n: how many. Defaults to `16`.
+            seed: an int in [0, 2**31). Defaults to `0`.
+            uint8: return uint8 in [0, 255] instead of float32 in [-1, 1].
+                Defaults to `False`.
+
+        Returns:
+            A NumPy array `(n, H, W, C)`.
+        """
+        _check_count(n, "n", high=None)
+        _check_seed(seed)
+        if "sample" not in self.signatures:
+            raise ValueError(
+                f"{self.name} has no `sample` signature (signatures: "
+                f"{sorted(self.signatures)})."
+            )
+        key = "images_uint8" if uint8 else "images"
+        parts = []
+        for i, start in enumerate(range(0, n, MAX_SAMPLE_COUNT)):
+            count = min(MAX_SAMPLE_COUNT, n - start)
+            out = self.signatures["sample"](
+                count=tf.constant(count, tf.int32),
+                seed=tf.constant(_chunk_seed(seed, i), tf.int64),
+            )
+            parts.append(out[key].numpy())
+        return np.concatenate(parts)
+
+    def __call__(self, latent, text_embedding=None, uint8=False):
+        """Images for given latent vectors (`serving_default`).
+
+        Args:
+            latent: `(n, latent_dim)` float32.
+            text_embedding: GAN-CLS only: `(n, text_dim)` text encoder outputs.
+            uint8: return uint8 images. Defaults to `False`.
+        """
+        latent = np.asarray(latent, np.float32)
+        if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
+            raise ValueError(
+                f"Expected latent of shape (n, {self.latent_dim}); received "
+                f"{latent.shape}."
+            )
+        inputs = {"latent": tf.constant(latent)}
+        if self.kind == "gan_cls":
+            if text_embedding is None:
+                raise ValueError(
+                    f"{self.name} is a GAN-CLS: pass text_embedding "
+                    f"(n, {self.metadata['text_dim']}), e.g. from embed_texts()."
+                )
+            inputs["text_embedding"] = tf.constant(
+                np.asarray(text_embedding, np.float32)
+            )
+        elif text_embedding is not None:
+            raise ValueError(f"{self.name} takes no text_embedding.")
+        out = self.signatures["serving_default"](**inputs)
+        return out["images_uint8" if uint8 else "images"].numpy()
+
+    # --- InfoGAN ---------------------------------------------------------------------
+
+    def generate_with_codes(self, categorical, continuous=None, seed=0, uint8=False):
+        """InfoGAN: images with chosen codes and random noise.
+
+        Args:
+            categorical: `(n, m)` category indices (one column per
+                categorical code) or `(n,)` for a single code.
+            continuous: `(n, c)` continuous codes, typically in [-1, 1].
+                Defaults to `None`: zeros.
+            seed: seed of the noise. Defaults to `0`.
+            uint8: return uint8 images. Defaults to `False`.
+        """
+        self._require("generate_with_codes", "InfoGAN")
+        spec = self.metadata["latent_spec"]
+        categorical = np.asarray(categorical, np.int32)
+        if categorical.ndim == 1:
+            categorical = categorical[:, None]
+        n = categorical.shape[0]
+        n_cont = int(spec["continuous"])
+        continuous = (
+            np.zeros((n, n_cont), np.float32)
+            if continuous is None
+            else np.asarray(continuous, np.float32).reshape(n, -1)
+        )
+        noise_dim = int(spec["noise_dim"])
+        rng = np.random.default_rng(seed)
+        if spec.get("noise_distribution", "uniform") == "uniform":
+            noise = rng.uniform(-1, 1, (n, noise_dim))
+        else:
+            noise = rng.standard_normal((n, noise_dim))
+        out = self.signatures["generate_with_codes"](
+            noise=tf.constant(noise, tf.float32),
+            categorical=tf.constant(categorical),
+            continuous=tf.constant(continuous),
+        )
+        return out["images_uint8" if uint8 else "images"].numpy()
+
+    # --- GAN-CLS ---------------------------------------------------------------------
+
+    def text_to_image(self, texts, seed=0, uint8=False):
+        """GAN-CLS: one image per text (`text_to_image` signature)."""
+        self._require("text_to_image", "GAN-CLS with a text encoder")
+        _check_seed(seed)
+        texts = _as_texts(texts)
+        out = self.signatures["text_to_image"](
+            texts=tf.constant(texts), seed=tf.constant(seed, tf.int64)
+        )
+        return out["images_uint8" if uint8 else "images"].numpy()
+
+    def embed_texts(self, texts):
+        """GAN-CLS: the text encoder's `(n, text_dim)` embeddings."""
+        self._require("embed_texts", "GAN-CLS with a text encoder")
+        out = self.signatures["embed_texts"](texts=tf.constant(_as_texts(texts)))
+        return out["embeddings"].numpy()
+
+    def _require(self, signature, what):
+        if signature not in self.signatures:
+            raise ValueError(
+                f"{signature}() needs a {what} export; {self.name} is a "
+                f"{self.metadata['class']} with signatures {sorted(self.signatures)}."
+            )
+
+
+def _chunk_seed(seed, index):
+    # Chunk 0 keeps the seed; later chunks get well-separated seeds.
+    return (seed + index * 0x9E3779B1) % 2**31
+
+
+def _as_texts(texts):
+    if isinstance(texts, (str, bytes)):
+        texts = [texts]
+    texts = [t.decode() if isinstance(t, bytes) else str(t) for t in texts]
+    if not texts:
+        raise ValueError("Expected at least one text; received none.")
+    return texts
+
+
+def _check_count(n, arg, high):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"Expected {arg} to be an int >= 1; received {n!r}.")
+    if high is not None and n > high:
+        raise ValueError(f"Expected {arg} <= {high}; received {n}.")
+
+
+def _check_seed(seed):
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed < 2**31
+    ):
+        raise ValueError(
+            f"Expected seed to be an int in [0, 2**31); received {seed!r}."
+        )
+
+
+def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):
+    """A zoo model by name, verified against the manifest's sha256.
+
+    Files come from the package's own zoo, else the cache, else the
+    manifest's URL (downloaded with a progress bar into the cache); archives
+    are unpacked into the cache. Works offline for every model the package
+    ships.
+
+    Args:
+        name: a zoo name (`keras_gans.zoo.list_models()`), e.g.
+            `"dcgan_fashion_mnist"`.
+        cache_dir: where downloads and unpacked archives go. Defaults to
+            `None`: `$KERAS_GANS_HOME/zoo` or `~/.keras/keras_gans/zoo`.
+        progress: show a progress bar while downloading. Defaults to `True`.
+        zoo_dir: another zoo folder (with its own `manifest.json`). Defaults
+            to `None`: the package's.
+
+    Returns:
+        A `Pretrained` generator; for the evaluation classifier
+        (`"fashion_mnist_classifier"`), the `keras.Model`.
+
+    Raises:
+        UnknownModelError: `name` is not in the manifest (the message lists
+            the known names).
+        NotPublishedError: the entry has a recipe but no files yet (the
+            message gives the command that trains it).
+        ChecksumError, DownloadError: a file is corrupt or cannot be fetched.
+    """
+    entry = registry.get_entry(name, zoo_dir)
+    files = entry.get("files") or []
+    if not files:
+        command = entry.get("train_command") or f"python tools/train_zoo.py {name}"
+        needs = f" ({entry['requirements']})" if entry.get("requirements") else ""
+        raise registry.NotPublishedError(
+            f"Zoo model {name!r} has a recipe but no published weights yet. "
+            f"Train it with: {command}{needs}"
+        )
+    cache_dir = pathlib.Path(cache_dir or registry.default_cache_dir())
+    paths = [
+        registry.resolve_file(entry, spec, cache_dir, zoo_dir, progress)
+        for spec in files
+    ]
+    if entry.get("kind") == "classifier":
+        import keras
+
+        return keras.saving.load_model(paths[0])
+    archive, spec = paths[0], files[0]
+    # Unpacked once per archive version (its sha256 names the folder).
+    target = cache_dir / name / f"saved_model-{spec['sha256'][:16]}"
+    if not (target / "saved_model.pb").is_file():
+        extract_archive(archive, target, overwrite=target.exists())
+    return Pretrained(name, target, entry)

@@ -1,0 +1,380 @@
+"""Publishing a trained model to a zoo folder: archive, metrics, card, manifest.
+
+`tools/train_zoo.py NAME` trains from `zoo/NAME/recipe.json` and then calls
+`publish`, which
+
+1. exports the generator (`model.export`) and packs the SavedModel into a
+   reproducible `zoo/NAME/NAME.tar.gz` (same weights, same sha256);
+2. measures the recipe's metrics with `keras_gans.evaluation` (FID, KID,
+   precision/recall, mode coverage on classifier features; InfoGAN's code
+   accuracy; GAN-CLS's caption agreement), on the loaded export itself;
+3. draws `zoo/NAME/samples.png` from the export's `sample` signature;
+4. writes the model card `zoo/NAME/README.md` and the manifest entry.
+"""
+
+import json
+import pathlib
+import tempfile
+import time
+
+import numpy as np
+
+from keras_gans import evaluation
+from keras_gans.files import write_atomic
+from keras_gans.images import save_captioned_grid, save_image_grid
+from keras_gans.zoo import registry
+from keras_gans.zoo._download import make_archive, sha256_file
+
+RECIPE = "recipe.json"
+LICENSE = (
+    "Apache-2.0 (code and weights); trained on Fashion-MNIST (MIT, Zalando Research)"
+)
+# Where the files are to be hosted; `$KERAS_GANS_ZOO_URL` points at a mirror.
+BASE_URL = "https://github.com/keras-gans/keras_gans/releases/download/zoo-v1"
+
+METRIC_NOTES = {
+    "fid": "Frechet distance of the classifier features; lower is better",
+    "kid": "kernel (MMD^2, cubic polynomial kernel) distance of the same "
+    "features, mean over subsets; lower is better",
+    "kid_std": "standard deviation of KID over the subsets",
+    "precision": "improved precision (k=3 neighbours): share of samples on the "
+    "real manifold",
+    "recall": "improved recall (k=3): share of real images on the samples' manifold",
+    "classes_covered": "classes the classifier finds among the samples (of 10)",
+    "class_kl": "KL(sample class histogram || real class histogram); lower is better",
+    "top_class_share": "share of samples in the most frequent class (0.1 if balanced)",
+}
+
+
+def load_recipe(name, zoo_dir):
+    path = pathlib.Path(zoo_dir) / name / RECIPE
+    if not path.is_file():
+        known = sorted(p.parent.name for p in pathlib.Path(zoo_dir).glob(f"*/{RECIPE}"))
+        raise FileNotFoundError(
+            f"Expected a recipe at {path}; zoo recipes: {', '.join(known)}."
+        )
+    return json.loads(path.read_text())
+
+
+def measure(pretrained, recipe, data_dir=None, n=None, model=None):
+    """The recipe's metrics of an export, as `{metric: {"value", "how"}}`.
+
+    InfoGAN's code accuracy needs Q, which the export leaves out: it is
+    measured on `model` (the trained Keras model) when given.
+    """
+    spec = recipe.get("evaluate", {})
+    n = int(spec.get("n", 10000) if n is None else n)
+    seed = int(spec.get("seed", 0))
+    kind = pretrained.kind
+    metrics = {}
+    protocol = None
+    started = time.perf_counter()
+    if n == 0 or spec.get("skip"):
+        # Smoke runs (n=0), and datasets with no offline feature extractor.
+        return metrics, spec.get("skip", "not measured (--n-eval 0)"), 0.0
+    if kind in ("gan", "dcgan", "infogan"):
+        scores = evaluation.evaluate(
+            pretrained, dataset="fashion_mnist", n=n, seed=seed, data_dir=data_dir
+        )
+        protocol = (
+            f"keras_gans.evaluation.evaluate on the export: {n} samples (`sample` "
+            f"signature, seed {seed}) vs the first {n} Fashion-MNIST test images, "
+            "features of the shipped Fashion-MNIST classifier (docs/classifier.md)"
+        )
+        for key, value in _flat_scores(scores).items():
+            metrics[key] = {"value": value, "how": METRIC_NOTES.get(key, key)}
+    if kind == "infogan" and model is not None:
+        from keras_gans.data import load_arrays
+
+        images, labels = load_arrays("fashion_mnist", "test", data_dir)
+        result = evaluation.code_accuracy(model, images[:n], labels[:n])
+        how = (
+            f"keras_gans.evaluation.code_accuracy on the trained model: Q's "
+            f"category for the first {n} Fashion-MNIST test images vs their "
+            "labels (never seen in training), categories matched one to one"
+        )
+        metrics["code_accuracy"] = {"value": result["accuracy"], "how": how}
+        metrics["code_nmi"] = {
+            "value": result["nmi"],
+            "how": "normalized mutual information of the same (no matching)",
+        }
+    if kind == "gan_cls":
+        from keras_gans.data import captions as captions_lib
+
+        test = captions_lib.load_captioned(
+            "test", data_dir, captions_per_image=1, wording="held_out"
+        )
+        captions = test.captions[:n, 0].tolist()
+        scores = evaluation.caption_agreement(
+            _TextModel(pretrained), captions, seed=seed
+        )
+        protocol = (
+            f"keras_gans.evaluation.caption_agreement on the export: "
+            f"{len(captions)} held-out-wording test captions, one image each "
+            f"(`text_to_image` signature, seed {seed}), judged by the shipped "
+            "Fashion-MNIST classifier and measured shade/width"
+        )
+        how = {
+            "class_agreement": "share of images whose classified class is the "
+            "caption's (chance 0.1)",
+            "shade_agreement": "share whose measured shade tertile is the "
+            "caption's (chance 1/3)",
+            "width_agreement": "share whose measured width tertile is the "
+            "caption's (chance 1/3)",
+            "shade_rank_correlation": "within-class Spearman rho, asked vs "
+            "measured shade",
+            "width_rank_correlation": "within-class Spearman rho, asked vs "
+            "measured width",
+        }
+        for key in (
+            "class_agreement",
+            "shade_agreement",
+            "width_agreement",
+            "shade_rank_correlation",
+            "width_rank_correlation",
+        ):
+            metrics[key] = {"value": float(scores[key]), "how": how[key]}
+    for value in metrics.values():
+        value["value"] = round(float(value["value"]), 4)
+    return metrics, protocol, time.perf_counter() - started
+
+
+def _flat_scores(scores):
+    out = {}
+    for key, value in scores.items():
+        if isinstance(value, (int, float, np.floating, np.integer)) and key not in (
+            "seed",
+            "num_fake",
+            "num_real",
+        ):
+            out[key] = float(value)
+    return out
+
+
+class _TextModel:
+    """`generate(texts, n_per_text=, seed=)` over a GAN-CLS export."""
+
+    def __init__(self, pretrained):
+        self.pretrained = pretrained
+
+    def generate(self, texts, n_per_text=1, seed=0, batch_size=256):
+        texts = np.repeat(np.asarray(texts, dtype=object), n_per_text)
+        parts = [
+            self.pretrained.text_to_image(
+                list(texts[i : i + batch_size]), seed=seed + i // batch_size
+            )
+            for i in range(0, len(texts), batch_size)
+        ]
+        return np.concatenate(parts)
+
+
+def publish(
+    name,
+    model,
+    zoo_dir,
+    recipe,
+    train_seconds=None,
+    data_dir=None,
+    n_eval=None,
+    machine=None,
+):
+    """Exports `model` into `zoo_dir/name/` and records it in the manifest.
+
+    Returns the manifest entry that was written.
+    """
+    from keras_gans.zoo.pretrained import Pretrained
+
+    zoo_dir = pathlib.Path(zoo_dir)
+    folder = zoo_dir / name
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = folder / f"{name}.tar.gz"
+    with tempfile.TemporaryDirectory() as tmp:
+        version_dir = model.export(pathlib.Path(tmp) / "export", version=1, name=name)
+        make_archive(version_dir, archive)
+        pretrained = Pretrained(name, version_dir)
+        metrics, protocol, eval_seconds = measure(
+            pretrained, recipe, data_dir, n_eval, model
+        )
+        samples = _sample_grid(pretrained, folder / "samples.png")
+        check = sample_check(pretrained)
+        info = pretrained.metadata
+        saved_model_bytes = sum(
+            p.stat().st_size
+            for p in pathlib.Path(version_dir).rglob("*")
+            if p.is_file()
+        )
+    digest = sha256_file(archive)
+    entry = {
+        "description": recipe.get("description", ""),
+        "class": f"keras_gans.{info['class']}",
+        "kind": info["model"],
+        "dataset": recipe["train"].get("dataset"),
+        "image_shape": info["image_shape"],
+        "latent": _latent(info),
+        "output_range": info["output_range"],
+        "signatures": sorted(info["signatures"]),
+        "metrics": metrics,
+        "evaluation": protocol,
+        "files": [
+            {
+                "path": f"{name}/{archive.name}",
+                "sha256": digest,
+                "size": archive.stat().st_size,
+                "url": f"{BASE_URL}/{name}/{archive.name}",
+                "contents": "SavedModel (TF Serving version folder)",
+            }
+        ],
+        "saved_model_bytes": saved_model_bytes,
+        "license": recipe.get("license", LICENSE),
+        "recipe": f"{name}/{RECIPE}",
+        "card": f"{name}/README.md",
+        "samples": f"{name}/{samples.name}",
+        "train_command": f"python tools/train_zoo.py {name}",
+        "training": {
+            "seconds": None if train_seconds is None else round(train_seconds),
+            "machine": machine,
+            "config": recipe["train"],
+        },
+        "evaluation_seconds": round(eval_seconds),
+        "check": check,
+    }
+    write_entry(zoo_dir, name, entry)
+    write_card(folder, name, entry, recipe)
+    return entry
+
+
+def sample_check(pretrained, n=4, seed=0):
+    """Summary numbers of `generate(n, seed)`: tests compare a fresh load to them."""
+    images = pretrained.generate(n, seed=seed)
+    return {
+        "n": n,
+        "seed": seed,
+        "mean": round(float(images.mean()), 6),
+        "std": round(float(images.std()), 6),
+        "first": [
+            round(float(v), 6) for v in images.reshape(-1)[:: images.size // 8][:8]
+        ],
+    }
+
+
+def _latent(info):
+    latent = {"dim": info["latent_dim"], "distribution": info["latent_distribution"]}
+    if "latent_spec" in info:
+        latent["spec"] = info["latent_spec"]
+        latent["layout"] = info["latent_layout"]
+    if "text_dim" in info:
+        latent["text_dim"] = info["text_dim"]
+    return latent
+
+
+def _sample_grid(pretrained, path):
+    if pretrained.kind == "gan_cls":
+        texts = pretrained.metadata["preview_texts"]
+        images = np.concatenate(
+            [pretrained.text_to_image([t] * 8, seed=0) for t in texts]
+        )
+        save_captioned_grid(images, texts, path, ncols=8)
+        return pathlib.Path(path)
+    if pretrained.kind == "infogan":
+        # One row per value of the first categorical code.
+        k = int(pretrained.metadata["latent_spec"]["categorical"][0])
+        cats = np.zeros(
+            (k * 8, len(pretrained.metadata["latent_spec"]["categorical"])), np.int32
+        )
+        cats[:, 0] = np.repeat(np.arange(k), 8)
+        n_cont = int(pretrained.metadata["latent_spec"]["continuous"])
+        images = pretrained.generate_with_codes(
+            cats, np.zeros((k * 8, n_cont), np.float32), seed=0
+        )
+        save_image_grid(images, path, ncols=8)
+        return pathlib.Path(path)
+    save_image_grid(pretrained.generate(64, seed=0), path, ncols=8)
+    return pathlib.Path(path)
+
+
+def write_entry(zoo_dir, name, entry):
+    """Sets `name`'s entry in `zoo_dir/manifest.json` (written atomically)."""
+    path = pathlib.Path(zoo_dir) / registry.MANIFEST
+    manifest = (
+        json.loads(path.read_text())
+        if path.is_file()
+        else {"format_version": 1, "base_url": BASE_URL, "models": {}}
+    )
+    manifest["models"][name] = entry
+    manifest["models"] = dict(sorted(manifest["models"].items()))
+    write_atomic(path, (json.dumps(manifest, indent=2) + "\n").encode())
+
+
+def write_card(folder, name, entry, recipe):
+    """The model card: what it is, how it was trained, how good it is."""
+    train = entry["training"]
+    seconds = train.get("seconds")
+    lines = [
+        f"# {name}",
+        "",
+        recipe.get("description", ""),
+        "",
+        "```python",
+        "from keras_gans import zoo",
+        "",
+        f'gan = zoo.load_pretrained("{name}")',
+        "images = gan.generate(16, seed=0)  # float32 in [-1, 1]",
+        "```",
+        "",
+        f"![samples]({pathlib.Path(entry['samples']).name})",
+        "",
+        _grid_caption(entry),
+        "",
+        "## Model",
+        "",
+        f"- Class: `{entry['class']}`; images {tuple(entry['image_shape'])}, "
+        f"range {entry['output_range']}.",
+        f"- Latent: {json.dumps(entry['latent'])}.",
+        f"- Signatures: {', '.join(f'`{s}`' for s in entry['signatures'])}.",
+        f"- Files: `{entry['files'][0]['path']}` ({entry['files'][0]['size'] / 1e6:.2f} "
+        f"MB, sha256 `{entry['files'][0]['sha256']}`); the SavedModel unpacked is "
+        f"{entry['saved_model_bytes'] / 1e6:.2f} MB.",
+        f"- License: {entry['license']}.",
+        "",
+        "## Recipe",
+        "",
+        f"`{entry['train_command']}` trains it from [recipe.json](recipe.json):",
+        "",
+        "```json",
+        json.dumps(recipe["train"], indent=2),
+        "```",
+        "",
+        f"Training time on this machine: {_duration(seconds)}"
+        + (f" ({train['machine']})" if train.get("machine") else "")
+        + ".",
+        "",
+        "## Metrics",
+        "",
+        f"Measured with {entry['evaluation']}.",
+        "",
+        "| metric | value | meaning |",
+        "|---|---:|---|",
+    ]
+    for key, value in entry["metrics"].items():
+        lines.append(f"| {key} | {value['value']} | {value['how']} |")
+    notes = recipe.get("notes")
+    if notes:
+        lines += ["", "## Notes", "", *([notes] if isinstance(notes, str) else notes)]
+    write_atomic(pathlib.Path(folder) / "README.md", ("\n".join(lines) + "\n").encode())
+
+
+def _grid_caption(entry):
+    if entry["kind"] == "gan_cls":
+        return "One row per preview caption, 8 noise vectors (seed 0)."
+    if entry["kind"] == "infogan":
+        return (
+            "One row per value of the categorical code, continuous codes 0, "
+            "noise seed 0."
+        )
+    return "64 samples, `generate(64, seed=0)`."
+
+
+def _duration(seconds):
+    if seconds is None:
+        return "not recorded"
+    return f"{seconds:.0f} s ({seconds / 60:.1f} min)"
