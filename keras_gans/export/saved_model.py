@@ -376,7 +376,7 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
     watching `base_dir` never loads a half-written version.
 
     Args:
-        model: a built keras_gans model (GAN, DCGAN, InfoGAN or GANCLS).
+        model: a keras_gans model (GAN, DCGAN, InfoGAN or GANCLS).
         base_dir: TF Serving's model base path.
         version: a positive int, the version folder's name. Defaults to `1`.
         name: the model's folder under `base_dir`. Defaults to `None`: the
@@ -402,11 +402,6 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
     name = kind if name is None else str(name)
     if not name or os.sep in name or name in (".", ".."):
         raise ValueError(f"Expected a folder name for the model; received {name!r}.")
-    if not model.generator.built:
-        raise ValueError(
-            "Expected a built model: train it, load it, or call "
-            "model.generate(1) before exporting."
-        )
     model_dir = pathlib.Path(base_dir) / name
     target = model_dir / str(int(version))
     if target.exists() and not overwrite:
