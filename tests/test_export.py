@@ -64,6 +64,10 @@ def test_export_writes_tf_serving_layout(dcgan, dcgan_export):
     assert (dcgan_export / "variables" / "variables.index").is_file()
     # Nothing else in the model folder: a watching TF Serving sees version 3 only.
     assert [p.name for p in (base / "dcgan").iterdir()] == ["3"]
+    # Each weight is stored once (tracking the model too would double it).
+    weights = sum(p.stat().st_size for p in (dcgan_export / "variables").iterdir())
+    float32_params = 4 * dcgan.generator.count_params()
+    assert float32_params <= weights < 1.1 * float32_params + 4096
     info = read_metadata(dcgan_export)
     assert info["model"] == "dcgan" and info["latent_dim"] == 8
     assert info["image_shape"] == [16, 16, 1]

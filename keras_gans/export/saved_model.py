@@ -411,9 +411,13 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
         )
     model_dir.mkdir(parents=True, exist_ok=True)
     archive = keras.export.ExportArchive()
-    archive.track(model.generator)
+    # No archive.track(model.generator): add_endpoint() already saves the
+    # variables its functions use, and tracking the model as well stores
+    # every weight twice (the Keras variable and its tf.Variable), doubling
+    # the export (Keras 3.15). The text encoder's tokenizer holds a lookup
+    # table, which must be tracked; it has no weights to duplicate.
     if kind == "gan_cls" and model.text_encoder is not None:
-        archive.track(model.text_encoder)
+        archive.track(model.text_encoder.vectorizer)
     for signature, (fn, input_signature) in _serving_fns(model).items():
         archive.add_endpoint(signature, fn, input_signature=input_signature)
     # Not a digit-only name: TF Serving ignores it while it is being written.
