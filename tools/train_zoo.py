@@ -139,6 +139,11 @@ def main(argv=None):
         action="store_true",
         help="classifier only: train it again (it ships in keras_gans/features)",
     )
+    parser.add_argument(
+        "--register",
+        action="store_true",
+        help="only record the recipe in the manifest as not yet published",
+    )
     parser.add_argument("--verbose", type=int, default=2)
     args = parser.parse_args(argv)
 
@@ -150,6 +155,10 @@ def main(argv=None):
         return recipes
     recipe = publish_lib.load_recipe(args.name, args.zoo_dir)
     overrides = {"epochs": args.epochs, "limit": args.limit}
+    if args.register:
+        entry = publish_lib.register_unpublished(args.zoo_dir, args.name, recipe)
+        print(json.dumps(entry, indent=2))
+        return entry
     if args.name == CLASSIFIER:
         entry = publish_classifier(
             args.zoo_dir, recipe, args.retrain, args.data_dir, overrides

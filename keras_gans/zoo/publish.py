@@ -292,6 +292,109 @@ def _sample_grid(pretrained, path):
     return pathlib.Path(path)
 
 
+def register_unpublished(zoo_dir, name, recipe):
+    """A manifest entry with the recipe and no files: load_pretrained then
+    explains how to train it. Returns the entry."""
+    from keras_gans.training import MODEL_CLASSES, TrainConfig
+
+    config = TrainConfig(**recipe["train"])
+    entry = {
+        "description": recipe.get("description", ""),
+        "class": f"keras_gans.{MODEL_CLASSES[config.model].__name__}",
+        "kind": config.model,
+        "dataset": config.dataset,
+        "image_shape": list(config.image_shape),
+        "latent": {"dim": config.latent_dim},
+        "metrics": {},
+        "files": [],
+        "license": recipe.get("license", LICENSE),
+        "recipe": f"{name}/{RECIPE}",
+        "train_command": recipe.get("train_command")
+        or f"python tools/train_zoo.py {name}",
+        "requirements": recipe.get("requirements"),
+        "published": False,
+    }
+    write_entry(zoo_dir, name, entry)
+    return entry
+
+
+INDEX_HEAD = """# The keras_gans model zoo
+
+Generators trained here, each a SavedModel in TF Serving's layout packed into
+`NAME/NAME.tar.gz`, with a model card (recipe, training time, metrics, sample
+grid) and the recipe that `python tools/train_zoo.py NAME` trains it from.
+`manifest.json` lists them with their sha256; this folder ships inside the
+package (as `keras_gans._zoo_files`), so loading them works offline:
+
+```python
+from keras_gans import zoo
+
+zoo.list_models()
+gan = zoo.load_pretrained("dcgan_fashion_mnist")
+images = gan.generate(16, seed=0)  # float32 (16, 28, 28, 1) in [-1, 1]
+```
+
+Files not shipped are looked for in the cache (`$KERAS_GANS_HOME/zoo`, else
+`~/.keras/keras_gans/zoo`) and then downloaded from the manifest's URL
+(`$KERAS_GANS_ZOO_URL` points at a mirror), checked against their sha256.
+The release URLs in the manifest are where the files are to be published;
+nothing is uploaded there yet, so today the package copy is the source.
+
+This file is written by `keras_gans.zoo.publish` from the manifest.
+
+"""
+
+
+def write_index(zoo_dir):
+    """Writes `zoo_dir/README.md`: one table row per manifest entry."""
+    manifest = json.loads((pathlib.Path(zoo_dir) / registry.MANIFEST).read_text())
+    rows = [
+        "| name | model | dataset | images | file | headline metric | trained in |",
+        "|---|---|---|---|---:|---|---:|",
+    ]
+    for name, entry in manifest["models"].items():
+        files = entry.get("files") or []
+        size = f"{files[0]['size'] / 1e6:.1f} MB" if files else "not published"
+        card = entry.get("card")
+        link = f"[{name}]({card})" if card else name
+        seconds = (entry.get("training") or {}).get("seconds")
+        rows.append(
+            f"| {link} | `{entry['class']}` | {entry.get('dataset')} | "
+            f"{'x'.join(str(d) for d in entry.get('image_shape', []))} | {size} | "
+            f"{_headline(entry)} | "
+            f"{f'{seconds / 60:.0f} min' if seconds else '-'} |"
+        )
+    unpublished = [n for n, e in manifest["models"].items() if not e.get("files")]
+    tail = ""
+    if unpublished:
+        tail = (
+            "\nNot published (a recipe, no weights): "
+            + ", ".join(
+                f"`{n}` (`{manifest['models'][n]['train_command']}`)"
+                for n in unpublished
+            )
+            + ". `load_pretrained` on them says so and prints that command.\n"
+        )
+    text = INDEX_HEAD + "\n".join(rows) + "\n" + tail
+    write_atomic(pathlib.Path(zoo_dir) / "README.md", text.encode())
+
+
+def _headline(entry):
+    metrics = entry.get("metrics") or {}
+    for key, label in (
+        ("class_agreement", "caption class agreement"),
+        ("code_accuracy", "code accuracy"),
+        ("fid", "FID (classifier features)"),
+        ("test_accuracy", "test accuracy"),
+    ):
+        if key in metrics:
+            parts = [f"{label} {metrics[key]['value']}"]
+            if key == "code_accuracy" and "fid" in metrics:
+                parts.append(f"FID {metrics['fid']['value']}")
+            return ", ".join(parts)
+    return "-"
+
+
 def write_entry(zoo_dir, name, entry):
     """Sets `name`'s entry in `zoo_dir/manifest.json` (written atomically)."""
     path = pathlib.Path(zoo_dir) / registry.MANIFEST
@@ -303,6 +406,7 @@ def write_entry(zoo_dir, name, entry):
     manifest["models"][name] = entry
     manifest["models"] = dict(sorted(manifest["models"].items()))
     write_atomic(path, (json.dumps(manifest, indent=2) + "\n").encode())
+    write_index(zoo_dir)
 
 
 def write_card(folder, name, entry, recipe):
