@@ -325,6 +325,49 @@ def _parser():
     )
     interp.add_argument("--seed", type=int, default=0)
     interp.add_argument("--out", default="interpolation.png")
+
+    export = sub.add_parser(
+        "export", help="write a SavedModel for TF Serving: <out>/<name>/<version>/"
+    )
+    export.add_argument("model", help="run folder or .keras file")
+    export.add_argument("--out", required=True, help="TF Serving's base folder")
+    export.add_argument("--version", type=int, default=1)
+    export.add_argument(
+        "--name", default=None, help="model folder (default: the model kind)"
+    )
+    export.add_argument(
+        "--overwrite", action="store_true", help="replace an existing version"
+    )
+
+    from keras_gans.export.tflite import QUANTIZATIONS
+
+    lite = sub.add_parser(
+        "export-tflite",
+        help="write .tflite files (and their JSON) for phones, and check them "
+        "against the SavedModel",
+    )
+    lite.add_argument(
+        "source",
+        help="export version folder, folder of versions, run folder, .keras file "
+        "or zoo name",
+    )
+    lite.add_argument(
+        "--quantize",
+        action="append",
+        choices=(*QUANTIZATIONS, "all"),
+        default=None,
+        help="repeat for several files, or 'all' (default: none)",
+    )
+    lite.add_argument("--out", required=True, help="folder for the files")
+    lite.add_argument(
+        "--name", default=None, help="files' base name (default: the model kind)"
+    )
+    lite.add_argument(
+        "--representative-count",
+        type=int,
+        default=256,
+        help="latents that calibrate int8 (default: 256)",
+    )
     return parser
 
 
@@ -520,6 +563,39 @@ def _interpolate(args):
     return 0
 
 
+def _export(args):
+    from keras_gans import training
+    from keras_gans.export import read_metadata
+
+    model = training.load_trained(args.model)
+    try:
+        folder = model.export(
+            args.out, version=args.version, name=args.name, overwrite=args.overwrite
+        )
+    except FileExistsError as e:
+        raise ValueError(str(e)) from e
+    print(f"Exported {folder}")
+    for name, what in read_metadata(folder)["signatures"].items():
+        print(f"  {name}: {what}")
+    return 0
+
+
+def _export_tflite(args):
+    from keras_gans.export import tflite
+
+    results = tflite.convert(
+        args.source,
+        args.out,
+        quantize=args.quantize or ["none"],
+        name=args.name,
+        representative_count=args.representative_count,
+    )
+    print(f"Converted {args.source}")
+    for line in tflite.report_lines(results):
+        print(line)
+    return 0
+
+
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -538,6 +614,8 @@ def main(argv=None):
             "interpolate": _interpolate,
             "sweep": _sweep,
             "generate-text": _generate_text,
+            "export": _export,
+            "export-tflite": _export_tflite,
         }
         return commands[args.command](args)
     except (ValueError, FileNotFoundError, ImportError) as e:

@@ -1,0 +1,928 @@
+"""Generators as `.tflite` files for phones, run with LiteRT.
+
+The route is SavedModel -> `tf.lite.TFLiteConverter.from_saved_model`
+(`from_keras_model` fails on Keras 3 models). The converter reads the
+export's `generate` signature (latent [, text_embedding] -> `images`), which
+has no assert ops. Each conversion writes two files into `out_dir`:
+
+- `<name>.<quantize>.tflite`, float32 inputs and output whatever the
+  quantization (an int8 file quantizes and dequantizes inside);
+- `<name>.<quantize>.json`: what a phone app needs to call it (input
+  tensors in the interpreter's order, how to draw the latent, InfoGAN's code
+  columns, the output range and the uint8 formula, GAN-CLS's tokenizer).
+
+GAN-CLS with a text encoder also gets `<name>.text_encoder.<quantize>.tflite`.
+Its tokenizer (`TextVectorization`: string lower-casing, a regex, unicode
+splitting) needs TensorFlow string ops that the TFLite builtins lack, so when
+the string encoder does not convert the file holds the network after the
+tokenizer (`token_ids` int64 -> `embeddings`), and the app tokenizes as
+`tokenize` does here (the JSON's `tokenizer` says how). TF Select ops are
+never used: a phone would need the Flex delegate for them.
+
+Example:
+
+>>> paths = export_tflite("exports/dcgan/1", "tflite", quantize="float16")
+>>> parity("exports/dcgan/1", paths["model"])   # max |tflite - SavedModel|
+>>> LiteRTSampler(paths["model"]).generate(16, seed=0).shape
+(16, 64, 64, 3)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+import warnings
+
+import numpy as np
+
+from keras_gans.export.saved_model import read_metadata
+from keras_gans.files import write_atomic
+from keras_gans.images import to_uint8
+
+QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+GENERATOR_SIGNATURE = "generate"
+STRING_ENCODER_SIGNATURE = "embed_texts"
+TOKEN_ENCODER_SIGNATURE = "embed_tokens"
+FORMAT_VERSION = 1
+LITERT_HINT = 'LiteRT is not installed; run: pip install "keras-gans[litert]"'
+
+_QUANTIZATION_NOTES = {
+    "none": "float32 weights and arithmetic",
+    "float16": "float16 weights, dequantized to float32 when loaded",
+    "dynamic": "int8 weights; activations quantized on the fly where an op "
+    "supports it (dynamic range)",
+    "int8": "int8 weights and activations, calibrated on latents drawn like "
+    "the model draws them; float32 inputs and output (quantized and "
+    "dequantized inside the model)",
+}
+# Texts whose embeddings the encoder parity check compares, with the
+# preview captions: punctuation, capitals, unknown characters, empty,
+# longer than any sequence length.
+PARITY_TEXTS = (
+    "A dark, SLIM ankle-boot!",
+    "an unknown word: zebra ☂ é 😀",
+    "",
+    "   ",
+    "a pale wide coat " * 12,
+)
+
+
+def _check_quantize(quantize):
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(
+            f"Expected quantize in {QUANTIZATIONS}; received {quantize!r}."
+        )
+    return quantize
+
+
+# --- tokenizer -------------------------------------------------------------------
+
+
+def tokenize(texts, tokenizer_config):
+    """Token ids for `texts`, exactly as `TextEncoder.tokenize` makes them.
+
+    Re-implements Keras's `TextVectorization` with
+    `standardize="lower_and_strip_punctuation"`: ASCII upper-case letters
+    lower-cased (as `tf.strings.lower`; other letters are kept), the
+    characters of `tokenizer_config["punctuation"]` deleted, then split into
+    unicode characters or at runs of ASCII whitespace; token
+    `vocabulary[i]` -> id `i + 2`, any other token -> 1 ("[UNK]"); the ids
+    are truncated or padded with 0 to `sequence_length`.
+
+    Args:
+        texts: a string or a sequence of strings (or UTF-8 bytes).
+        tokenizer_config: `TextEncoder.tokenizer_config()`, also the
+            `tokenizer` entry of an export's or a `.tflite` file's JSON.
+
+    Returns:
+        int64 NumPy array `(len(texts), sequence_length)`.
+    """
+    config = tokenizer_config
+    if config.get("standardize") != "lower_and_strip_punctuation":
+        raise ValueError(
+            "Expected a tokenizer with standardize='lower_and_strip_punctuation'; "
+            f"received {config.get('standardize')!r}."
+        )
+    if config.get("split") not in ("whitespace", "character"):
+        raise ValueError(
+            "Expected a tokenizer with split 'whitespace' or 'character'; "
+            f"received {config.get('split')!r}."
+        )
+    if isinstance(texts, (str, bytes)):
+        texts = [texts]
+    punctuation = re.compile(config["punctuation"])
+    offset = int(config.get("vocabulary_offset", 2))
+    ids = {token: i + offset for i, token in enumerate(config["vocabulary"])}
+    unknown = int(config.get("unknown_id", 1))
+    length = int(config["sequence_length"])
+    out = np.full((len(texts), length), int(config.get("padding_id", 0)), np.int64)
+    for row, text in enumerate(texts):
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        elif not isinstance(text, str):
+            raise ValueError(
+                f"Expected strings to tokenize; received {type(text).__name__} "
+                f"at position {row}."
+            )
+        text = punctuation.sub("", _ascii_lower(text))
+        if config["split"] == "character":
+            tokens = list(text)
+        else:
+            tokens = [t for t in re.split(r"[ \t\n\r\v\f]+", text) if t]
+        token_ids = [ids.get(t, unknown) for t in tokens[:length]]
+        out[row, : len(token_ids)] = token_ids
+    return out
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text):
+    # tf.strings.lower without an encoding only maps A-Z.
+    return text.translate(_ASCII_LOWER)
+
+
+# --- LiteRT ------------------------------------------------------------------------
+
+
+def _interpreter(model_path=None, model_content=None, litert_only=True):
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError as e:
+        if litert_only:
+            raise ImportError(LITERT_HINT) from e
+        import tensorflow as tf
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tf.lite.Interpreter is deprecated
+            return tf.lite.Interpreter(
+                model_path=model_path, model_content=model_content
+            )
+    return Interpreter(model_path=model_path, model_content=model_content)
+
+
+def _tensor_info(name, details):
+    return {
+        "name": name,
+        "tensor_name": details["name"],
+        "index": int(details["index"]),
+        "shape": [int(d) for d in details["shape_signature"]],
+        "dtype": np.dtype(details["dtype"]).name,
+    }
+
+
+class _Program:
+    """One signature of a `.tflite` file, run with the interpreter's basic API."""
+
+    def __init__(self, interpreter, signature=None):
+        signatures = interpreter.get_signature_list()
+        if signature is None:
+            if len(signatures) != 1:
+                raise ValueError(
+                    "Expected a .tflite file with one signature; received "
+                    f"{sorted(signatures)}."
+                )
+            signature = next(iter(signatures))
+        if signature not in signatures:
+            raise ValueError(
+                f"Expected a .tflite file with the signature {signature!r}; it has "
+                f"{sorted(signatures)}."
+            )
+        self.interpreter = interpreter
+        self.signature = signature
+        runner = interpreter.get_signature_runner(signature)
+        order = {
+            int(d["index"]): i for i, d in enumerate(interpreter.get_input_details())
+        }
+        inputs = runner.get_input_details()
+        # Kept in the order the interpreter lists its input tensors.
+        self.inputs = sorted(
+            (_tensor_info(name, d) for name, d in inputs.items()),
+            key=lambda t: order.get(t["index"], t["index"]),
+        )
+        self.outputs = [
+            _tensor_info(name, d) for name, d in runner.get_output_details().items()
+        ]
+        self._allocated = None
+
+    def run(self, feeds):
+        """{input name: array} -> {output name: array}; resizes to the batch."""
+        shapes = []
+        for info in self.inputs:
+            value = np.ascontiguousarray(feeds[info["name"]], dtype=info["dtype"])
+            expected = info["shape"]
+            if value.ndim != len(expected) or any(
+                e not in (-1, r) for e, r in zip(expected, value.shape, strict=True)
+            ):
+                shown = ["batch" if e == -1 else e for e in expected]
+                raise ValueError(
+                    f"Expected `{info['name']}` of shape ({', '.join(map(str, shown))}); "
+                    f"received shape {tuple(value.shape)}."
+                )
+            if value.shape[0] < 1:
+                raise ValueError(f"Expected at least one row of `{info['name']}`.")
+            shapes.append((info, value))
+        key = tuple(v.shape for _, v in shapes)
+        if key != self._allocated:
+            for info, value in shapes:
+                self.interpreter.resize_tensor_input(info["index"], list(value.shape))
+            self.interpreter.allocate_tensors()
+            self._allocated = key
+        for info, value in shapes:
+            self.interpreter.set_tensor(info["index"], value)
+        self.interpreter.invoke()
+        return {
+            o["name"]: self.interpreter.get_tensor(o["index"]) for o in self.outputs
+        }
+
+
+# --- conversion --------------------------------------------------------------------
+
+
+def _convert(export_dir, signature, quantize, representative=None):
+    """`.tflite` bytes of one signature, and notes on how it was converted."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        str(export_dir), signature_keys=[signature]
+    )
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    notes = {}
+    if quantize != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if quantize != "int8":
+        return converter.convert(), notes
+    converter.representative_dataset = representative
+    converter.inference_input_type = tf.float32
+    converter.inference_output_type = tf.float32
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    with warnings.catch_warnings():
+        # Calibration runs the deprecated tf.lite.Interpreter.
+        warnings.simplefilter("ignore")
+        try:
+            content = converter.convert()
+            notes.update(full_integer=True, float_ops_allowed=False)
+        except Exception as e:  # noqa: BLE001 - the converter raises several types
+            # Some op has no int8 kernel: let it run in float.
+            converter.target_spec.supported_ops = [
+                tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
+                tf.lite.OpsSet.TFLITE_BUILTINS,
+            ]
+            content = converter.convert()
+            notes.update(
+                full_integer=False,
+                float_ops_allowed=True,
+                fallback_reason=_first_line(e),
+            )
+    return content, notes
+
+
+def _first_line(error):
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    # Drop MLIR's location (a long call-site path) before the message.
+    return re.sub(r"loc\(.*\): (?=')", "", line)[:500]
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Hides what the converter's C++ code prints while a failure is expected."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _unsupported_ops(error):
+    return sorted(set(re.findall(r"'tf\.(\w+)' op is neither", str(error))))
+
+
+def _load(export_dir):
+    import tensorflow as tf
+
+    return tf.saved_model.load(str(export_dir))
+
+
+def _sample_latents(loaded, meta, n, seed):
+    """Latents drawn by the export's `sample` signature (numpy if it has none)."""
+    import tensorflow as tf
+
+    if "sample" not in loaded.signatures:
+        return None, None
+    sample = loaded.signatures["sample"]
+    latents, texts = [], []
+    limit = int(meta.get("max_sample_count", 1024))
+    for i, start in enumerate(range(0, n, limit)):
+        out = sample(
+            count=tf.constant(min(limit, n - start), tf.int32),
+            seed=tf.constant(seed + i, tf.int64),
+        )
+        latents.append(out["latent"].numpy())
+        if "texts" in out:
+            texts.extend(t.decode("utf-8") for t in out["texts"].numpy())
+    return np.concatenate(latents).astype(np.float32), texts or None
+
+
+def _unit_vectors(rng, n, dim):
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def example_inputs(export_dir, n=8, seed=0, loaded=None):
+    """Generator inputs `{name: float32 array}` drawn as the model draws them.
+
+    Latents come from the export's `sample` signature with `seed` (the
+    latents of `model.generate(n, seed=seed)`). GAN-CLS pairs them with the
+    `embed_texts` embeddings of the preview captions the `sample` signature
+    chose; an export without them (no text encoder or no preview captions)
+    gets NumPy draws: normal latents and random unit vectors.
+    """
+    meta = read_metadata(export_dir)
+    loaded = _load(export_dir) if loaded is None else loaded
+    latent, texts = _sample_latents(loaded, meta, n, seed)
+    rng = np.random.default_rng(seed)
+    if latent is None:
+        latent = rng.standard_normal((n, meta["latent_dim"])).astype(np.float32)
+    feeds = {"latent": latent}
+    if meta["model"] == "gan_cls":
+        if texts and STRING_ENCODER_SIGNATURE in loaded.signatures:
+            import tensorflow as tf
+
+            embed = loaded.signatures[STRING_ENCODER_SIGNATURE]
+            feeds["text_embedding"] = embed(texts=tf.constant(texts))[
+                "embeddings"
+            ].numpy()
+        else:
+            feeds["text_embedding"] = _unit_vectors(rng, n, meta["text_dim"])
+    return feeds
+
+
+def _representative_texts(meta, n, seed):
+    """Preview captions and random token strings from the vocabulary."""
+    config = meta["tokenizer"]
+    rng = np.random.default_rng(seed)
+    texts = list(meta.get("preview_texts") or ())
+    vocabulary = config["vocabulary"] or ["a"]
+    joiner = "" if config["split"] == "character" else " "
+    limit = int(config["sequence_length"])
+    while len(texts) < n:
+        size = int(rng.integers(1, limit + 1))
+        texts.append(joiner.join(rng.choice(vocabulary, size)))
+    return texts[:n]
+
+
+def _describe(content, signature):
+    program = _Program(
+        _interpreter(model_content=content, litert_only=False), signature
+    )
+    return program.inputs, program.outputs
+
+
+def _latent_layout(meta):
+    """Which latent columns are what, with their distributions and ranges."""
+    if meta["model"] != "infogan":
+        distribution = meta["latent_distribution"]
+        return {
+            "noise": {
+                "columns": [0, meta["latent_dim"]],
+                "distribution": distribution,
+                "range": [-1.0, 1.0] if distribution == "uniform" else None,
+            }
+        }
+    spec, layout = meta["latent_spec"], meta["latent_layout"]
+    r = float(spec["continuous_range"])
+    return {
+        "noise": {
+            "columns": layout["noise"],
+            "distribution": spec["noise_distribution"],
+            "range": [-1.0, 1.0] if spec["noise_distribution"] == "uniform" else None,
+        },
+        "categorical": [
+            {
+                "columns": columns,
+                "categories": int(k),
+                "encoding": "one-hot: 1.0 in the chosen category's column, 0 elsewhere",
+            }
+            for columns, k in zip(
+                layout["categorical"], spec["categorical"], strict=True
+            )
+        ],
+        "continuous": {
+            "columns": layout["continuous"],
+            "distribution": "uniform",
+            "range": [-r, r],
+        },
+    }
+
+
+def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
+    info = {
+        "format_version": FORMAT_VERSION,
+        "model": meta["model"],
+        "class": meta.get("class"),
+        "file": filename,
+        "signature": GENERATOR_SIGNATURE,
+        "quantization": {
+            "mode": quantize,
+            "description": _QUANTIZATION_NOTES[quantize],
+            "inputs_outputs": "float32",
+            **notes,
+        },
+        "inputs": inputs,
+        "output": outputs[0],
+        "latent_dim": meta["latent_dim"],
+        "latent_distribution": meta["latent_distribution"],
+        "latent_layout": _latent_layout(meta),
+        "image_shape": meta["image_shape"],
+        "output_range": meta["output_range"],
+        "uint8": "uint8 = clip(round((images + 1) * 127.5), 0, 255)",
+    }
+    if meta["model"] == "infogan":
+        info["latent_spec"] = meta["latent_spec"]
+    if meta["model"] == "gan_cls":
+        info["text_dim"] = meta["text_dim"]
+        info["preview_texts"] = meta.get("preview_texts", [])
+        info["text_encoder"] = None
+        if "tokenizer" in meta:
+            info["tokenizer"] = meta["tokenizer"]
+    return info
+
+
+def export_tflite(
+    export_dir,
+    out_dir,
+    quantize="none",
+    name=None,
+    representative_count=256,
+    seed=0,
+):
+    """Converts an export's generator (and GAN-CLS text encoder) to `.tflite`.
+
+    Args:
+        export_dir: a version folder written by `model.export()`.
+        out_dir: where the files go (created if needed).
+        quantize: one of `QUANTIZATIONS`: `"none"` (float32), `"float16"`
+            (float16 weights), `"dynamic"` (int8 weights) or `"int8"` (int8
+            weights and activations, float32 inputs and output; if some op
+            has no int8 kernel it falls back to float for that op, and the
+            JSON says so). Defaults to `"none"`.
+        name: the files' base name. Defaults to `None`: the model kind
+            (`"dcgan"`, `"gan_cls"`, ...).
+        representative_count: latents (and texts) that calibrate `"int8"`.
+            Defaults to `256`.
+        seed: seed of those latents. Defaults to `0`.
+
+    Returns:
+        `{"model": path, "metadata": path}` (and `"text_encoder": path` for
+        GAN-CLS with a text encoder), `pathlib.Path`s of the files written.
+        Each is written to a temporary file and renamed into place.
+
+    Example:
+
+    >>> export_tflite("exports/dcgan/1", "tflite", quantize="int8")
+    {'model': PosixPath('tflite/dcgan.int8.tflite'), 'metadata': ...}
+    """
+    _check_quantize(quantize)
+    meta = read_metadata(export_dir)
+    name = meta["model"] if name is None else str(name)
+    if not name or os.sep in name or name in (".", ".."):
+        raise ValueError(f"Expected a file base name; received {name!r}.")
+    out_dir = pathlib.Path(out_dir)
+    loaded = _load(export_dir) if quantize == "int8" else None
+
+    def representative():
+        feeds = example_inputs(export_dir, representative_count, seed, loaded=loaded)
+        for i in range(representative_count):
+            yield {key: value[i : i + 1] for key, value in feeds.items()}
+
+    content, notes = _convert(export_dir, GENERATOR_SIGNATURE, quantize, representative)
+    inputs, outputs = _describe(content, GENERATOR_SIGNATURE)
+    if quantize == "int8":
+        notes.update(
+            representative_count=representative_count, representative_seed=seed
+        )
+    model_file = f"{name}.{quantize}.tflite"
+    info = _file_metadata(meta, quantize, inputs, outputs, notes, model_file)
+    paths = {"model": write_atomic(out_dir / model_file, content)}
+    if meta["model"] == "gan_cls" and "tokenizer" in meta:
+        encoder_file = f"{name}.text_encoder.{quantize}.tflite"
+        encoder_content, info["text_encoder"] = _convert_text_encoder(
+            export_dir, meta, quantize, representative_count, seed
+        )
+        info["text_encoder"] = {"file": encoder_file, **info["text_encoder"]}
+        paths["text_encoder"] = write_atomic(out_dir / encoder_file, encoder_content)
+    paths["metadata"] = write_atomic(
+        out_dir / f"{name}.{quantize}.json",
+        (json.dumps(info, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    return paths
+
+
+def _convert_text_encoder(export_dir, meta, quantize, count, seed):
+    """The encoder's bytes and JSON entry: strings in if builtins allow it."""
+    texts = _representative_texts(meta, count, seed)
+
+    def string_representative():
+        for text in texts:
+            yield {"texts": np.array([text.encode("utf-8")], dtype=object)}
+
+    def token_representative():
+        ids = tokenize(texts, meta["tokenizer"])
+        for row in ids:
+            yield {"token_ids": row[None]}
+
+    try:
+        # Whether the string ops convert does not depend on the quantization.
+        with _quiet_stderr():
+            content, notes = _convert(export_dir, STRING_ENCODER_SIGNATURE, "none")
+        if quantize != "none":
+            content, notes = _convert(
+                export_dir, STRING_ENCODER_SIGNATURE, quantize, string_representative
+            )
+        signature, entry = (
+            STRING_ENCODER_SIGNATURE,
+            {
+                "input": "texts",
+                "string_ops_converted": True,
+            },
+        )
+    except Exception as e:  # noqa: BLE001 - the converter raises several types
+        content, notes = _convert(
+            export_dir, TOKEN_ENCODER_SIGNATURE, quantize, token_representative
+        )
+        signature, entry = (
+            TOKEN_ENCODER_SIGNATURE,
+            {
+                "input": "token_ids",
+                "string_ops_converted": False,
+                "reason": _first_line(e),
+                "unsupported_ops": _unsupported_ops(e),
+                "tokenize": "with the `tokenizer` entry of this file (token ids, "
+                "int64, padded with 0 to sequence_length)",
+            },
+        )
+    inputs, outputs = _describe(content, signature)
+    entry.update(
+        signature=signature,
+        inputs=inputs,
+        output=outputs[0],
+        quantization={"mode": quantize, **notes},
+    )
+    return content, entry
+
+
+# --- checks and sampling -----------------------------------------------------------
+
+
+def parity(export_dir, tflite_path, n=8, seed=0):
+    """Max absolute difference between a `.tflite` file and its SavedModel.
+
+    A generator file is compared with the export's `generate` signature on
+    `example_inputs(export_dir, n, seed)`. A text-encoder file of token ids
+    is compared with the export's string signature `embed_texts` on the
+    preview captions and `PARITY_TEXTS`, tokenized by `tokenize`: this also
+    checks the Python tokenizer against Keras's.
+
+    Returns:
+        The max absolute difference, a float.
+    """
+    import tensorflow as tf
+
+    program = _Program(_interpreter(model_path=str(tflite_path)))
+    loaded = _load(export_dir)
+    reference = loaded.signatures[program.signature]
+    if program.signature == GENERATOR_SIGNATURE:
+        feeds = example_inputs(export_dir, n, seed, loaded=loaded)
+        expected = reference(**{k: tf.constant(v) for k, v in feeds.items()})
+        got = program.run(feeds)
+        return float(np.max(np.abs(got["images"] - expected["images"].numpy())))
+    meta = read_metadata(export_dir)
+    texts = list(meta.get("preview_texts") or ()) + list(PARITY_TEXTS)
+    strings = loaded.signatures[STRING_ENCODER_SIGNATURE]
+    expected = strings(texts=tf.constant(texts))["embeddings"].numpy()
+    if program.signature == TOKEN_ENCODER_SIGNATURE:
+        got = program.run({"token_ids": tokenize(texts, meta["tokenizer"])})
+    else:
+        got = program.run({"texts": np.array([t.encode() for t in texts], object)})
+    return float(np.max(np.abs(got["embeddings"] - expected)))
+
+
+class LiteRTSampler:
+    """Draws images from a `.tflite` generator with LiteRT, as a phone app would.
+
+    Args:
+        tflite_path: a generator file written by `export_tflite`.
+        metadata_json: its JSON. Defaults to `None`: the `.json` beside
+            `tflite_path` (without it, only `run` works).
+
+    Example:
+
+    >>> sampler = LiteRTSampler("tflite/dcgan.int8.tflite")
+    >>> images = sampler.generate(16, seed=0)  # float32 in [-1, 1]
+    >>> pixels = to_uint8(images)
+    """
+
+    def __init__(self, tflite_path, metadata_json=None):
+        self.tflite_path = pathlib.Path(tflite_path)
+        if metadata_json is None:
+            metadata_json = self.tflite_path.with_suffix(".json")
+            if not metadata_json.is_file():
+                metadata_json = None
+        self.metadata_json = metadata_json
+        self.metadata = (
+            {}
+            if metadata_json is None
+            else json.loads(pathlib.Path(metadata_json).read_text())
+        )
+        if not self.tflite_path.is_file():
+            raise FileNotFoundError(f"No such .tflite file: {self.tflite_path}")
+        self._program = _Program(
+            _interpreter(model_path=str(self.tflite_path)), GENERATOR_SIGNATURE
+        )
+        names = [i["name"] for i in self._program.inputs]
+        self.conditional = "text_embedding" in names
+        self.latent_dim = self._width("latent")
+        self.text_dim = self._width("text_embedding") if self.conditional else None
+        self._encoder = None
+
+    def _width(self, name):
+        return next(i for i in self._program.inputs if i["name"] == name)["shape"][-1]
+
+    def run(self, latent, text_embedding=None):
+        """Images for latents (and GAN-CLS text embeddings), float32 in [-1, 1]."""
+        latent = _as_matrix(latent, "latent")
+        feeds = {"latent": latent}
+        if self.conditional:
+            if text_embedding is None:
+                raise ValueError(
+                    "Expected a `text_embedding` (batch, "
+                    f"{self.text_dim}) for this text-to-image generator; received None."
+                )
+            text_embedding = _as_matrix(text_embedding, "text_embedding")
+            if text_embedding.shape[0] != latent.shape[0]:
+                raise ValueError(
+                    f"Expected as many `text_embedding` rows as `latent` rows "
+                    f"({latent.shape[0]}); received {text_embedding.shape[0]}."
+                )
+            feeds["text_embedding"] = text_embedding
+        elif text_embedding is not None:
+            raise ValueError(
+                "Expected no `text_embedding`: this generator is not text-conditioned."
+            )
+        return self._program.run(feeds)["images"]
+
+    def _meta(self, key):
+        if key not in self.metadata:
+            raise ValueError(
+                f"Expected the file's JSON (with {key!r}) to draw latents; pass "
+                "metadata_json=... or keep the .json beside the .tflite file."
+            )
+        return self.metadata[key]
+
+    def sample_latent(self, n, seed=None):
+        """`(n, latent_dim)` float32 latents drawn as the model draws them (NumPy)."""
+        n = _check_count(n)
+        rng = np.random.default_rng(seed)
+        if self._meta("model") == "infogan":
+            layout = self._meta("latent_layout")
+            parts = [_draw(rng, n, layout["noise"])]
+            for block in layout["categorical"]:
+                k = block["categories"]
+                parts.append(np.eye(k, dtype=np.float32)[rng.integers(0, k, n)])
+            parts.append(_draw(rng, n, layout["continuous"]))
+            return np.concatenate(parts, axis=1).astype(np.float32)
+        return _draw(rng, n, self._meta("latent_layout")["noise"])
+
+    def generate(self, n, seed=0, codes=None):
+        """`n` images for random latents; GAN-CLS draws its preview captions.
+
+        Args:
+            n: how many.
+            seed: seed of the latents. Defaults to `0`.
+            codes: InfoGAN only: `{"categorical": ..., "continuous": ...}`
+                as `keras_gans.latent.LatentSpec.with_codes` takes them.
+                Defaults to `None` (random codes).
+        """
+        latent = self.sample_latent(n, seed)
+        if codes is not None:
+            if self._meta("model") != "infogan":
+                raise ValueError("Expected codes only for an InfoGAN generator.")
+            from keras_gans.latent import LatentSpec
+
+            unknown = set(codes) - {"categorical", "continuous"}
+            if unknown:
+                raise ValueError(
+                    "Expected codes with keys 'categorical' and/or 'continuous'; "
+                    f"received {sorted(unknown)}."
+                )
+            spec = LatentSpec.from_config(self._meta("latent_spec"))
+            latent = spec.with_codes(latent, **codes)
+        if not self.conditional:
+            return self.run(latent)
+        texts = list(self.metadata.get("preview_texts") or ())
+        if not texts:
+            raise ValueError(
+                "This text-to-image file has no preview captions: use "
+                "generate_text(texts) or run(latent, text_embedding)."
+            )
+        per_text = -(-n // len(texts))
+        chosen = [t for t in texts for _ in range(per_text)][:n]
+        return self.run(latent, self.embed(chosen))
+
+    def embed(self, texts):
+        """GAN-CLS: `(len(texts), text_dim)` embeddings from the encoder file."""
+        entry = self.metadata.get("text_encoder")
+        if not entry:
+            raise ValueError(
+                "Expected a GAN-CLS file with a text encoder (the JSON's "
+                "`text_encoder` entry); this one has none."
+            )
+        if isinstance(texts, (str, bytes)):
+            texts = [texts]
+        if self._encoder is None:
+            path = self.tflite_path.parent / entry["file"]
+            self._encoder = _Program(
+                _interpreter(model_path=str(path)), entry["signature"]
+            )
+        if entry["input"] == "token_ids":
+            feeds = {"token_ids": tokenize(texts, self._meta("tokenizer"))}
+        else:
+            feeds = {"texts": np.array([str(t).encode() for t in texts], object)}
+        return self._encoder.run(feeds)["embeddings"]
+
+    def generate_text(self, texts, seed=0, n_per_text=1):
+        """GAN-CLS: `n_per_text` images per caption, text by text."""
+        if isinstance(texts, (str, bytes)):
+            texts = [texts]
+        n_per_text = _check_count(n_per_text)
+        embeddings = np.repeat(self.embed(texts), n_per_text, axis=0)
+        return self.run(self.sample_latent(len(embeddings), seed), embeddings)
+
+
+def _draw(rng, n, block):
+    lo, hi = block["columns"]
+    shape = (n, hi - lo)
+    if block["distribution"] == "uniform":
+        low, high = block["range"]
+        return rng.uniform(low, high, shape).astype(np.float32)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def _check_count(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"Expected a count >= 1; received {n!r}.")
+    return int(n)
+
+
+def _as_matrix(x, name):
+    try:
+        x = np.asarray(x, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"Expected `{name}` as float numbers; received {e}.") from e
+    if x.ndim != 2:
+        raise ValueError(
+            f"Expected `{name}` of shape (batch, width); received shape {x.shape}."
+        )
+    return x
+
+
+# --- the command-line entry points ---------------------------------------------------
+
+
+@contextlib.contextmanager
+def export_source(source):
+    """The SavedModel version folder behind `source`, for converting.
+
+    `source` is, in this order: an export version folder (with
+    `saved_model.pb`); a `<base>/<name>` folder of numeric versions (the
+    highest is taken); a run folder or `.keras` file (loaded with
+    `keras_gans.training.load_trained` and exported to a temporary folder,
+    removed afterwards); otherwise a zoo name
+    (`keras_gans.zoo.load_pretrained(name).export_dir`).
+    """
+    path = pathlib.Path(source)
+    if (path / "saved_model.pb").is_file():
+        yield path
+        return
+    if path.is_dir():
+        versions = [
+            p
+            for p in path.iterdir()
+            if p.name.isdigit() and (p / "saved_model.pb").is_file()
+        ]
+        if versions:
+            yield max(versions, key=lambda p: int(p.name))
+            return
+    if path.is_dir() or path.suffix == ".keras":
+        from keras_gans import training
+
+        model = training.load_trained(path)
+        staging = tempfile.mkdtemp(prefix="keras_gans_tflite_")
+        try:
+            yield model.export(staging, version=1)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return
+    if path.exists() or os.sep in str(source):
+        raise FileNotFoundError(
+            f"Expected an export version folder (with saved_model.pb), a folder of "
+            f"numeric versions, a run folder, a .keras file or a zoo name; received "
+            f"{source}."
+        )
+    from keras_gans.zoo import load_pretrained
+
+    yield pathlib.Path(load_pretrained(str(source)).export_dir)
+
+
+def quantizations(values):
+    """`--quantize` values (repeatable, or `"all"`) -> unique modes in order."""
+    chosen = []
+    for value in values or ("none",):
+        for mode in QUANTIZATIONS if value == "all" else (_check_quantize(value),):
+            if mode not in chosen:
+                chosen.append(mode)
+    return chosen
+
+
+def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs):
+    """Converts `source` once per quantization and checks every file.
+
+    Args:
+        source: see `export_source`.
+        out_dir: where the files go.
+        quantize: modes from `QUANTIZATIONS`, or `"all"`. Defaults to
+            `("none",)`.
+        name: the files' base name. Defaults to `None` (the model kind).
+        check: measure `parity` for every `.tflite` file written. Defaults
+            to `True`.
+        **kwargs: passed on to `export_tflite`.
+
+    Returns:
+        One dict per mode: `quantize`, `paths`, `bytes` and `parity` (by file
+        role, `"model"` / `"text_encoder"`), and the `export_dir` converted.
+    """
+    modes = quantizations([quantize] if isinstance(quantize, str) else quantize)
+    results = []
+    with export_source(source) as export_dir:
+        for mode in modes:
+            paths = export_tflite(export_dir, out_dir, mode, name=name, **kwargs)
+            result = {
+                "quantize": mode,
+                "export_dir": str(export_dir),
+                "paths": {k: str(p) for k, p in paths.items()},
+                "bytes": {k: p.stat().st_size for k, p in paths.items()},
+                "parity": {},
+            }
+            if check:
+                for role in ("model", "text_encoder"):
+                    if role in paths:
+                        result["parity"][role] = parity(export_dir, paths[role])
+            results.append(result)
+    return results
+
+
+def report_lines(results):
+    """Human-readable lines for `convert`'s results (what the tools print)."""
+    lines = []
+    for result in results:
+        lines.append(f"{result['quantize']}:")
+        for role, path in result["paths"].items():
+            line = f"  {path}  {result['bytes'][role]:,} bytes"
+            if role in result["parity"]:
+                line += f"  max |tflite - SavedModel| = {result['parity'][role]:.3g}"
+            lines.append(line)
+    return lines
+
+
+__all__ = [
+    "GENERATOR_SIGNATURE",
+    "LiteRTSampler",
+    "PARITY_TEXTS",
+    "QUANTIZATIONS",
+    "convert",
+    "example_inputs",
+    "export_source",
+    "export_tflite",
+    "parity",
+    "quantizations",
+    "report_lines",
+    "to_uint8",
+    "tokenize",
+]
