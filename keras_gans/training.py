@@ -18,6 +18,9 @@ A run lives in one folder:
                       interpolated from PREVIEW_CAPTIONS[0] to [1]
     style_transfer.png GAN-CLS only: columns = test images, rows = the
                       PREVIEW_CAPTIONS drawn in each image's style
+    text_encoder.keras GAN-CLS with text_encoder="train" only: the char-CNN
+                      pretrained on the run's captions (text_encoder.json:
+                      how); a resumed run loads it instead of training again
     curves.png        losses and D's outputs during training
     history.csv       the per-epoch metrics
     logs/             TensorBoard scalars and images
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import pathlib
 import shutil
 
@@ -70,6 +74,7 @@ GAN_CLS_ONLY = (
     "interpolation_weight",
     "beta",
     "style_steps",
+    "captions_dir",
 )
 # Settings that only the MLP GAN has.
 GAN_ONLY = ("g_units",)
@@ -89,6 +94,15 @@ PREVIEW_CAPTIONS = (
     "an ankle boot in a dark tone with a narrow shape",
     "this wide t-shirt looks mid-grey",
 )
+# text_encoder="train": a character-level TextEncoder (CNN) pretrained on the
+# run's own captions with an image encoder (`pretrain_run_text_encoder`).
+TRAIN_TEXT_ENCODER = "train"
+TEXT_ENCODER_FILE = "text_encoder.keras"
+# 50 epochs of CUB's 5,994 training images in batches of 128 are about the
+# 2,345 steps of the shipped fashion_captions encoder (5 epochs of 60,000).
+TEXT_ENCODER_EPOCHS = 50
+# Characters kept per caption: Reed et al.'s char-CNN-RNN reads 201.
+TEXT_ENCODER_SEQUENCE_LENGTH = 201
 # Values of the code-sweep figures written at the end of an InfoGAN run.
 SWEEP_VALUES = np.linspace(-2.0, 2.0, 10)
 SWEEP_NOISE_ROWS = 8
@@ -104,8 +118,10 @@ class TrainConfig:
 
     Args:
         model: a name from `MODEL_CLASSES` (`"gan"`, `"dcgan"`, `"infogan"`).
-        dataset: a `keras_gans.data.load` name. Defaults to `None`:
-            `"fashion_captions"` for GAN-CLS, `"fashion_mnist"` otherwise.
+        dataset: a `keras_gans.data.load` name; for GAN-CLS,
+            `"fashion_captions"` or `"caltech_birds2011"` (with
+            `captions_dir`). Defaults to `None`: `"fashion_captions"` for
+            GAN-CLS, `"fashion_mnist"` otherwise.
         epochs: total epochs of the run. Defaults to `5`.
         batch_size: global batch size. Defaults to `128`.
         latent_dim: size of z; for InfoGAN the noise part only (the codes
@@ -147,8 +163,10 @@ class TrainConfig:
             text encoder). Defaults to `"captions"`.
         text_encoder: GAN-CLS only: what `keras_gans.text.get_encoder`
             takes as a string: `"fashion_captions"` (the shipped encoder), a
-            `.keras` file or a SavedModel folder. Defaults to
-            `"fashion_captions"`.
+            `.keras` file or a SavedModel folder; or `"train"`: pretrain a
+            character-level `TextEncoder` on the run's own captions first
+            and keep it in the run folder (`text_encoder.keras`). Defaults
+            to `"fashion_captions"`.
         projection_dim: GAN-CLS only: size the text embedding is projected
             to in G and D. Defaults to `128`.
         interpolation_weight: GAN-CLS only: weight of GAN-INT's term (0 for
@@ -156,6 +174,10 @@ class TrainConfig:
         beta: GAN-CLS only: GAN-INT's mixing weight. Defaults to `0.5`.
         style_steps: GAN-CLS only: steps of the style encoder's training on
             the finished generator (0: none). Defaults to `2000`.
+        captions_dir: GAN-CLS on `"caltech_birds2011"` only: the folder of
+            Reed et al.'s CUB captions (`text_c10`, see
+            `keras_gans.data.load_cub_captions`). A location, like
+            `data_dir`: it may change when a run resumes. Defaults to `None`.
 
     The settings of one model (InfoGAN, GAN-CLS) must keep their defaults
     for the others.
@@ -192,9 +214,16 @@ class TrainConfig:
     interpolation_weight: float = 1.0
     beta: float = 0.5
     style_steps: int = 2000
+    captions_dir: str | None = None
 
     # Settings that may change between invocations of one run folder.
-    _RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution")
+    _RESUMABLE = (
+        "epochs",
+        "data_dir",
+        "sample_every",
+        "steps_per_execution",
+        "captions_dir",
+    )
 
     def __post_init__(self):
         if self.model not in MODEL_CLASSES:
@@ -320,6 +349,8 @@ class TrainConfig:
                 "Expected text_encoder to be a name or a path (a string); "
                 f"received {self.text_encoder!r}."
             )
+        if self.captions_dir is not None:
+            self.captions_dir = os.fspath(self.captions_dir)
         if not _is_int(self.projection_dim) or self.projection_dim < 1:
             raise ValueError(
                 f"Expected projection_dim >= 1; received {self.projection_dim!r}."
@@ -415,11 +446,18 @@ class TrainResult:
     history: dict
 
 
-def build_model(config):
-    """A compiled model for `config`, with weights seeded by `config.seed`."""
+def build_model(config, text_encoder=None):
+    """A compiled model for `config`, with weights seeded by `config.seed`.
+
+    Args:
+        config: a `TrainConfig`.
+        text_encoder: GAN-CLS only: a text encoder layer to use instead of
+            `config.text_encoder`; required for `text_encoder="train"`
+            (`train()` passes the run's pretrained one). Defaults to `None`.
+    """
     keras.utils.set_random_seed(config.seed)
     if config.model == "gan_cls":
-        model = _build_gan_cls(config)
+        model = _build_gan_cls(config, text_encoder)
     elif config.model == "infogan":
         model = InfoGAN(
             image_shape=config.image_shape,
@@ -450,7 +488,7 @@ def build_model(config):
     return model
 
 
-def _build_gan_cls(config):
+def _build_gan_cls(config, text_encoder=None):
     if config.condition == "labels":
         # The class-conditional baseline: one-hot classes, no text encoder.
         encoder, text_dim = None, len(gan_data.CLASS_NAMES)
@@ -458,11 +496,16 @@ def _build_gan_cls(config):
     else:
         from keras_gans.text import get_encoder
 
-        encoder, text_dim, preview = (
-            get_encoder(config.text_encoder),
-            None,
-            list(PREVIEW_CAPTIONS),
-        )
+        encoder = text_encoder
+        if encoder is None:
+            if config.text_encoder == TRAIN_TEXT_ENCODER:
+                raise ValueError(
+                    f"text_encoder={TRAIN_TEXT_ENCODER!r} is pretrained on a "
+                    "run's captions by train(); to build the model alone, pass "
+                    "build_model(config, text_encoder=<a trained encoder>)."
+                )
+            encoder = get_encoder(config.text_encoder)
+        text_dim, preview = None, list(preview_captions(config.dataset))
         keras.utils.set_random_seed(config.seed)
     return GANCLS(
         text_encoder=encoder,
@@ -476,6 +519,17 @@ def _build_gan_cls(config):
         seed=config.seed,
         preview_texts=preview,
     )
+
+
+def preview_captions(dataset):
+    """The captions a GAN-CLS run on `dataset` draws in its figures and grids.
+
+    `keras_gans.data.cub.PREVIEW_CAPTIONS` (birds) for `"caltech_birds2011"`,
+    else `PREVIEW_CAPTIONS` (held-out wordings of fashion_captions).
+    """
+    from keras_gans.data import cub
+
+    return cub.PREVIEW_CAPTIONS if dataset == cub.NAME else PREVIEW_CAPTIONS
 
 
 def _one_hot(label):
@@ -642,7 +696,10 @@ def train(config, out_dir, verbose="auto", callbacks=()):
         model = keras.saving.load_model(final)
         initial_epoch = final_epochs
     else:
-        model = build_model(config)
+        encoder = None
+        if config.model == "gan_cls" and config.text_encoder == TRAIN_TEXT_ENCODER:
+            encoder = pretrain_run_text_encoder(config, out_dir, captioned, verbose)
+        model = build_model(config, text_encoder=encoder)
         initial_epoch = 0
     if config.model == "gan_cls":
         conditions = gan_cls_conditions(model, captioned.captions, captioned.labels)
@@ -708,14 +765,35 @@ def train(config, out_dir, verbose="auto", callbacks=()):
 
 
 def _load_captioned(config):
-    from keras_gans.data import captions
+    """The run's images and captions: fashion_captions, or CUB with captions_dir."""
+    from keras_gans.data import captions, cub
 
+    if config.dataset == cub.NAME:
+        if config.condition != "captions":
+            raise ValueError(
+                f"condition={config.condition!r} (one-hot Fashion-MNIST classes) "
+                f"applies to {captions.NAME!r} only; {cub.NAME!r} trains on "
+                "captions: expected condition='captions'."
+            )
+        return cub.load_cub_captions(
+            config.captions_dir,
+            "train",
+            image_shape=config.image_shape,
+            data_dir=config.data_dir,
+            limit=config.limit,
+        )
     if config.dataset != captions.NAME:
         raise ValueError(
             f"keras-gans train gan_cls trains on {captions.NAME!r} (the offline "
-            f"captioned dataset); received dataset={config.dataset!r}. Train on "
-            "your own (image, text) pairs from Python: "
+            f"captioned dataset) or {cub.NAME!r} (tfds images with Reed et al.'s "
+            f"captions in captions_dir); received dataset={config.dataset!r}. "
+            "Train on your own (image, text) pairs from Python: "
             "GANCLS(...).fit(keras_gans.data.from_pairs(images, texts))."
+        )
+    if config.captions_dir is not None:
+        raise ValueError(
+            f"captions_dir applies to dataset={cub.NAME!r} only; {captions.NAME!r} "
+            f"makes its own captions. Received captions_dir={config.captions_dir!r}."
         )
     if config.image_shape != captions.IMAGE_SHAPE:
         raise ValueError(
@@ -723,6 +801,88 @@ def _load_captioned(config):
             f"received image_shape={config.image_shape}."
         )
     return captions.load_captioned("train", config.data_dir, limit=config.limit)
+
+
+def pretrain_run_text_encoder(config, out_dir, captioned, verbose=0):
+    """`text_encoder="train"`: the run's own text encoder, pretrained once.
+
+    A character-level `keras_gans.text.TextEncoder` (CNN, 128-d, the first
+    `TEXT_ENCODER_SEQUENCE_LENGTH` characters) is adapted to the run's
+    captions and trained with a CNN image encoder on the run's (image,
+    caption) pairs (`keras_gans.text.pretrain_text_encoder`: symmetric
+    contrastive loss, each image against the other images of its batch of up
+    to 128, one of its captions drawn each epoch) for `TEXT_ENCODER_EPOCHS`,
+    seeded by `config.seed`. It is saved as `out_dir/text_encoder.keras`
+    with its training record in `text_encoder.json`; when the file exists
+    (a resumed run), it is loaded instead.
+
+    Args:
+        config: the run's `TrainConfig`.
+        out_dir: the run folder.
+        captioned: the run's data (`images`, `captions`).
+        verbose: passed to `fit()`. Defaults to `0`.
+
+    Returns:
+        The encoder, as loaded from `text_encoder.keras`.
+    """
+    from keras_gans.data.captions import from_pairs
+    from keras_gans.text import (
+        TextEncoder,
+        build_image_encoder,
+        load_text_encoder,
+        pretrain_text_encoder,
+        pretraining,
+        save_text_encoder,
+    )
+
+    path = pathlib.Path(out_dir) / TEXT_ENCODER_FILE
+    if not path.is_file():
+        keras.utils.set_random_seed(config.seed)
+        encoder = TextEncoder(
+            level="character", sequence_length=TEXT_ENCODER_SEQUENCE_LENGTH
+        ).adapt(captioned.captions)
+        batch_size = min(pretraining.BATCH_SIZE, len(captioned.images))
+        pairs = from_pairs(
+            captioned.images,
+            captioned.captions,
+            batch_size=batch_size,
+            seed=config.seed,
+        )
+        image_encoder = build_image_encoder(
+            encoder.embedding_dim, "cnn", image_shape=config.image_shape
+        )
+        print(
+            f"Pretraining the run's text encoder on {captioned.captions.size} "
+            f"captions of {len(captioned.images)} images ({TEXT_ENCODER_EPOCHS} "
+            "epochs)."
+        )
+        encoder, metrics = pretrain_text_encoder(
+            pairs,
+            epochs=TEXT_ENCODER_EPOCHS,
+            text_encoder=encoder,
+            image_encoder=image_encoder,
+            seed=config.seed,
+            verbose=verbose,
+        )
+        record = {
+            "what": "keras_gans.text.TextEncoder(level='character', "
+            f"sequence_length={TEXT_ENCODER_SEQUENCE_LENGTH}) pretrained by "
+            "keras_gans.text.pretrain_text_encoder on the run's captions",
+            "dataset": config.dataset,
+            "images": len(captioned.images),
+            "captions": int(captioned.captions.size),
+            "epochs": TEXT_ENCODER_EPOCHS,
+            "batch_size": batch_size,
+            "seed": config.seed,
+            "vocabulary_size": encoder.vocabulary_size,
+            **metrics,
+        }
+        # The record first: the encoder's file is what marks it as done.
+        write_atomic(
+            path.with_suffix(".json"), (json.dumps(record, indent=2) + "\n").encode()
+        )
+        save_text_encoder(encoder, path)
+    return load_text_encoder(path)
 
 
 def _row_names(texts):
@@ -749,7 +909,9 @@ def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
         config: the run's `TrainConfig` (seed and data folder). Defaults to
             `None` (seed 0, the default data folder).
         style_images: `(8, H, W, C)` images in [-1, 1] for the style
-            columns. Defaults to the first 8 Fashion-MNIST test images.
+            columns. Defaults to the first 8 test images of the run's
+            dataset (Fashion-MNIST's for `"fashion_captions"` or without a
+            `config`), at the model's image shape.
 
     Returns:
         The list of paths written.
@@ -783,12 +945,7 @@ def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
         ),
     ]
     if style_images is None:
-        style_images = gan_data.load_arrays(
-            "fashion_mnist",
-            "test",
-            data_dir=None if config is None else config.data_dir,
-        )[0][:n]
-        style_images = from_uint8(style_images)
+        style_images = _style_images(config, model.image_shape, n)
     # style_transfer_grid: rows = images, columns = texts; here rows = texts.
     k = len(texts)
     transferred = model.style_transfer_grid(style_images, conditions)
@@ -803,6 +960,30 @@ def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
         )
     )
     return [pathlib.Path(p) for p in written]
+
+
+def _style_images(config, image_shape, n):
+    """The first `n` test images of the run's dataset, float in [-1, 1]."""
+    from keras_gans.data import captions
+
+    if config is None or config.dataset == captions.NAME:
+        images = gan_data.load_arrays(
+            "fashion_mnist",
+            "test",
+            data_dir=None if config is None else config.data_dir,
+        )[0][:n]
+        return from_uint8(images)
+    batches = gan_data.load(
+        config.dataset,
+        split="test",
+        batch_size=n,
+        image_shape=image_shape,
+        shuffle=False,
+        drop_remainder=False,
+        data_dir=config.data_dir,
+        limit=n,
+    )
+    return next(iter(batches)).numpy()
 
 
 def save_code_figures(model, out_dir, seed=0):

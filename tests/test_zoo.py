@@ -331,3 +331,79 @@ def test_published_model_generates_offline_as_when_published(name, tmp_path):
 def test_classifier_entry_loads_the_shipped_keras_file(tmp_path):
     model = zoo.load_pretrained("fashion_mnist_classifier", cache_dir=tmp_path)
     assert model.output_shape == (None, 10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gan_fashion_mnist",
+        "dcgan_fashion_mnist",
+        "infogan_fashion_mnist",
+        "gan_cls_fashion_captions",
+    ],
+)
+def test_published_model_tflite_matches_its_saved_model(name, tmp_path):
+    pytest.importorskip("ai_edge_litert")
+    from keras_gans.export import tflite
+
+    gan = zoo.load_pretrained(name, cache_dir=tmp_path, progress=False)
+    for quantize, bound in (("none", 1e-4), ("float16", 2e-2)):
+        paths = tflite.export_tflite(gan.export_dir, tmp_path / "tflite", quantize)
+        assert tflite.parity(gan.export_dir, paths["model"], n=16) <= bound, quantize
+        if "text_encoder" in paths:
+            assert tflite.parity(gan.export_dir, paths["text_encoder"]) <= bound
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_zoo_and_loads_offline(tmp_path):
+    # What a fresh `pip install keras-gans` gets: build the wheel, unpack it
+    # alone on sys.path (no repository checkout), load a zoo model.
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO),
+        ],
+        check=True,
+    )
+    (wheel,) = (tmp_path / "dist").glob("keras_gans-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        zf.extractall(site)
+    assert "keras_gans/_zoo_files/manifest.json" in names
+    assert (
+        "keras_gans/_zoo_files/dcgan_fashion_mnist/dcgan_fashion_mnist.tar.gz" in names
+    )
+    code = (
+        "import keras_gans, pathlib;"
+        f"assert pathlib.Path(keras_gans.__file__).parent.parent == pathlib.Path({str(site)!r});"
+        "g = keras_gans.zoo.load_pretrained('dcgan_fashion_mnist', progress=False);"
+        "print(g.generate(16, seed=0).shape)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(site),
+            "KERAS_GANS_HOME": str(tmp_path / "home"),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "(16, 28, 28, 1)" in out.stdout

@@ -13,6 +13,8 @@ held-out sentence patterns for evaluation (`wording="held_out"`).
 `from_pairs` and `from_embeddings` build the same pipeline from your own
 (image, text) pairs or precomputed text embeddings; `measure_attributes`
 measures the attributes on any images, generated ones included.
+`load_cub_captions` pairs CUB-200-2011 birds (tfds `caltech_birds2011`) with
+Reed et al.'s captions (`keras_gans.data.cub`).
 
 Example:
 
@@ -28,6 +30,7 @@ from keras_gans.data.captions import (
     load_captioned,
     measure_attributes,
 )
+from keras_gans.data.cub import CubCaptions, load_cub_captions
 from keras_gans.data.fashion_mnist import CLASS_NAMES, DataNotFoundError
 from keras_gans.data.loader import CAPTIONED_DATASETS, LOCAL_DATASETS, load, load_arrays
 
@@ -35,6 +38,7 @@ __all__ = [
     "CAPTIONED_DATASETS",
     "CLASS_NAMES",
     "CaptionedData",
+    "CubCaptions",
     "DataNotFoundError",
     "LOCAL_DATASETS",
     "from_embeddings",
@@ -42,5 +46,6 @@ __all__ = [
     "load",
     "load_arrays",
     "load_captioned",
+    "load_cub_captions",
     "measure_attributes",
 ]

@@ -229,7 +229,8 @@ def publish(
         "recipe": f"{name}/{RECIPE}",
         "card": f"{name}/README.md",
         "samples": f"{name}/{samples.name}",
-        "train_command": f"python tools/train_zoo.py {name}",
+        "train_command": recipe.get("train_command")
+        or f"python tools/train_zoo.py {name}",
         "training": {
             "seconds": None if train_seconds is None else round(train_seconds),
             "machine": machine,
@@ -355,7 +356,7 @@ def write_index(zoo_dir):
     for name, entry in manifest["models"].items():
         files = entry.get("files") or []
         size = f"{files[0]['size'] / 1e6:.1f} MB" if files else "not published"
-        card = entry.get("card")
+        card = entry.get("card") or entry.get("recipe")
         link = f"[{name}]({card})" if card else name
         seconds = (entry.get("training") or {}).get("seconds")
         rows.append(
@@ -454,11 +455,16 @@ def write_card(folder, name, entry, recipe):
         "",
         "## Metrics",
         "",
-        f"Measured with {entry['evaluation']}.",
-        "",
-        "| metric | value | meaning |",
-        "|---|---:|---|",
     ]
+    if entry["metrics"]:
+        lines += [
+            f"Measured with {entry['evaluation']}.",
+            "",
+            "| metric | value | meaning |",
+            "|---|---:|---|",
+        ]
+    else:
+        lines.append(f"Not measured: {entry['evaluation']}.")
     for key, value in entry["metrics"].items():
         lines.append(f"| {key} | {value['value']} | {value['how']} |")
     notes = recipe.get("notes")
