@@ -39,7 +39,7 @@ from keras_gans.evaluation import score
 from keras_gans.export import tflite
 from keras_gans.features import get_extractor
 from keras_gans.files import write_atomic
-from keras_gans.images import from_uint8
+from keras_gans.images import from_uint8, save_captioned_grid
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from machine import machine_info, replace_marked_section  # noqa: E402
@@ -151,6 +151,7 @@ def bench_model(name, n, rounds, calls, seed, work):
         }
     ]
     samplers = {}
+    strip = {"SavedModel": reference[:8]}
     for q in tflite.QUANTIZATIONS:
         paths = tflite.export_tflite(
             pretrained.export_dir, work / name, quantize=q, name=name
@@ -158,6 +159,7 @@ def bench_model(name, n, rounds, calls, seed, work):
         sampler = tflite.LiteRTSampler(paths["model"])
         samplers[q] = sampler
         images = _lite_images(sampler, latent, embeddings)
+        strip[f"TFLite {q}"] = images[:8]
         row = {
             "format": f"TFLite {q}",
             "bytes": _bytes(paths["model"]),
@@ -180,7 +182,17 @@ def bench_model(name, n, rounds, calls, seed, work):
     rows[0]["latency_ms"] = 1e3 * latency["saved_model"]
     for row, q in zip(rows[1:], tflite.QUANTIZATIONS, strict=True):
         row["latency_ms"] = 1e3 * latency[q]
-    return {"name": name, "n": n, "rows": rows}
+    return {"name": name, "n": n, "rows": rows, "strip": strip}
+
+
+def _save_strips(models, path):
+    """One row per format, 8 images from the same latents, per model."""
+    rows, labels = [], []
+    for model in models:
+        for fmt, images in model["strip"].items():
+            rows.append(images)
+            labels.append(f"{model['name']}: {fmt}")
+    save_captioned_grid(np.concatenate(rows), labels, path, ncols=8)
 
 
 def render(results, machine, command):
@@ -242,6 +254,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default="BENCHMARKS.md", help="'' to skip")
     parser.add_argument("--json", default=None)
+    parser.add_argument(
+        "--png", default=None, help="also draw the same 8 latents in every format"
+    )
     args = parser.parse_args(argv)
     machine = machine_info()
     command = "python tools/bench_export.py " + shlex.join(argv)
@@ -264,6 +279,11 @@ def main(argv=None):
                 )
             )
     results["minutes"] = (time.perf_counter() - started) / 60
+    if args.png:
+        _save_strips(results["models"], args.png)
+        print(f"Wrote {args.png}")
+    for model in results["models"]:
+        del model["strip"]
     body = render(results, machine, command)
     print(body)
     if args.json:
