@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -260,6 +261,9 @@ def test_gan_cls_text_to_image_takes_raw_strings(tmp_path):
         seed=0,
     )
     model.generate(captions[:1])
+    # Export from the .keras file, as a trained run is exported.
+    model.save(tmp_path / "gan_cls.keras")
+    model = keras.saving.load_model(tmp_path / "gan_cls.keras")
     out = model.export(tmp_path)
     assert out == tmp_path / "gan_cls" / "1"
     loaded = tf.saved_model.load(str(out))

@@ -417,7 +417,10 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
     # the export (Keras 3.15). The text encoder's tokenizer holds a lookup
     # table, which must be tracked; it has no weights to duplicate.
     if kind == "gan_cls" and model.text_encoder is not None:
-        archive.track(model.text_encoder.vectorizer)
+        vectorizer = model.text_encoder.vectorizer
+        if not vectorizer.built:  # as loaded from a .keras file
+            vectorizer.build((None,))
+        archive.track(vectorizer)
     for signature, (fn, input_signature) in _serving_fns(model).items():
         archive.add_endpoint(signature, fn, input_signature=input_signature)
     # Not a digit-only name: TF Serving ignores it while it is being written.
