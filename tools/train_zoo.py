@@ -144,8 +144,16 @@ def main(argv=None):
         action="store_true",
         help="only record the recipe in the manifest as not yet published",
     )
+    parser.add_argument(
+        "--cards",
+        action="store_true",
+        help="only rewrite the model cards and zoo/README.md from the manifest",
+    )
     parser.add_argument("--verbose", type=int, default=2)
     args = parser.parse_args(argv)
+    if args.cards:
+        publish_lib.rewrite_cards(args.zoo_dir)
+        return None
 
     recipes = sorted(
         p.parent.name for p in args.zoo_dir.glob(f"*/{publish_lib.RECIPE}")

@@ -424,6 +424,7 @@ def write_card(folder, name, entry, recipe):
         "",
         f'gan = zoo.load_pretrained("{name}")',
         "images = gan.generate(16, seed=0)  # float32 in [-1, 1]",
+        *_usage(entry["kind"]),
         "```",
         "",
         f"![samples]({pathlib.Path(entry['samples']).name})",
@@ -471,6 +472,30 @@ def write_card(folder, name, entry, recipe):
     if notes:
         lines += ["", "## Notes", "", *([notes] if isinstance(notes, str) else notes)]
     write_atomic(pathlib.Path(folder) / "README.md", ("\n".join(lines) + "\n").encode())
+
+
+def _usage(kind):
+    if kind == "gan_cls":
+        return [
+            'boots = gan.text_to_image(["a dark ankle boot"] * 4, seed=0)',
+            "# generate() draws the preview captions below, cycled.",
+        ]
+    if kind == "infogan":
+        return [
+            "# one image per value of the categorical code, continuous codes 0:",
+            "rows = gan.generate_with_codes(range(10), seed=0)",
+        ]
+    return []
+
+
+def rewrite_cards(zoo_dir):
+    """Rewrites every published model card from the manifest and recipes."""
+    zoo_dir = pathlib.Path(zoo_dir)
+    manifest = registry.load_manifest(zoo_dir)
+    for name, entry in manifest["models"].items():
+        if entry.get("files") and entry.get("kind") != "classifier":
+            write_card(zoo_dir / name, name, entry, load_recipe(name, zoo_dir))
+    write_index(zoo_dir)
 
 
 def _grid_caption(entry):
