@@ -1,4 +1,4 @@
-"""Generators as `.tflite` files for phones, run with LiteRT.
+"""Generators converted to `.tflite` files for phones.
 
 The route is SavedModel -> `tf.lite.TFLiteConverter.from_saved_model`
 (`from_keras_model` fails on Keras 3 models). The converter reads the
@@ -16,8 +16,14 @@ Its tokenizer (`TextVectorization`: string lower-casing, a regex, unicode
 splitting) needs TensorFlow string ops that the TFLite builtins lack, so when
 the string encoder does not convert the file holds the network after the
 tokenizer (`token_ids` int64 -> `embeddings`), and the app tokenizes as
-`tokenize` does here (the JSON's `tokenizer` says how). TF Select ops are
-never used: a phone would need the Flex delegate for them.
+`keras_gans.export.tokenizer.tokenize` does (the JSON's `tokenizer` says
+how). TF Select ops are never used: a phone would need the Flex delegate for
+them.
+
+This module converts and checks (`export_tflite`, `parity`, and `convert`
+behind `keras-gans export-tflite`); `keras_gans.export.litert` runs the files
+(`LiteRTSampler`). `LiteRTSampler`, `tokenize` and `to_uint8` are importable
+from here too.
 
 Example:
 
@@ -41,16 +47,23 @@ import warnings
 
 import numpy as np
 
+from keras_gans.export.litert import (
+    GENERATOR_SIGNATURE,
+    LiteRTSampler,
+    _draw_latent,
+    _interpreter,
+    _Program,
+    _text_feeds,
+)
 from keras_gans.export.saved_model import read_metadata
+from keras_gans.export.tokenizer import tokenize
 from keras_gans.files import write_atomic
 from keras_gans.images import to_uint8
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
-GENERATOR_SIGNATURE = "generate"
 STRING_ENCODER_SIGNATURE = "embed_texts"
 TOKEN_ENCODER_SIGNATURE = "embed_tokens"
 FORMAT_VERSION = 1
-LITERT_HINT = 'LiteRT is not installed; run: pip install "keras-gans[litert]"'
 
 _QUANTIZATION_NOTES = {
     "none": "float32 weights and arithmetic",
@@ -79,167 +92,6 @@ def _check_quantize(quantize):
             f"Expected quantize in {QUANTIZATIONS}; received {quantize!r}."
         )
     return quantize
-
-
-# --- tokenizer -------------------------------------------------------------------
-
-
-def tokenize(texts, tokenizer_config):
-    """Token ids for `texts`, exactly as `TextEncoder.tokenize` makes them.
-
-    Re-implements Keras's `TextVectorization` with
-    `standardize="lower_and_strip_punctuation"`: ASCII upper-case letters
-    lower-cased (as `tf.strings.lower`; other letters are kept), the
-    characters of `tokenizer_config["punctuation"]` deleted, then split into
-    unicode characters or at runs of ASCII whitespace; token
-    `vocabulary[i]` -> id `i + 2`, any other token -> 1 ("[UNK]"); the ids
-    are truncated or padded with 0 to `sequence_length`.
-
-    Args:
-        texts: a string or a sequence of strings (or UTF-8 bytes).
-        tokenizer_config: `TextEncoder.tokenizer_config()`, also the
-            `tokenizer` entry of an export's or a `.tflite` file's JSON.
-
-    Returns:
-        int64 NumPy array `(len(texts), sequence_length)`.
-    """
-    config = tokenizer_config
-    if config.get("standardize") != "lower_and_strip_punctuation":
-        raise ValueError(
-            "Expected a tokenizer with standardize='lower_and_strip_punctuation'; "
-            f"received {config.get('standardize')!r}."
-        )
-    if config.get("split") not in ("whitespace", "character"):
-        raise ValueError(
-            "Expected a tokenizer with split 'whitespace' or 'character'; "
-            f"received {config.get('split')!r}."
-        )
-    if isinstance(texts, (str, bytes)):
-        texts = [texts]
-    punctuation = re.compile(config["punctuation"])
-    offset = int(config.get("vocabulary_offset", 2))
-    ids = {token: i + offset for i, token in enumerate(config["vocabulary"])}
-    unknown = int(config.get("unknown_id", 1))
-    length = int(config["sequence_length"])
-    out = np.full((len(texts), length), int(config.get("padding_id", 0)), np.int64)
-    for row, text in enumerate(texts):
-        if isinstance(text, bytes):
-            text = text.decode("utf-8", errors="replace")
-        elif not isinstance(text, str):
-            raise ValueError(
-                f"Expected strings to tokenize; received {type(text).__name__} "
-                f"at position {row}."
-            )
-        text = punctuation.sub("", _ascii_lower(text))
-        if config["split"] == "character":
-            tokens = list(text)
-        else:
-            tokens = [t for t in re.split(r"[ \t\n\r\v\f]+", text) if t]
-        token_ids = [ids.get(t, unknown) for t in tokens[:length]]
-        out[row, : len(token_ids)] = token_ids
-    return out
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _ascii_lower(text):
-    # tf.strings.lower without an encoding only maps A-Z.
-    return text.translate(_ASCII_LOWER)
-
-
-# --- LiteRT ------------------------------------------------------------------------
-
-
-def _interpreter(model_path=None, model_content=None, litert_only=True):
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError as e:
-        if litert_only:
-            raise ImportError(LITERT_HINT) from e
-        import tensorflow as tf
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # tf.lite.Interpreter is deprecated
-            return tf.lite.Interpreter(
-                model_path=model_path, model_content=model_content
-            )
-    return Interpreter(model_path=model_path, model_content=model_content)
-
-
-def _tensor_info(name, details):
-    return {
-        "name": name,
-        "tensor_name": details["name"],
-        "index": int(details["index"]),
-        "shape": [int(d) for d in details["shape_signature"]],
-        "dtype": np.dtype(details["dtype"]).name,
-    }
-
-
-class _Program:
-    """One signature of a `.tflite` file, run with the interpreter's basic API."""
-
-    def __init__(self, interpreter, signature=None):
-        signatures = interpreter.get_signature_list()
-        if signature is None:
-            if len(signatures) != 1:
-                raise ValueError(
-                    "Expected a .tflite file with one signature; received "
-                    f"{sorted(signatures)}."
-                )
-            signature = next(iter(signatures))
-        if signature not in signatures:
-            raise ValueError(
-                f"Expected a .tflite file with the signature {signature!r}; it has "
-                f"{sorted(signatures)}."
-            )
-        self.interpreter = interpreter
-        self.signature = signature
-        runner = interpreter.get_signature_runner(signature)
-        order = {
-            int(d["index"]): i for i, d in enumerate(interpreter.get_input_details())
-        }
-        inputs = runner.get_input_details()
-        # Kept in the order the interpreter lists its input tensors.
-        self.inputs = sorted(
-            (_tensor_info(name, d) for name, d in inputs.items()),
-            key=lambda t: order.get(t["index"], t["index"]),
-        )
-        self.outputs = [
-            _tensor_info(name, d) for name, d in runner.get_output_details().items()
-        ]
-        self._allocated = None
-
-    def run(self, feeds):
-        """{input name: array} -> {output name: array}; resizes to the batch."""
-        shapes = []
-        for info in self.inputs:
-            value = np.ascontiguousarray(feeds[info["name"]], dtype=info["dtype"])
-            expected = info["shape"]
-            if value.ndim != len(expected) or any(
-                e not in (-1, r) for e, r in zip(expected, value.shape, strict=True)
-            ):
-                shown = ["batch" if e == -1 else e for e in expected]
-                raise ValueError(
-                    f"Expected `{info['name']}` of shape ({', '.join(map(str, shown))}); "
-                    f"received shape {tuple(value.shape)}."
-                )
-            if value.shape[0] < 1:
-                raise ValueError(f"Expected at least one row of `{info['name']}`.")
-            shapes.append((info, value))
-        key = tuple(v.shape for _, v in shapes)
-        if key != self._allocated:
-            for info, value in shapes:
-                self.interpreter.resize_tensor_input(info["index"], list(value.shape))
-            self.interpreter.allocate_tensors()
-            self._allocated = key
-        for info, value in shapes:
-            self.interpreter.set_tensor(info["index"], value)
-        self.interpreter.invoke()
-        return {
-            o["name"]: self.interpreter.get_tensor(o["index"]) for o in self.outputs
-        }
 
 
 # --- conversion --------------------------------------------------------------------
@@ -321,7 +173,10 @@ def _load(export_dir):
 
 
 def _sample_latents(loaded, meta, n, seed):
-    """Latents drawn by the export's `sample` signature (numpy if it has none)."""
+    """Latents (and GAN-CLS captions) drawn by the export's `sample` signature.
+
+    `(None, None)` if the export has no `sample` signature.
+    """
     import tensorflow as tf
 
     if "sample" not in loaded.signatures:
@@ -352,14 +207,15 @@ def example_inputs(export_dir, n=8, seed=0, loaded=None):
     latents of `model.generate(n, seed=seed)`). GAN-CLS pairs them with the
     `embed_texts` embeddings of the preview captions the `sample` signature
     chose; an export without them (no text encoder or no preview captions)
-    gets NumPy draws: normal latents and random unit vectors.
+    gets NumPy draws: latents as `LiteRTSampler` draws them from the
+    `latent_layout` of the file's JSON, and random unit vectors.
     """
     meta = read_metadata(export_dir)
     loaded = _load(export_dir) if loaded is None else loaded
     latent, texts = _sample_latents(loaded, meta, n, seed)
     rng = np.random.default_rng(seed)
     if latent is None:
-        latent = rng.standard_normal((n, meta["latent_dim"])).astype(np.float32)
+        latent = _draw_latent(_latent_layout(meta), n, rng)
     feeds = {"latent": latent}
     if meta["model"] == "gan_cls":
         if texts and STRING_ENCODER_SIGNATURE in loaded.signatures:
@@ -523,10 +379,10 @@ def export_tflite(
     paths = {"model": write_atomic(out_dir / model_file, content)}
     if meta["model"] == "gan_cls" and "tokenizer" in meta:
         encoder_file = f"{name}.text_encoder.{quantize}.tflite"
-        encoder_content, info["text_encoder"] = _convert_text_encoder(
+        encoder_content, entry = _convert_text_encoder(
             export_dir, meta, quantize, representative_count, seed
         )
-        info["text_encoder"] = {"file": encoder_file, **info["text_encoder"]}
+        info["text_encoder"] = {"file": encoder_file, **entry}
         paths["text_encoder"] = write_atomic(out_dir / encoder_file, encoder_content)
     paths["metadata"] = write_atomic(
         out_dir / f"{name}.{quantize}.json",
@@ -588,7 +444,7 @@ def _convert_text_encoder(export_dir, meta, quantize, count, seed):
     return content, entry
 
 
-# --- checks and sampling -----------------------------------------------------------
+# --- checks ------------------------------------------------------------------------
 
 
 def parity(export_dir, tflite_path, n=8, seed=0):
@@ -607,9 +463,9 @@ def parity(export_dir, tflite_path, n=8, seed=0):
 
     program = _Program(_interpreter(model_path=str(tflite_path)))
     loaded = _load(export_dir)
-    reference = loaded.signatures[program.signature]
     if program.signature == GENERATOR_SIGNATURE:
         feeds = example_inputs(export_dir, n, seed, loaded=loaded)
+        reference = loaded.signatures[GENERATOR_SIGNATURE]
         expected = reference(**{k: tf.constant(v) for k, v in feeds.items()})
         got = program.run(feeds)
         return float(np.max(np.abs(got["images"] - expected["images"].numpy())))
@@ -617,193 +473,12 @@ def parity(export_dir, tflite_path, n=8, seed=0):
     texts = list(meta.get("preview_texts") or ()) + list(PARITY_TEXTS)
     strings = loaded.signatures[STRING_ENCODER_SIGNATURE]
     expected = strings(texts=tf.constant(texts))["embeddings"].numpy()
-    if program.signature == TOKEN_ENCODER_SIGNATURE:
-        got = program.run({"token_ids": tokenize(texts, meta["tokenizer"])})
-    else:
-        got = program.run({"texts": np.array([t.encode() for t in texts], object)})
+    feeds = _text_feeds(texts, program.inputs[0]["name"], meta.get("tokenizer"))
+    got = program.run(feeds)
     return float(np.max(np.abs(got["embeddings"] - expected)))
 
 
-class LiteRTSampler:
-    """Draws images from a `.tflite` generator with LiteRT, as a phone app would.
-
-    Args:
-        tflite_path: a generator file written by `export_tflite`.
-        metadata_json: its JSON. Defaults to `None`: the `.json` beside
-            `tflite_path` (without it, only `run` works).
-
-    Example:
-
-    >>> sampler = LiteRTSampler("tflite/dcgan.int8.tflite")
-    >>> images = sampler.generate(16, seed=0)  # float32 in [-1, 1]
-    >>> pixels = to_uint8(images)
-    """
-
-    def __init__(self, tflite_path, metadata_json=None):
-        self.tflite_path = pathlib.Path(tflite_path)
-        if metadata_json is None:
-            metadata_json = self.tflite_path.with_suffix(".json")
-            if not metadata_json.is_file():
-                metadata_json = None
-        self.metadata_json = metadata_json
-        self.metadata = (
-            {}
-            if metadata_json is None
-            else json.loads(pathlib.Path(metadata_json).read_text())
-        )
-        if not self.tflite_path.is_file():
-            raise FileNotFoundError(f"No such .tflite file: {self.tflite_path}")
-        self._program = _Program(
-            _interpreter(model_path=str(self.tflite_path)), GENERATOR_SIGNATURE
-        )
-        names = [i["name"] for i in self._program.inputs]
-        self.conditional = "text_embedding" in names
-        self.latent_dim = self._width("latent")
-        self.text_dim = self._width("text_embedding") if self.conditional else None
-        self._encoder = None
-
-    def _width(self, name):
-        return next(i for i in self._program.inputs if i["name"] == name)["shape"][-1]
-
-    def run(self, latent, text_embedding=None):
-        """Images for latents (and GAN-CLS text embeddings), float32 in [-1, 1]."""
-        latent = _as_matrix(latent, "latent")
-        feeds = {"latent": latent}
-        if self.conditional:
-            if text_embedding is None:
-                raise ValueError(
-                    "Expected a `text_embedding` (batch, "
-                    f"{self.text_dim}) for this text-to-image generator; received None."
-                )
-            text_embedding = _as_matrix(text_embedding, "text_embedding")
-            if text_embedding.shape[0] != latent.shape[0]:
-                raise ValueError(
-                    f"Expected as many `text_embedding` rows as `latent` rows "
-                    f"({latent.shape[0]}); received {text_embedding.shape[0]}."
-                )
-            feeds["text_embedding"] = text_embedding
-        elif text_embedding is not None:
-            raise ValueError(
-                "Expected no `text_embedding`: this generator is not text-conditioned."
-            )
-        return self._program.run(feeds)["images"]
-
-    def _meta(self, key):
-        if key not in self.metadata:
-            raise ValueError(
-                f"Expected the file's JSON (with {key!r}) to draw latents; pass "
-                "metadata_json=... or keep the .json beside the .tflite file."
-            )
-        return self.metadata[key]
-
-    def sample_latent(self, n, seed=None):
-        """`(n, latent_dim)` float32 latents drawn as the model draws them (NumPy)."""
-        n = _check_count(n)
-        rng = np.random.default_rng(seed)
-        if self._meta("model") == "infogan":
-            layout = self._meta("latent_layout")
-            parts = [_draw(rng, n, layout["noise"])]
-            for block in layout["categorical"]:
-                k = block["categories"]
-                parts.append(np.eye(k, dtype=np.float32)[rng.integers(0, k, n)])
-            parts.append(_draw(rng, n, layout["continuous"]))
-            return np.concatenate(parts, axis=1).astype(np.float32)
-        return _draw(rng, n, self._meta("latent_layout")["noise"])
-
-    def generate(self, n, seed=0, codes=None):
-        """`n` images for random latents; GAN-CLS draws its preview captions.
-
-        Args:
-            n: how many.
-            seed: seed of the latents. Defaults to `0`.
-            codes: InfoGAN only: `{"categorical": ..., "continuous": ...}`
-                as `keras_gans.latent.LatentSpec.with_codes` takes them.
-                Defaults to `None` (random codes).
-        """
-        latent = self.sample_latent(n, seed)
-        if codes is not None:
-            if self._meta("model") != "infogan":
-                raise ValueError("Expected codes only for an InfoGAN generator.")
-            from keras_gans.latent import LatentSpec
-
-            unknown = set(codes) - {"categorical", "continuous"}
-            if unknown:
-                raise ValueError(
-                    "Expected codes with keys 'categorical' and/or 'continuous'; "
-                    f"received {sorted(unknown)}."
-                )
-            spec = LatentSpec.from_config(self._meta("latent_spec"))
-            latent = spec.with_codes(latent, **codes)
-        if not self.conditional:
-            return self.run(latent)
-        texts = list(self.metadata.get("preview_texts") or ())
-        if not texts:
-            raise ValueError(
-                "This text-to-image file has no preview captions: use "
-                "generate_text(texts) or run(latent, text_embedding)."
-            )
-        per_text = -(-n // len(texts))
-        chosen = [t for t in texts for _ in range(per_text)][:n]
-        return self.run(latent, self.embed(chosen))
-
-    def embed(self, texts):
-        """GAN-CLS: `(len(texts), text_dim)` embeddings from the encoder file."""
-        entry = self.metadata.get("text_encoder")
-        if not entry:
-            raise ValueError(
-                "Expected a GAN-CLS file with a text encoder (the JSON's "
-                "`text_encoder` entry); this one has none."
-            )
-        if isinstance(texts, (str, bytes)):
-            texts = [texts]
-        if self._encoder is None:
-            path = self.tflite_path.parent / entry["file"]
-            self._encoder = _Program(
-                _interpreter(model_path=str(path)), entry["signature"]
-            )
-        if entry["input"] == "token_ids":
-            feeds = {"token_ids": tokenize(texts, self._meta("tokenizer"))}
-        else:
-            feeds = {"texts": np.array([str(t).encode() for t in texts], object)}
-        return self._encoder.run(feeds)["embeddings"]
-
-    def generate_text(self, texts, seed=0, n_per_text=1):
-        """GAN-CLS: `n_per_text` images per caption, text by text."""
-        if isinstance(texts, (str, bytes)):
-            texts = [texts]
-        n_per_text = _check_count(n_per_text)
-        embeddings = np.repeat(self.embed(texts), n_per_text, axis=0)
-        return self.run(self.sample_latent(len(embeddings), seed), embeddings)
-
-
-def _draw(rng, n, block):
-    lo, hi = block["columns"]
-    shape = (n, hi - lo)
-    if block["distribution"] == "uniform":
-        low, high = block["range"]
-        return rng.uniform(low, high, shape).astype(np.float32)
-    return rng.standard_normal(shape).astype(np.float32)
-
-
-def _check_count(n):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Expected a count >= 1; received {n!r}.")
-    return int(n)
-
-
-def _as_matrix(x, name):
-    try:
-        x = np.asarray(x, dtype=np.float32)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"Expected `{name}` as float numbers; received {e}.") from e
-    if x.ndim != 2:
-        raise ValueError(
-            f"Expected `{name}` of shape (batch, width); received shape {x.shape}."
-        )
-    return x
-
-
-# --- the command-line entry points ---------------------------------------------------
+# --- the command-line entry points -------------------------------------------------
 
 
 @contextlib.contextmanager
