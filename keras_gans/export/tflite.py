@@ -544,7 +544,8 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
         out_dir: where the files go.
         quantize: modes from `QUANTIZATIONS`, or `"all"`. Defaults to
             `("none",)`.
-        name: the files' base name. Defaults to `None` (the model kind).
+        name: the files' base name. Defaults to `None`: the zoo name when
+            `source` is one, else the model kind.
         check: measure `parity` for every `.tflite` file written. Defaults
             to `True`.
         **kwargs: passed on to `export_tflite`.
@@ -554,6 +555,8 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
         role, `"model"` / `"text_encoder"`), and the `export_dir` converted.
     """
     modes = quantizations([quantize] if isinstance(quantize, str) else quantize)
+    if name is None and not pathlib.Path(source).exists() and os.sep not in str(source):
+        name = str(source)  # a zoo name: dcgan_fashion_mnist.none.tflite
     results = []
     with export_source(source) as export_dir:
         for mode in modes:
