@@ -315,6 +315,14 @@ def test_sampler_needs_litert(converted, monkeypatch):
         tflite.LiteRTSampler(path)
 
 
+def test_parity_check_works_without_litert(export, converted, monkeypatch):
+    # export-tflite checks its files on a plain install too (no litert extra).
+    path = converted("dcgan", "none")["model"]
+    with_litert = tflite.parity(export("dcgan"), path)
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    assert tflite.parity(export("dcgan"), path) == pytest.approx(with_litert, abs=1e-6)
+
+
 def test_unknown_quantization_lists_the_choices(export, tmp_path):
     with pytest.raises(ValueError, match="'none', 'float16', 'dynamic', 'int8'.*int4"):
         tflite.export_tflite(export("dcgan"), tmp_path, quantize="int4")

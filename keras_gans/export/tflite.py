@@ -454,14 +454,16 @@ def parity(export_dir, tflite_path, n=8, seed=0):
     `example_inputs(export_dir, n, seed)`. A text-encoder file of token ids
     is compared with the export's string signature `embed_texts` on the
     preview captions and `PARITY_TEXTS`, tokenized by `tokenize`: this also
-    checks the Python tokenizer against Keras's.
+    checks the Python tokenizer against Keras's. Runs on LiteRT, or on
+    TensorFlow's own (deprecated) interpreter when the `litert` extra is not
+    installed, so `export-tflite` checks its files either way.
 
     Returns:
         The max absolute difference, a float.
     """
     import tensorflow as tf
 
-    program = _Program(_interpreter(model_path=str(tflite_path)))
+    program = _Program(_interpreter(model_path=str(tflite_path), litert_only=False))
     loaded = _load(export_dir)
     if program.signature == GENERATOR_SIGNATURE:
         feeds = example_inputs(export_dir, n, seed, loaded=loaded)
