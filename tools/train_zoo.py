@@ -60,8 +60,8 @@ def train_run(recipe, run_dir, overrides, verbose=2):
     )
     start = time.perf_counter()
     result = training.train(config, run_dir, verbose=verbose)
-    spent += time.perf_counter() - start
-    if result.epochs_completed and spent > 1:
+    if result.history:  # epochs were trained (a finished run only loads)
+        spent += time.perf_counter() - start
         seconds_file.write_text(json.dumps({"seconds": round(spent, 1)}) + "\n")
     return result.model, spent
 
