@@ -450,7 +450,8 @@ def write_card(folder, name, entry, recipe):
         json.dumps(recipe["train"], indent=2),
         "```",
         "",
-        f"Training time on this machine: {_duration(seconds)}"
+        "Training time on this machine (wall clock of the training command; "
+        f"other jobs shared its cores at times): {_duration(seconds)}"
         + (f" ({train['machine']})" if train.get("machine") else "")
         + ".",
         "",
