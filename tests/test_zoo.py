@@ -240,6 +240,123 @@ def test_mirror_url_from_the_environment(tiny_zoo, tmp_path, served, monkeypatch
     assert hits["/remote/remote.tar.gz"] == 1
 
 
+def test_cache_dir_with_a_tilde_is_the_home_folder(tiny_zoo, tmp_path, monkeypatch):
+    zoo_dir, _ = tiny_zoo
+    monkeypatch.setenv("HOME", str(tmp_path))
+    gan = zoo.load_pretrained("tiny", cache_dir="~/zoo-cache", zoo_dir=zoo_dir)
+    assert gan.export_dir.parent.parent == tmp_path / "zoo-cache"
+    assert not pathlib.Path("~").exists()  # no literal "~" folder in the cwd
+
+
+def test_damaged_unpacked_copy_is_unpacked_again(tiny_zoo, tmp_path):
+    zoo_dir, model = tiny_zoo
+    gan = zoo.load_pretrained("tiny", cache_dir=tmp_path, zoo_dir=zoo_dir)
+    export = gan.export_dir
+    (export / "saved_model.pb").write_bytes(b"damaged on disk")
+    again = zoo.load_pretrained("tiny", cache_dir=tmp_path, zoo_dir=zoo_dir)
+    assert again.export_dir == export
+    np.testing.assert_allclose(
+        again.generate(2, seed=3), model.generate(2, seed=3), atol=1e-5
+    )
+    (export / "assets.extra" / "keras_gans.json").unlink()
+    zoo.load_pretrained("tiny", cache_dir=tmp_path, zoo_dir=zoo_dir)
+    assert (export / "assets.extra" / "keras_gans.json").is_file()
+
+
+def test_archive_unpacked_by_another_process_meanwhile_is_used(
+    tiny_zoo, tmp_path, monkeypatch
+):
+    # Two processes loading one model for the first time: both unpack, the
+    # other one renames its copy into place first.
+    from keras_gans.zoo import _download, pretrained
+
+    zoo_dir, model = tiny_zoo
+    real = _download.extract_archive
+
+    def racing(archive, target, overwrite=False):
+        real(archive, target)  # the other process wins
+        return real(archive, target, overwrite=overwrite)
+
+    monkeypatch.setattr(pretrained, "extract_archive", racing)
+    gan = zoo.load_pretrained("tiny", cache_dir=tmp_path, zoo_dir=zoo_dir)
+    np.testing.assert_allclose(
+        gan.generate(2, seed=1), model.generate(2, seed=1), atol=1e-5
+    )
+    assert [p.name for p in (tmp_path / "tiny").iterdir()] == [gan.export_dir.name]
+
+
+def test_failed_publish_keeps_the_published_files(tmp_path, monkeypatch):
+    def tiny(seed):
+        model = keras_gans.DCGAN(
+            image_shape=(16, 16, 1), latent_dim=8, g_filters=8, d_filters=8, seed=seed
+        )
+        model.generate(1)
+        return model
+
+    recipe = {
+        "description": "tiny",
+        "train": {"model": "dcgan", "dataset": "fashion_mnist"},
+        "evaluate": {"skip": "a test model"},
+    }
+    zoo_dir = tmp_path / "zoo"
+    publish_lib.publish("tiny", tiny(0), zoo_dir, recipe)
+    before = {p: p.read_bytes() for p in zoo_dir.rglob("*") if p.is_file()}
+    assert zoo_dir / "tiny" / "tiny.tar.gz" in before
+
+    def broken(pretrained, *args, **kwargs):
+        raise RuntimeError("evaluation failed")
+
+    monkeypatch.setattr(publish_lib, "sample_check", broken)
+    with pytest.raises(RuntimeError, match="evaluation failed"):
+        publish_lib.publish("tiny", tiny(1), zoo_dir, recipe)
+    after = {p: p.read_bytes() for p in zoo_dir.rglob("*") if p.is_file()}
+    assert after == before  # archive, grid, card, manifest: as published
+    assert not list(zoo_dir.rglob(".publish-*"))  # the staging folder is gone
+
+
+@pytest.fixture(scope="module")
+def train_zoo():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "train_zoo", REPO / "tools" / "train_zoo.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["dcgan_fashion_mnist", "--epochs", "1"],
+        ["dcgan_fashion_mnist", "--limit", "64", "--zoo-dir", "Z"],
+        ["dcgan_fashion_mnist", "--n-eval", "0", "--run-dir", "R"],
+    ],
+)
+def test_train_zoo_smoke_run_needs_its_own_folders(train_zoo, args, capsys):
+    # A smoke-sized run must not replace the published model or resume its run.
+    with pytest.raises(SystemExit) as info:
+        train_zoo.main(args)
+    assert info.value.code == 2
+    message = capsys.readouterr().err.splitlines()[-1]  # after the usage lines
+    assert "does not replace the published zoo model" in message
+    assert ("--zoo-dir" in message) == ("--zoo-dir" not in args)
+    assert ("--run-dir" in message) == ("--run-dir" not in args)
+
+
+def test_train_zoo_register_refuses_a_published_name(train_zoo, tmp_path, capsys):
+    zoo_dir = tmp_path / "zoo"
+    (zoo_dir / "dcgan_fashion_mnist").mkdir(parents=True)
+    for name in ("manifest.json", "dcgan_fashion_mnist/recipe.json"):
+        (zoo_dir / name).write_bytes((REPO / "zoo" / name).read_bytes())
+    manifest = (zoo_dir / "manifest.json").read_bytes()
+    with pytest.raises(SystemExit):
+        train_zoo.main(["dcgan_fashion_mnist", "--register", "--zoo-dir", str(zoo_dir)])
+    assert "is published" in capsys.readouterr().err
+    assert (zoo_dir / "manifest.json").read_bytes() == manifest
+
+
 # --- the package's own zoo ---------------------------------------------------
 
 REQUIRED = ("class", "kind", "dataset", "image_shape", "metrics", "files", "license")

@@ -15,7 +15,9 @@ Usage:
     python tools/train_zoo.py --list
 
 Overrides for smoke runs (the result is then not the recipe's model):
-`--epochs`, `--limit`, `--n-eval`, `--zoo-dir`, `--run-dir`.
+`--epochs`, `--limit`, `--n-eval`. They need an explicit `--zoo-dir` and
+`--run-dir`, so that a smoke run never replaces a published model or resumes
+its run.
 """
 
 import argparse
@@ -123,7 +125,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("name", nargs="?", help="zoo name (see --list)")
     parser.add_argument("--list", action="store_true", help="list the recipes")
-    parser.add_argument("--zoo-dir", type=pathlib.Path, default=REPO / "zoo")
+    parser.add_argument(
+        "--zoo-dir",
+        type=pathlib.Path,
+        default=None,
+        help=f"the zoo folder to publish into (default {REPO / 'zoo'})",
+    )
     parser.add_argument("--run-dir", type=pathlib.Path, default=None)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument(
@@ -151,6 +158,27 @@ def main(argv=None):
     )
     parser.add_argument("--verbose", type=int, default=2)
     args = parser.parse_args(argv)
+    smoke = [
+        flag
+        for flag, value in (
+            ("--epochs", args.epochs),
+            ("--limit", args.limit),
+            ("--n-eval", args.n_eval),
+        )
+        if value is not None
+    ]
+    needs = [
+        flag
+        for flag, value in (("--zoo-dir", args.zoo_dir), ("--run-dir", args.run_dir))
+        if value is None
+    ]
+    if smoke and needs and not (args.list or args.cards or args.register):
+        parser.error(
+            f"{', '.join(smoke)} train something other than the recipe's model: "
+            f"give {' and '.join(needs)} too, so that it does not replace the "
+            "published zoo model or its run."
+        )
+    args.zoo_dir = args.zoo_dir or REPO / "zoo"
     if args.cards:
         publish_lib.rewrite_cards(args.zoo_dir)
         return None
@@ -164,6 +192,13 @@ def main(argv=None):
     recipe = publish_lib.load_recipe(args.name, args.zoo_dir)
     overrides = {"epochs": args.epochs, "limit": args.limit}
     if args.register:
+        published = publish_lib.published_files(args.zoo_dir, args.name)
+        if published:
+            parser.error(
+                f"{args.name} is published ({', '.join(published)}); --register "
+                "would replace its entry with an unpublished one. Remove the "
+                "entry from manifest.json first if that is what you want."
+            )
         entry = publish_lib.register_unpublished(args.zoo_dir, args.name, recipe)
         print(json.dumps(entry, indent=2))
         return entry

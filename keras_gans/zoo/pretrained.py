@@ -250,7 +250,7 @@ def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):
             f"Zoo model {name!r} has a recipe but no published weights yet. "
             f"Train it with: {command}{needs}"
         )
-    cache_dir = pathlib.Path(cache_dir or registry.default_cache_dir())
+    cache_dir = pathlib.Path(cache_dir or registry.default_cache_dir()).expanduser()
     paths = [
         registry.resolve_file(entry, spec, cache_dir, zoo_dir, progress)
         for spec in files
@@ -263,5 +263,21 @@ def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):
     # Unpacked once per archive version (its sha256 names the folder).
     target = cache_dir / name / f"saved_model-{spec['sha256'][:16]}"
     if not (target / "saved_model.pb").is_file():
+        _unpack(archive, target)
+    try:
+        return Pretrained(name, target, entry)
+    except (OSError, ValueError, tf.errors.OpError):
+        # The unpacked copy was damaged on disk (the archive itself was just
+        # verified): unpack it again, once.
+        extract_archive(archive, target, overwrite=True)
+        return Pretrained(name, target, entry)
+
+
+def _unpack(archive, target):
+    try:
         extract_archive(archive, target, overwrite=target.exists())
-    return Pretrained(name, target, entry)
+    except OSError:
+        # Another process unpacked the same verified archive at the same
+        # time and renamed its copy into place first: that copy is as good.
+        if not (target / "saved_model.pb").is_file():
+            raise

@@ -13,6 +13,7 @@
 """
 
 import json
+import os
 import pathlib
 import tempfile
 import time
@@ -188,14 +189,19 @@ def publish(
     folder = zoo_dir / name
     folder.mkdir(parents=True, exist_ok=True)
     archive = folder / f"{name}.tar.gz"
-    with tempfile.TemporaryDirectory() as tmp:
+    # Everything is made in a staging folder beside the published files and
+    # moved into place only once measured: a failed export, evaluation or
+    # sample grid leaves the committed archive, grid and manifest as they were.
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".publish-") as tmp:
+        staged_archive = pathlib.Path(tmp) / archive.name
+        staged_samples = pathlib.Path(tmp) / "samples.png"
         version_dir = model.export(pathlib.Path(tmp) / "export", version=1, name=name)
-        make_archive(version_dir, archive)
+        make_archive(version_dir, staged_archive)
         pretrained = Pretrained(name, version_dir)
         metrics, protocol, eval_seconds = measure(
             pretrained, recipe, data_dir, n_eval, model
         )
-        samples = _sample_grid(pretrained, folder / "samples.png")
+        _sample_grid(pretrained, staged_samples)
         check = sample_check(pretrained)
         info = pretrained.metadata
         saved_model_bytes = sum(
@@ -203,7 +209,10 @@ def publish(
             for p in pathlib.Path(version_dir).rglob("*")
             if p.is_file()
         )
-    digest = sha256_file(archive)
+        digest = sha256_file(staged_archive)
+        size = staged_archive.stat().st_size
+        os.replace(staged_samples, folder / staged_samples.name)
+        os.replace(staged_archive, archive)
     entry = {
         "description": recipe.get("description", ""),
         "class": f"keras_gans.{info['class']}",
@@ -219,7 +228,7 @@ def publish(
             {
                 "path": f"{name}/{archive.name}",
                 "sha256": digest,
-                "size": archive.stat().st_size,
+                "size": size,
                 "url": f"{BASE_URL}/{name}/{archive.name}",
                 "contents": "SavedModel (TF Serving version folder)",
             }
@@ -228,7 +237,7 @@ def publish(
         "license": recipe.get("license", LICENSE),
         "recipe": f"{name}/{RECIPE}",
         "card": f"{name}/README.md",
-        "samples": f"{name}/{samples.name}",
+        "samples": f"{name}/samples.png",
         "train_command": recipe.get("train_command")
         or f"python tools/train_zoo.py {name}",
         "training": {
@@ -394,6 +403,15 @@ def _headline(entry):
                 parts.append(f"FID {metrics['fid']['value']}")
             return ", ".join(parts)
     return "-"
+
+
+def published_files(zoo_dir, name):
+    """The file paths of `name`'s manifest entry in `zoo_dir` (empty if none)."""
+    path = pathlib.Path(zoo_dir) / registry.MANIFEST
+    if not path.is_file():
+        return []
+    entry = json.loads(path.read_text())["models"].get(name) or {}
+    return [spec["path"] for spec in entry.get("files") or []]
 
 
 def write_entry(zoo_dir, name, entry):
