@@ -360,7 +360,10 @@ def _parser():
     )
     lite.add_argument("--out", required=True, help="folder for the files")
     lite.add_argument(
-        "--name", default=None, help="files' base name (default: the model kind)"
+        "--name",
+        default=None,
+        help="files' base name (default: the zoo name when converting one, "
+        "else the model kind)",
     )
     lite.add_argument(
         "--representative-count",
@@ -618,7 +621,9 @@ def main(argv=None):
             "export-tflite": _export_tflite,
         }
         return commands[args.command](args)
-    except (ValueError, FileNotFoundError, ImportError) as e:
+    except (ValueError, LookupError, OSError, ImportError) as e:
+        # Bad input, unknown zoo names, unpublished models, failed downloads,
+        # missing files: a one-line error, not a traceback.
         print(f"keras-gans {args.command}: error: {e}", file=sys.stderr)
         return 2
 

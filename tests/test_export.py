@@ -7,6 +7,8 @@ forms, see `rest_tensors`), plus `saved_model_cli show --all` on the folder.
 """
 
 import json
+import os
+import pathlib
 import shutil
 import subprocess
 
@@ -16,7 +18,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
-from keras_gans.export import METADATA_FILE, read_metadata
+from keras_gans.export import METADATA_FILE, read_metadata, saved_model
 from keras_gans.latent import LatentSpec
 
 
@@ -86,6 +88,33 @@ def test_existing_version_is_kept_unless_overwrite(dcgan, tmp_path):
     assert marker.read_text() == "keep me"
     again = dcgan.export(tmp_path, version=1, name="m", overwrite=True)
     assert again == first and not marker.exists()
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["1"]
+
+
+def test_failed_overwrite_keeps_the_old_version(dcgan, tmp_path, monkeypatch):
+    first = dcgan.export(tmp_path, version=1, name="m")
+    (first / "marker.txt").write_text("keep me")
+
+    # Failing while writing, and failing at the very last rename.
+    def full_disk(model):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(saved_model, "metadata", full_disk)
+        with pytest.raises(OSError, match="No space"):
+            dcgan.export(tmp_path, version=1, name="m", overwrite=True)
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if pathlib.Path(dst) == first:
+            raise OSError(5, "Input/output error")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="Input/output"):
+        dcgan.export(tmp_path, version=1, name="m", overwrite=True)
+    assert (first / "marker.txt").read_text() == "keep me"
+    assert (first / "saved_model.pb").is_file()
     assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["1"]
 
 

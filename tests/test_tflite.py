@@ -397,6 +397,21 @@ def test_export_source_resolves_folders_and_zoo_names(export, tmp_path, monkeypa
             pass
 
 
+def test_cli_unknown_and_unpublished_names_are_one_line_errors(tmp_path, capsys):
+    from keras_gans.cli import main
+
+    out = ["--out", str(tmp_path)]
+    assert main(["export-tflite", "dcgan_fashoin_mnist", *out]) == 2
+    message = capsys.readouterr().err
+    assert message.count("\n") == 1 and "neither a file or folder here" in message
+    assert "dcgan_fashion_mnist" in message  # the known names are listed
+    assert main(["export-tflite", "dcgan_celeba", *out]) == 2
+    message = capsys.readouterr().err
+    assert "no published weights" in message
+    assert "python tools/train_zoo.py dcgan_celeba" in message
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.slow
 def test_cli_export_and_export_tflite(tmp_path, capsys):
     from keras_gans.cli import main

@@ -425,7 +425,15 @@ def test_manifest_entries_are_complete_and_files_match():
         "gan_cls_fashion_captions",
     ],
 )
-def test_published_model_generates_offline_as_when_published(name, tmp_path):
+def test_published_model_generates_offline_as_when_published(
+    name, tmp_path, monkeypatch
+):
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError(f"{name} tried to download: {args}")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
     gan = zoo.load_pretrained(name, cache_dir=tmp_path, progress=False)
     images = gan.generate(16, seed=0)
     assert images.shape == (16, *gan.entry["image_shape"])
@@ -445,6 +453,16 @@ def test_published_model_generates_offline_as_when_published(name, tmp_path):
         assert pictures.shape == (2, 28, 28, 1)
 
 
+@pytest.mark.parametrize("name", ["dcgan_celeba", "gan_cls_cub"])
+def test_large_data_entries_say_how_to_train_them(name, tmp_path):
+    with pytest.raises(zoo.NotPublishedError) as info:
+        zoo.load_pretrained(name, cache_dir=tmp_path)
+    message = str(info.value)
+    assert f"python tools/train_zoo.py {name}" in message
+    assert zoo.get_entry(name)["requirements"] in message
+    assert not list(tmp_path.iterdir())
+
+
 def test_classifier_entry_loads_the_shipped_keras_file(tmp_path):
     model = zoo.load_pretrained("fashion_mnist_classifier", cache_dir=tmp_path)
     assert model.output_shape == (None, 10)
@@ -461,7 +479,6 @@ def test_classifier_entry_loads_the_shipped_keras_file(tmp_path):
     ],
 )
 def test_published_model_tflite_matches_its_saved_model(name, tmp_path):
-    pytest.importorskip("ai_edge_litert")
     from keras_gans.export import tflite
 
     gan = zoo.load_pretrained(name, cache_dir=tmp_path, progress=False)

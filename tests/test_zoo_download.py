@@ -88,7 +88,9 @@ def hits():
 
 
 def _leftovers(folder):
-    return sorted(p.name for p in pathlib.Path(folder).iterdir() if ".part-" in p.name)
+    return sorted(
+        p.name for p in pathlib.Path(folder).iterdir() if p.name.endswith(".part")
+    )
 
 
 # --- fetch -----------------------------------------------------------------

@@ -37,6 +37,7 @@ from keras_gans import zoo
 from keras_gans.data import load_arrays
 from keras_gans.evaluation import score
 from keras_gans.export import tflite
+from keras_gans.export.saved_model import sample_in_chunks
 from keras_gans.features import get_extractor
 from keras_gans.files import write_atomic
 from keras_gans.images import from_uint8, save_captioned_grid
@@ -63,14 +64,8 @@ def _bytes(path):
 
 def _latents(pretrained, n, seed):
     """Latents (and GAN-CLS text embeddings of test captions) for n images."""
-    parts = []
-    for i, start in enumerate(range(0, n, 1024)):
-        count = min(1024, n - start)
-        out = pretrained.signatures["sample"](
-            count=tf.constant(count), seed=tf.constant(seed + i, tf.int64)
-        )
-        parts.append(out["latent"].numpy())
-    latent = np.concatenate(parts)
+    chunks = sample_in_chunks(pretrained.signatures["sample"], n, seed)
+    latent = np.concatenate([out["latent"].numpy() for out in chunks])
     if pretrained.kind != "gan_cls":
         return latent, None, None
     from keras_gans.data import captions as captions_lib

@@ -37,7 +37,11 @@ def main(argv=None):
     )
     parser.add_argument("--all", action="store_true", help="every quantization")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("tflite"))
-    parser.add_argument("--name", default=None, help="default: the model kind")
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="files' base name (default: the zoo name, else the model kind)",
+    )
     parser.add_argument("--representative-count", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0, help="int8 calibration seed")
     parser.add_argument(

@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from keras_gans.export.saved_model import check_count
 from keras_gans.export.tokenizer import tokenize
 
 GENERATOR_SIGNATURE = "generate"
@@ -173,12 +174,6 @@ def _draw(rng, n, block):
     return rng.standard_normal(shape).astype(np.float32)
 
 
-def _check_count(n):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Expected a count >= 1; received {n!r}.")
-    return int(n)
-
-
 class LiteRTSampler:
     """Draws images from a `.tflite` generator with LiteRT, as a phone app would.
 
@@ -246,7 +241,7 @@ class LiteRTSampler:
 
     def sample_latent(self, n, seed=None):
         """`(n, latent_dim)` float32 latents drawn as the model draws them (NumPy)."""
-        n = _check_count(n)
+        n = check_count(n)
         return _draw_latent(self._meta("latent_layout"), n, np.random.default_rng(seed))
 
     def generate(self, n, seed=0, codes=None):
@@ -306,7 +301,7 @@ class LiteRTSampler:
 
     def generate_text(self, texts, seed=0, n_per_text=1):
         """GAN-CLS: `n_per_text` images per caption, text by text."""
-        n_per_text = _check_count(n_per_text)
+        n_per_text = check_count(n_per_text, "n_per_text")
         embeddings = np.repeat(self.embed(texts), n_per_text, axis=0)
         return self.run(self.sample_latent(len(embeddings), seed), embeddings)
 

@@ -310,7 +310,6 @@ def _codes_fn(model):
 
     def generate_with_codes(noise, categorical, continuous):
         noise = _check_vector("noise", noise, spec.noise_dim, "noise")
-        categorical = tf.ensure_shape(categorical, [None, None])
         checks = [
             tf.debugging.assert_equal(
                 tf.shape(categorical)[1],
@@ -431,11 +430,56 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
         info.parent.mkdir(parents=True, exist_ok=True)
         info.write_text(json.dumps(metadata(model), indent=2) + "\n")
         if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+            # The old version is renamed aside (kept until the new one is in
+            # place, and put back if that fails), never deleted first.
+            old = staging.with_name(staging.name + ".old")
+            os.rename(target, old)
+            try:
+                os.replace(staging, target)
+            except BaseException:
+                os.rename(old, target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def chunk_seed(seed, index):
+    """The seed of request `index` when `n` images take several `sample` calls.
+
+    Request 0 keeps `seed` (so up to `MAX_SAMPLE_COUNT` images match
+    `model.generate(n, seed)`); later ones get well-separated seeds in
+    [0, 2**31), so different seeds do not share chunks.
+    """
+    return (int(seed) + int(index) * 0x9E3779B1) % 2**31
+
+
+def sample_in_chunks(sample, n, seed, limit=MAX_SAMPLE_COUNT):
+    """Yields the outputs of a `sample` signature for `n` images in all.
+
+    Args:
+        sample: the export's `sample` signature (count, seed -> dict).
+        n: images in all.
+        seed: the seed of the first request (see `chunk_seed`).
+        limit: images per request. Defaults to `MAX_SAMPLE_COUNT`.
+    """
+    for i, start in enumerate(range(0, n, limit)):
+        yield sample(
+            count=tf.constant(min(limit, n - start), tf.int32),
+            seed=tf.constant(chunk_seed(seed, i), tf.int64),
+        )
+
+
+def check_count(n, arg="n", high=None):
+    """`n` as an int if it is an int >= 1 (and <= `high`), else a ValueError."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"Expected {arg} to be an int >= 1; received {n!r}.")
+    if high is not None and n > high:
+        raise ValueError(f"Expected {arg} <= {high}; received {n}.")
+    return int(n)
 
 
 def read_metadata(export_dir):

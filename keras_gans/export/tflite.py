@@ -177,18 +177,13 @@ def _sample_latents(loaded, meta, n, seed):
 
     `(None, None)` if the export has no `sample` signature.
     """
-    import tensorflow as tf
+    from keras_gans.export.saved_model import sample_in_chunks
 
     if "sample" not in loaded.signatures:
         return None, None
-    sample = loaded.signatures["sample"]
-    latents, texts = [], []
     limit = int(meta.get("max_sample_count", 1024))
-    for i, start in enumerate(range(0, n, limit)):
-        out = sample(
-            count=tf.constant(min(limit, n - start), tf.int32),
-            seed=tf.constant(seed + i, tf.int64),
-        )
+    latents, texts = [], []
+    for out in sample_in_chunks(loaded.signatures["sample"], n, seed, limit):
         latents.append(out["latent"].numpy())
         if "texts" in out:
             texts.extend(t.decode("utf-8") for t in out["texts"].numpy())
@@ -523,9 +518,16 @@ def export_source(source):
             f"numeric versions, a run folder, a .keras file or a zoo name; received "
             f"{source}."
         )
-    from keras_gans.zoo import load_pretrained
+    from keras_gans.zoo import UnknownModelError, load_pretrained
 
-    yield pathlib.Path(load_pretrained(str(source)).export_dir)
+    try:
+        pretrained = load_pretrained(str(source))
+    except UnknownModelError as e:
+        raise UnknownModelError(
+            f"{source!r} is neither a file or folder here (looked in "
+            f"{pathlib.Path.cwd()}) nor a zoo name: {e}"
+        ) from e
+    yield pathlib.Path(pretrained.export_dir)
 
 
 def quantizations(values):

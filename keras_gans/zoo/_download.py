@@ -34,6 +34,8 @@ import zipfile
 
 from keras.utils import Progbar
 
+from keras_gans.files import _UMASK, atomic_path
+
 _SCHEMES = ("http", "https", "file")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -50,36 +52,17 @@ class UnsafeArchiveError(ValueError):
     """An archive member would write outside the target or is not a plain file/dir."""
 
 
-def _read_umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# Read once at import: reading os.umask means setting it, which would race
-# with other threads creating files.
-_UMASK = _read_umask()
-
-
 @contextlib.contextmanager
 def _atomic_file(path, tag):
     """Yields an open binary file beside `path`; fsyncs and renames it on success.
 
-    On any exception the temporary file is removed and `path` is untouched.
+    On any exception the temporary file (`.<name>.XXXX.<tag>`) is removed and
+    `path` is untouched.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{tag}-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes owner-only files; give the result the usual permissions.
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_path(path, suffix=f".{tag}") as tmp, open(tmp, "wb") as f:
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def sha256_file(path, chunk_size=1 << 20):
@@ -171,7 +154,7 @@ def _stream(url, response, out, progress, chunk_size):
 def fetch(url, dest, sha256, *, progress=True, timeout=60, chunk_size=1 << 16):
     """Downloads `url` to `dest` and checks its sha256; a no-op if `dest` matches.
 
-    The bytes go to a temporary `<dest name>.part-XXXX` file beside `dest`,
+    The bytes go to a temporary `.<dest name>.XXXX.part` file beside `dest`,
     hashed as they arrive; only a complete file with the expected digest is
     fsynced and renamed onto `dest`. On any failure the temporary file is
     removed and an existing `dest` (an older cached copy) is left as it was.

@@ -15,7 +15,11 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.export.saved_model import MAX_SAMPLE_COUNT, read_metadata
+from keras_gans.export.saved_model import (
+    check_count,
+    read_metadata,
+    sample_in_chunks,
+)
 from keras_gans.zoo import registry
 from keras_gans.zoo._download import extract_archive
 
@@ -70,7 +74,7 @@ class Pretrained:
         Returns:
             A NumPy array `(n, H, W, C)`.
         """
-        _check_count(n, "n", high=None)
+        check_count(n)
         _check_seed(seed)
         if "sample" not in self.signatures:
             raise ValueError(
@@ -78,15 +82,8 @@ class Pretrained:
                 f"{sorted(self.signatures)})."
             )
         key = "images_uint8" if uint8 else "images"
-        parts = []
-        for i, start in enumerate(range(0, n, MAX_SAMPLE_COUNT)):
-            count = min(MAX_SAMPLE_COUNT, n - start)
-            out = self.signatures["sample"](
-                count=tf.constant(count, tf.int32),
-                seed=tf.constant(_chunk_seed(seed, i), tf.int64),
-            )
-            parts.append(out[key].numpy())
-        return np.concatenate(parts)
+        chunks = sample_in_chunks(self.signatures["sample"], n, seed)
+        return np.concatenate([out[key].numpy() for out in chunks])
 
     def __call__(self, latent, text_embedding=None, uint8=False):
         """Images for given latent vectors (`serving_default`).
@@ -181,11 +178,6 @@ class Pretrained:
             )
 
 
-def _chunk_seed(seed, index):
-    # Chunk 0 keeps the seed; later chunks get well-separated seeds.
-    return (seed + index * 0x9E3779B1) % 2**31
-
-
 def _as_texts(texts):
     if isinstance(texts, (str, bytes)):
         texts = [texts]
@@ -193,13 +185,6 @@ def _as_texts(texts):
     if not texts:
         raise ValueError("Expected at least one text; received none.")
     return texts
-
-
-def _check_count(n, arg, high):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"Expected {arg} to be an int >= 1; received {n!r}.")
-    if high is not None and n > high:
-        raise ValueError(f"Expected {arg} <= {high}; received {n}.")
 
 
 def _check_seed(seed):
