@@ -6,6 +6,7 @@ import contextlib
 import importlib.resources
 import os
 import pathlib
+import shutil
 import tempfile
 
 
@@ -56,6 +57,43 @@ def write_atomic(path, data):
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(data)
     return pathlib.Path(path)
+
+
+def remove_path(path):
+    """Removes a file, a symlink or a folder tree."""
+    path = pathlib.Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def replace_dir(src, dst):
+    """Renames the folder `src` onto `dst`, replacing whatever `dst` holds.
+
+    An existing `dst` is renamed aside first, renamed back if the move fails,
+    and deleted once `src` is in place, so a failure leaves the old `dst`,
+    never a mix and never nothing. Deleting the old copy is best effort: one
+    that cannot be deleted stays beside `dst` rather than failing a finished
+    move.
+
+    Returns:
+        `dst` as a `pathlib.Path`.
+    """
+    src, dst = pathlib.Path(src), pathlib.Path(dst)
+    if not os.path.lexists(dst):
+        os.replace(src, dst)
+        return dst
+    old = src.with_name(src.name + ".old")
+    os.rename(dst, old)
+    try:
+        os.replace(src, dst)
+    except BaseException:
+        os.rename(old, dst)
+        raise
+    with contextlib.suppress(OSError):
+        remove_path(old)
+    return dst
 
 
 @contextlib.contextmanager

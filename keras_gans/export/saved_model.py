@@ -35,6 +35,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.files import replace_dir
+
 METADATA_FILE = "assets.extra/keras_gans.json"
 # Largest `count` the `sample` signature accepts (one request, one batch).
 MAX_SAMPLE_COUNT = 1024
@@ -429,19 +431,9 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
         info = staging / METADATA_FILE
         info.parent.mkdir(parents=True, exist_ok=True)
         info.write_text(json.dumps(metadata(model), indent=2) + "\n")
-        if target.exists():
-            # The old version is renamed aside (kept until the new one is in
-            # place, and put back if that fails), never deleted first.
-            old = staging.with_name(staging.name + ".old")
-            os.rename(target, old)
-            try:
-                os.replace(staging, target)
-            except BaseException:
-                os.rename(old, target)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+        # An old version is renamed aside, never deleted before the new one
+        # is in place.
+        replace_dir(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

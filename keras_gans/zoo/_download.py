@@ -23,7 +23,6 @@ import os
 import pathlib
 import posixpath
 import re
-import shutil
 import stat
 import tarfile
 import tempfile
@@ -34,7 +33,7 @@ import zipfile
 
 from keras.utils import Progbar
 
-from keras_gans.files import _UMASK, atomic_path
+from keras_gans.files import _UMASK, atomic_path, remove_path, replace_dir
 
 _SCHEMES = ("http", "https", "file")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
@@ -295,13 +294,6 @@ def _unpack(archive, kind, into, target):
             tar.extractall(into, members=members)
 
 
-def _remove(path):
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
-
-
 def extract_archive(archive, target_dir, *, overwrite=False):
     """Extracts a tarball or zip into `target_dir`, refusing unsafe members.
 
@@ -340,26 +332,13 @@ def extract_archive(archive, target_dir, *, overwrite=False):
     tmp = pathlib.Path(
         tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.extract-")
     )
-    old = tmp.with_name(tmp.name + ".old")
     try:
         _unpack(archive, kind, tmp, target)
         os.chmod(tmp, 0o777 & ~_UMASK)
-        if os.path.lexists(target):
-            os.rename(target, old)
-            try:
-                os.rename(tmp, target)
-            except BaseException:
-                os.rename(old, target)
-                raise
-            _remove(old)
-        else:
-            os.rename(tmp, target)
+        replace_dir(tmp, target)
     finally:
         if os.path.lexists(tmp):
-            _remove(tmp)
-        # `old` is the previous target; delete it only once it has been replaced.
-        if os.path.lexists(old) and os.path.lexists(target):
-            _remove(old)
+            remove_path(tmp)
     return target
 
 

@@ -407,10 +407,9 @@ def _headline(entry):
 
 def published_files(zoo_dir, name):
     """The file paths of `name`'s manifest entry in `zoo_dir` (empty if none)."""
-    path = pathlib.Path(zoo_dir) / registry.MANIFEST
-    if not path.is_file():
+    if not (pathlib.Path(zoo_dir) / registry.MANIFEST).is_file():
         return []
-    entry = json.loads(path.read_text())["models"].get(name) or {}
+    entry = registry.load_manifest(zoo_dir)["models"].get(name) or {}
     return [spec["path"] for spec in entry.get("files") or []]
 
 
