@@ -5,6 +5,8 @@ Two logical CPU devices are configured before TensorFlow initialises, so that
 Tests that do not ask for a strategy run on the first device as usual.
 """
 
+import functools
+import importlib.util
 import os
 import pathlib
 
@@ -21,6 +23,27 @@ tf.config.set_logical_device_configuration(
 )
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+TOOLS = pathlib.Path(__file__).parents[1] / "tools"
+
+
+@functools.cache
+def _import_tool(name):
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def load_tool():
+    """Imports a script of tools/ as a module, once: `load_tool("train_zoo")`."""
+    return _import_tool
+
+
+@pytest.fixture(scope="session")
+def train_zoo(load_tool):
+    """tools/train_zoo.py as a module."""
+    return load_tool("train_zoo")
 
 
 @pytest.fixture

@@ -124,15 +124,8 @@ def test_other_models_keep_their_run_identity():
         training.TrainConfig(model="dcgan", condition="labels")
 
 
-def test_the_benchmark_scores_models_and_writes_its_section(runs, tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_gan_cls",
-        pathlib.Path(__file__).parents[1] / "tools" / "bench_gan_cls.py",
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_the_benchmark_scores_models_and_writes_its_section(runs, tmp_path, load_tool):
+    bench = load_tool("bench_gan_cls")
     output = tmp_path / "BENCHMARKS.md"
     output.write_text("# Benchmarks\n\nkept\n")
     args = [str(runs["captions"][0]), "--baseline", str(runs["labels"][0])]

@@ -1,10 +1,8 @@
 """Tests for keras_gans.metrics.clustering, evaluation.code_accuracy and
 tools/bench_infogan.py."""
 
-import importlib.util
 import itertools
 import json
-import pathlib
 import sys
 
 import keras
@@ -20,8 +18,6 @@ from keras_gans.metrics import (
     kmeans_clusters,
     normalized_mutual_information,
 )
-
-TOOL = pathlib.Path(__file__).parent.parent / "tools" / "bench_infogan.py"
 
 
 def _from_table(table):
@@ -300,11 +296,8 @@ def test_code_accuracy_errors(images, labels, kwargs, message):
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_infogan", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_tool):
+    return load_tool("bench_infogan")
 
 
 def _tiny_infogan(path, image_shape, seed=0):

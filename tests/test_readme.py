@@ -46,9 +46,7 @@ def test_quickstart_runs_and_saves_a_model_that_reloads(fashion_dir, tmp_path):
 def test_readme_set_up_commands_are_the_ones_ci_runs():
     text = README.read_text()
     ci = (README.parent / ".ci" / "run").read_text()
-    test_command = (
-        'pip install -e ".[test]" && python -m pytest -n 2 --dist loadfile\n'
-    )
+    test_command = 'pip install -e ".[test]" && python -m pytest -n 2 --dist loadfile\n'
     assert test_command in text
     assert test_command in ci  # the same line, word for word
     assert "apt-get install -y dataset-fashion-mnist" in text

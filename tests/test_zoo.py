@@ -314,18 +314,6 @@ def test_failed_publish_keeps_the_published_files(tmp_path, monkeypatch):
     assert not list(zoo_dir.rglob(".publish-*"))  # the staging folder is gone
 
 
-@pytest.fixture(scope="module")
-def train_zoo():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "train_zoo", REPO / "tools" / "train_zoo.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     "args",
     [

@@ -7,7 +7,6 @@ smoke-sized run. CUB captions are written for the mocked file names, as
 `load_cub_captions` expects Reed et al.'s `text_c10` layout.
 """
 
-import importlib.util
 import json
 import pathlib
 
@@ -28,16 +27,6 @@ N = 16  # mocked examples per split, and --limit
 SMOKE = {"dcgan_celeba": {"batch_size": 8}, "gan_cls_cub": {"batch_size": 8}}
 SMOKE["gan_cls_cub"]["style_steps"] = 2
 CAPTIONS = ["a small red bird with black wings", "this bird is yellow and grey"]
-
-
-@pytest.fixture(scope="module")
-def train_zoo():
-    spec = importlib.util.spec_from_file_location(
-        "train_zoo", REPO / "tools" / "train_zoo.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _recipe(name):
