@@ -2,11 +2,15 @@
 
 import os
 
+from keras_gans import _startup
+
 # keras_gans is built on tf.distribute, tf.data and SavedModel: Keras must
 # run on its TensorFlow backend.
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import keras  # noqa: E402
+# The `keras-gans` command starts without TensorFlow's C++ notices.
+with _startup.backend_import():
+    import keras
 
 if keras.backend.backend() != "tensorflow":
     raise ImportError(
@@ -24,7 +28,10 @@ from keras_gans import (  # noqa: E402
     latent,
     losses,
     metrics,
+    models,
+    runs,
     text,
+    validation,
     zoo,
 )
 from keras_gans.models import (  # noqa: E402
@@ -33,6 +40,7 @@ from keras_gans.models import (  # noqa: E402
     GANCLS,
     AdversarialModel,
     InfoGAN,
+    from_preset,
 )
 
 __version__ = "0.1.0"
@@ -52,7 +60,11 @@ __all__ = [
     "latent",
     "losses",
     "metrics",
+    "models",
+    "runs",
     "text",
+    "validation",
     "zoo",
+    "from_preset",
     "__version__",
 ]

@@ -1,21 +1,25 @@
-"""`keras-gans`: train and sample GANs from the command line.
+"""`keras-gans`: train, sample, evaluate and export models from the command line.
 
     keras-gans train dcgan --dataset fashion_mnist --epochs 5 --out runs/dcgan
     keras-gans sample runs/dcgan --n 64 --out grid.png
     keras-gans interpolate runs/dcgan --rows 8 --steps 10 --out interpolation.png
     keras-gans evaluate runs/dcgan --metrics fid,kid,pr,modes --n 10000 --out eval.json
+    keras-gans export dcgan_fashion_mnist --out exports     # a zoo preset too
 
-    keras-gans train infogan --dataset digits --categorical 10 --continuous 2 \
+    keras-gans train infogan --dataset digits --categorical 10 --continuous 2 \\
         --epochs 20 --out runs/infogan
     keras-gans sweep runs/infogan --continuous-code 1 --values -2,2,10 --out sweep.png
     keras-gans sample runs/infogan --category 3 --n 16 --out threes.png
 
     keras-gans train gan_cls --dataset fashion_captions --epochs 10 --out runs/gan_cls
-    keras-gans generate-text "a dark ankle boot" "a pale slim dress" \
+    keras-gans generate-text "a dark ankle boot" "a pale slim dress" \\
         --model runs/gan_cls --n 8 --out grid.png
 
-The commands parse flags and call library functions (`keras_gans.training`);
-no logic lives only here.
+`keras-gans --verbose ...` also shows TensorFlow's start-up lines. The
+commands parse flags and call library functions (`keras_gans.runs`, the
+families' hooks); a family's own flags and commands come from its `Family`
+in the registry, and library errors that name a config field are shown with
+its flag.
 """
 
 from __future__ import annotations
@@ -24,6 +28,37 @@ import argparse
 import re
 import signal
 import sys
+
+# Common `keras-gans train` flags: TrainConfig field -> (type, help).
+_TRAIN_FLAGS = {
+    "epochs": (int, "total epochs of the run"),
+    "batch_size": (int, "global batch size"),
+    "latent_dim": (
+        int,
+        "noise size z (default: the model's; 62 for infogan, plus its codes)",
+    ),
+    "image_shape": (None, "H,W,C (default: the dataset's)"),
+    "loss": (str, "a keras_gans.losses name"),
+    "d_steps": (int, "discriminator steps per generator step"),
+    "learning_rate": (
+        float,
+        "Adam learning rate of D, and of G unless --g-learning-rate is given",
+    ),
+    "g_learning_rate": (
+        float,
+        "Adam learning rate of G (default: the model's; --learning-rate)",
+    ),
+    "beta_1": (float, "Adam beta_1"),
+    "seed": (int, "seeds weights, noise and data order"),
+    "limit": (int, "use the first N examples"),
+    "data_dir": (str, "where the dataset's files are"),
+    "sample_every": (int, "epochs between sample grids"),
+    "steps_per_execution": (int, "batches per compiled call"),
+}
+
+
+def _flag(field):
+    return "--" + field.replace("_", "-")
 
 
 def _shape(text):
@@ -38,84 +73,16 @@ def _shape(text):
     return dims
 
 
-def _int_list(text):
-    if text.strip().lower() == "none":
-        return ()
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if not values:
-        raise argparse.ArgumentTypeError(
-            "expected comma-separated category counts such as 10 or 10,4 (or "
-            f"'none' for no categorical code); received {text!r}"
-        )
-    return values
-
-
-def _units(text):
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated layer widths such as 512,512; received {text!r}"
-        )
-    return values
-
-
-def _sweep_values(text):
-    parts = text.split(",")
-    try:
-        start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
-        if len(parts) != 3 or num < 1:
-            raise ValueError
-    except (ValueError, IndexError):
-        raise argparse.ArgumentTypeError(
-            "expected START,STOP,NUM such as -2,2,10 (NUM >= 1 evenly spaced "
-            f"values from START to STOP); received {text!r}"
-        ) from None
-    return start, stop, num
-
-
-# Options whose value may start with "-" (such as `--values -2,2,10`), which
-# argparse would otherwise take for an option.
-_NEGATIVE_VALUE_OPTIONS = ("--values",)
-
-# `keras-gans train` flags that only InfoGAN has: flag -> TrainConfig field.
-_INFOGAN_FLAGS = {
-    "--categorical": "categorical",
-    "--continuous": "continuous",
-    "--categorical-weight": "categorical_weight",
-    "--continuous-weight": "continuous_weight",
-    "--hidden": "hidden",
-}
-
-
-# `keras-gans train` flags that only the MLP GAN has.
-_GAN_FLAGS = {"--g-units": "g_units"}
-
-
-# `keras-gans train` flags that only GAN-CLS has: flag -> TrainConfig field.
-_GAN_CLS_FLAGS = {
-    "--condition": "condition",
-    "--text-encoder": "text_encoder",
-    "--projection-dim": "projection_dim",
-    "--interpolation-weight": "interpolation_weight",
-    "--beta": "beta",
-    "--style-steps": "style_steps",
-}
-
-
 def _join_negative_values(argv):
-    # ["--values", "-2,2,10"] -> ["--values=-2,2,10"].
+    # ["--values", "-2,2,10"] -> ["--values=-2,2,10"]: argparse would take a
+    # value that starts with "-" for an option.
     joined = []
     for token in argv:
         if (
             joined
-            and joined[-1] in _NEGATIVE_VALUE_OPTIONS
-            and re.match(r"-[\d.]", token)
+            and joined[-1].startswith("--")
+            and "=" not in joined[-1]
+            and re.fullmatch(r"-[\d.][\d.,e-]*", token)
         ):
             joined[-1] = f"{joined[-1]}={token}"
         else:
@@ -123,182 +90,86 @@ def _join_negative_values(argv):
     return joined
 
 
-def _parser():
+def _add_train(sub, families):
     from keras_gans import losses
-    from keras_gans.training import MODEL_CLASSES
-
-    parser = argparse.ArgumentParser(
-        prog="keras-gans", description="Train and sample GANs built on Keras 3."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    from keras_gans.runs.config import COMMON_FIELDS
 
     train = sub.add_parser(
         "train",
         help="train a model; rerun the same command to resume after an interruption",
     )
-    train.add_argument("model", choices=sorted(MODEL_CLASSES))
+    train.add_argument("model", choices=sorted(families))
     train.add_argument(
         "--dataset",
         default=None,
-        help="default: fashion_captions for gan_cls, fashion_mnist otherwise",
+        help="default: the model's (fashion_mnist; fashion_captions for gan_cls)",
     )
-    train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--out", required=True, help="run folder")
-    train.add_argument("--batch-size", type=int, default=128)
+    for field, (kind, help_text) in _TRAIN_FLAGS.items():
+        default = COMMON_FIELDS[field]
+        shown = (
+            f"{help_text} (default: {default})" if default is not None else help_text
+        )
+        train.add_argument(
+            _flag(field),
+            type=_shape if field == "image_shape" else kind,
+            choices=losses.names() if field == "loss" else None,
+            default=None,
+            help=shown,
+        )
     train.add_argument(
-        "--latent-dim",
-        type=int,
-        default=None,
-        help="noise size z (default: 100; 62 for infogan, plus its codes)",
+        "--verbose", type=int, choices=(0, 1, 2), default=None, help="fit() verbosity"
     )
-    train.add_argument("--image-shape", type=_shape, default=None, help="H,W,C")
-    train.add_argument("--loss", choices=losses.names(), default="non_saturating")
-    train.add_argument("--d-steps", type=int, default=1)
-    train.add_argument(
-        "--learning-rate",
-        type=float,
-        default=2e-4,
-        help="Adam learning rate of D, and of G unless --g-learning-rate is given",
-    )
-    train.add_argument(
-        "--g-learning-rate",
-        type=float,
-        default=None,
-        help="Adam learning rate of G (default: --learning-rate; 1e-3 for infogan)",
-    )
-    train.add_argument("--beta-1", type=float, default=0.5)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument(
-        "--limit", type=int, default=None, help="use the first N examples"
-    )
-    train.add_argument("--data-dir", default=None)
-    train.add_argument("--sample-every", type=int, default=1)
-    train.add_argument("--steps-per-execution", type=int, default=1)
-    train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None)
-    info = train.add_argument_group("InfoGAN codes (infogan only)")
-    info.add_argument(
-        "--categorical",
-        type=_int_list,
-        default=None,
-        help="categories K of each categorical code, comma-separated: 10 or "
-        "10,4; 'none' for no categorical code (default: 10)",
-    )
-    info.add_argument(
-        "--continuous",
-        type=int,
-        default=None,
-        help="number of continuous codes (default: 2)",
-    )
-    info.add_argument(
-        "--categorical-weight",
-        type=float,
-        default=None,
-        help="lambda of the categorical codes' information loss (default: 1.0)",
-    )
-    info.add_argument(
-        "--continuous-weight",
-        type=float,
-        default=None,
-        help="lambda of the continuous codes' information loss (default: 0.1)",
-    )
-    info.add_argument(
-        "--hidden",
-        type=int,
-        default=None,
-        help="width of the fully connected layers of G and D (default: 1024, "
-        "the paper's)",
-    )
+    for name, family in families.items():
+        if not family.options:
+            continue
+        group = train.add_argument_group(
+            f"{family.model_class.__name__} ({name} only)", family.description
+        )
+        for option in family.options:
+            group.add_argument(
+                option.flag,
+                dest=option.name,
+                type=option.parse,
+                choices=option.choices,
+                default=None,
+                help=f"{option.help} (default: {option.shown_default()})",
+            )
 
-    mlp = train.add_argument_group("GAN (gan only)")
-    mlp.add_argument(
-        "--g-units",
-        type=_units,
-        default=None,
-        help="widths of G's hidden layers, comma-separated (default: 1200,1200, "
-        "the paper's)",
-    )
 
-    cls = train.add_argument_group("GAN-CLS text to image (gan_cls only)")
-    cls.add_argument(
-        "--condition",
-        choices=("captions", "labels"),
-        default=None,
-        help="train on caption embeddings, or on one-hot classes (the "
-        "class-conditional baseline) (default: captions)",
+def _parser():
+    from keras_gans.export.tflite import QUANTIZATIONS
+    from keras_gans.models.registry import families
+
+    parser = argparse.ArgumentParser(
+        prog="keras-gans", description="Train and sample GANs built on Keras 3."
     )
-    cls.add_argument(
-        "--text-encoder",
-        default=None,
-        help="'fashion_captions' (shipped), a .keras file or a SavedModel "
-        "folder (default: fashion_captions)",
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        dest="show_tensorflow_log",
+        action="store_true",
+        help="also show TensorFlow's start-up lines (give it before the command)",
     )
-    cls.add_argument(
-        "--projection-dim",
-        type=int,
-        default=None,
-        help="size of the projected text embedding in G and D (default: 128)",
-    )
-    cls.add_argument(
-        "--interpolation-weight",
-        type=float,
-        default=None,
-        help="weight of GAN-INT's interpolated-text term; 0 for plain GAN-CLS "
-        "(default: 1.0)",
-    )
-    cls.add_argument(
-        "--beta", type=float, default=None, help="GAN-INT's mixing weight (0.5)"
-    )
-    cls.add_argument(
-        "--style-steps",
-        type=int,
-        default=None,
-        help="steps of style-encoder training after the GAN (default: 2000)",
-    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_train(sub, families(trainable=True))
 
     sample = sub.add_parser("sample", help="write a grid of samples as PNG")
-    sample.add_argument("model", help="run folder or .keras file")
+    sample.add_argument("model", help="run folder, .keras file or preset")
     sample.add_argument("--n", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--ncols", type=int, default=None)
-    sample.add_argument(
-        "--category",
-        type=int,
-        default=None,
-        help="InfoGAN only: every sample in this category of categorical code 0",
-    )
     sample.add_argument("--out", default="samples.png")
-
-    text = sub.add_parser(
-        "generate-text",
-        help="GAN-CLS: write a PNG with one row of generated images per caption",
-    )
-    text.add_argument("texts", nargs="+", help="one or more captions")
-    text.add_argument("--model", required=True, help="run folder or .keras file")
-    text.add_argument("--n", type=int, default=8, help="images per caption")
-    text.add_argument("--seed", type=int, default=0)
-    text.add_argument("--out", default="text_to_image.png")
-
-    sweep = sub.add_parser(
-        "sweep",
-        help="InfoGAN: write a grid with the categories of one categorical code "
-        "as rows and one continuous code swept along the columns",
-    )
-    sweep.add_argument("model", help="InfoGAN run folder or .keras file")
-    sweep.add_argument("--categorical-code", type=int, default=0)
-    sweep.add_argument("--continuous-code", type=int, default=0)
-    sweep.add_argument(
-        "--values",
-        type=_sweep_values,
-        default=(-2.0, 2.0, 10),
-        help="START,STOP,NUM of the swept values (default: -2,2,10)",
-    )
-    sweep.add_argument("--seed", type=int, default=0, help="seed of the noise")
-    sweep.add_argument("--out", default="sweep.png")
+    owners = {}
+    for family in families().values():
+        for dest in family.add_sample_arguments(sample):
+            owners[dest] = family
+    sample.set_defaults(family_options=owners)
 
     evaluate = sub.add_parser(
         "evaluate", help="score a model's samples (FID, KID, IS, precision/recall, ...)"
     )
-    evaluate.add_argument("model", help="run folder or .keras file")
+    evaluate.add_argument("model", help="run folder, .keras file or preset")
     evaluate.add_argument("--dataset", default="fashion_mnist")
     evaluate.add_argument(
         "--metrics",
@@ -314,7 +185,7 @@ def _parser():
     interp = sub.add_parser(
         "interpolate", help="write a PNG of samples along latent interpolation paths"
     )
-    interp.add_argument("model", help="run folder or .keras file")
+    interp.add_argument("model", help="run folder, .keras file or preset")
     interp.add_argument("--rows", type=int, default=8)
     interp.add_argument("--steps", type=int, default=10)
     interp.add_argument(
@@ -329,17 +200,15 @@ def _parser():
     export = sub.add_parser(
         "export", help="write a SavedModel for TF Serving: <out>/<name>/<version>/"
     )
-    export.add_argument("model", help="run folder or .keras file")
+    export.add_argument("model", help="run folder, .keras file or preset")
     export.add_argument("--out", required=True, help="TF Serving's base folder")
     export.add_argument("--version", type=int, default=1)
     export.add_argument(
-        "--name", default=None, help="model folder (default: the model kind)"
+        "--name", default=None, help="model folder (default: the model's family)"
     )
     export.add_argument(
         "--overwrite", action="store_true", help="replace an existing version"
     )
-
-    from keras_gans.export.tflite import QUANTIZATIONS
 
     lite = sub.add_parser(
         "export-tflite",
@@ -363,7 +232,7 @@ def _parser():
         "--name",
         default=None,
         help="files' base name (default: the zoo name when converting one, "
-        "else the model kind)",
+        "else the model's family)",
     )
     lite.add_argument(
         "--representative-count",
@@ -371,160 +240,112 @@ def _parser():
         default=256,
         help="latents that calibrate int8 (default: 256)",
     )
+
+    handlers = {}
+    for family in families().values():
+        handlers.update(family.add_commands(sub))
+    parser.set_defaults(family_commands=handlers)
     return parser
 
 
-def _train(args):
-    from keras_gans import training
+def _flags_for(message, fields):
+    """A library message with config fields written as flags (`epochs` -> `--epochs`).
 
-    extra = {}
-    for owner, flags in (
-        ("infogan", _INFOGAN_FLAGS),
-        ("gan_cls", _GAN_CLS_FLAGS),
-        ("gan", _GAN_FLAGS),
-    ):
-        given = {
-            flag: field
-            for flag, field in flags.items()
-            if getattr(args, field) is not None
-        }
-        if given and args.model != owner:
-            raise ValueError(
-                f"{', '.join(given)} only apply to {owner}; received them with "
-                f"{args.model}."
-            )
-        extra.update({field: getattr(args, field) for field in given.values()})
-    config = training.TrainConfig(
-        model=args.model,
-        dataset=args.dataset,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        latent_dim=args.latent_dim,
-        image_shape=args.image_shape,
-        loss=args.loss,
-        d_steps=args.d_steps,
-        learning_rate=args.learning_rate,
-        g_learning_rate=args.g_learning_rate,
-        beta_1=args.beta_1,
-        seed=args.seed,
-        limit=args.limit,
-        data_dir=args.data_dir,
-        sample_every=args.sample_every,
-        steps_per_execution=args.steps_per_execution,
-        **extra,
+    Only where a field is named as a setting (`epochs=0`, `epochs >= 1`,
+    `epochs to be ...`); a run folder's differences keep run.json's keys.
+    """
+    names = {field: _flag(field) for field in fields}
+    pattern = (
+        r"(?<![\w.-])("
+        + "|".join(map(re.escape, names))
+        + r")(?=(\s*[<>]=?\s)|=| to be )"
     )
+    return re.sub(pattern, lambda m: names[m.group(1)], message)
+
+
+def _train(args):
+    from keras_gans import runs
+    from keras_gans.models.registry import families
+
+    chosen = families()[args.model]
+    fields = {"dataset": args.dataset}
+    fields.update({k: getattr(args, k) for k in _TRAIN_FLAGS})
+    settings = {k: v for k, v in fields.items() if v is not None}
+    for name, family in families(trainable=True).items():
+        given = [o for o in family.options if getattr(args, o.name) is not None]
+        if given and family is not chosen:
+            raise ValueError(
+                f"{', '.join(o.flag for o in given)} only apply to {name}; "
+                f"received them with {args.model}."
+            )
+        settings.update({o.name: getattr(args, o.name) for o in given})
+    option_fields = [o.name for o in chosen.options]
     try:
-        result = training.train(
+        config = runs.TrainConfig(model=args.model, **settings)
+        result = runs.train(
             config, args.out, verbose="auto" if args.verbose is None else args.verbose
         )
     except KeyboardInterrupt:
-        record = training.read_run_file(args.out) or {}
+        record = runs.read_run_file(args.out) or {}
         print(
             f"\nInterrupted after {record.get('epochs_completed', 0)} finished "
             f"epoch(s). Rerun the same command to resume.",
             file=sys.stderr,
         )
         return 130
+    except ValueError as e:
+        fields = [f for f in runs.config.COMMON_FIELDS if f != "model"]
+        fields += option_fields
+        raise ValueError(_flags_for(str(e), fields)) from e
     print(f"Trained {result.epochs_completed} epochs: {result.out_dir}")
-    print(f"  model:   {result.out_dir / training.FINAL_MODEL}")
+    print(f"  model:   {result.out_dir / runs.FINAL_MODEL}")
     print(f"  samples: {result.out_dir / 'samples.png'}")
-    for label, name in (
-        ("sweep", "code_sweep.png"),
-        ("codes", "categories.png"),
-        ("interp", "interpolation.png"),
-        ("style", "style_transfer.png"),
-    ):
-        if (result.out_dir / name).exists():
-            print(f"  {label + ':':<9}{result.out_dir / name}")
+    for label, path in result.figures.items():
+        print(f"  {label + ':':<9}{path}")
     return 0
+
+
+def _load(source):
+    """A model from a run folder or `.keras` file, else a preset (zoo name, URL)."""
+    import os
+    import pathlib
+
+    from keras_gans import runs
+
+    if (
+        pathlib.Path(source).exists()
+        or source.endswith(".keras")
+        or (os.sep in source and "://" not in source)
+    ):
+        return runs.load_trained(source)
+    from keras_gans.models import from_preset
+
+    return from_preset(source)
 
 
 def _sample(args):
-    from keras_gans import training
     from keras_gans.images import save_image_grid
-    from keras_gans.models import GANCLS
+    from keras_gans.models.family import require_family
+    from keras_gans.models.registry import family_of
 
-    model = training.load_trained(args.model)
-    if isinstance(model, GANCLS) and args.category is None:
-        # A text-to-image model draws its preview captions, one per row.
-        images = model.preview_samples(model.sample_latent(args.n, seed=args.seed))
-        if images is None:
-            raise ValueError(
-                "This GANCLS has no preview_texts; draw captions with "
-                "keras-gans generate-text."
-            )
-    elif args.category is None:
-        images = model.generate(args.n, seed=args.seed)
-    else:
-        training.check_infogan(model, "--category")
-        images = training.generate_in_category(
-            model, args.n, args.category, seed=args.seed
-        )
+    model = _load(args.model)
+    family = family_of(model)
+    for dest, owner in args.family_options.items():
+        if getattr(args, dest) is not None and owner is not family:
+            require_family(model, owner, "--" + dest.replace("_", "-"))
+    images, what = family.sample_images(model, args)
     path = save_image_grid(images, args.out, ncols=args.ncols)
-    where = "" if args.category is None else f" of category {args.category}"
-    print(f"Wrote {args.n} samples{where} to {path}")
-    return 0
-
-
-def _generate_text(args):
-    from keras_gans import training
-    from keras_gans.images import save_captioned_grid
-    from keras_gans.models import GANCLS
-
-    model = training.load_trained(args.model)
-    if not isinstance(model, GANCLS):
-        raise ValueError(
-            "keras-gans generate-text needs a GAN-CLS model (text to image); "
-            f"received a {type(model).__name__}."
-        )
-    if model.text_encoder is None:
-        raise ValueError(
-            "This GANCLS has no text encoder (it was trained on precomputed "
-            "embeddings or one-hot classes), so it cannot read captions."
-        )
-    if args.n < 1:
-        raise ValueError(f"Expected --n >= 1 images per caption; received {args.n}.")
-    images = model.generate(args.texts, n_per_text=args.n, seed=args.seed)
-    path = save_captioned_grid(images, args.texts, args.out, ncols=args.n)
-    print(f"Wrote {len(args.texts)} caption(s) x {args.n} images to {path}")
-    for i, text in enumerate(args.texts):
-        print(f"  row {i}: {text}")
-    return 0
-
-
-def _sweep(args):
-    import numpy as np
-
-    from keras_gans import training
-    from keras_gans.models.infogan import save_code_sweep
-
-    model = training.check_infogan(
-        training.load_trained(args.model), "keras-gans sweep"
-    )
-    values = np.linspace(*args.values)
-    path = save_code_sweep(
-        model,
-        args.out,
-        categorical_code=args.categorical_code,
-        continuous_code=args.continuous_code,
-        values=values,
-        seed=args.seed,
-    )
-    k = model.spec.categorical[args.categorical_code]
-    print(
-        f"Wrote {k} categories of categorical code {args.categorical_code} x "
-        f"{len(values)} values of continuous code {args.continuous_code} to {path}"
-    )
+    print(f"Wrote {what} to {path}")
     return 0
 
 
 def _evaluate(args):
     import json
 
-    from keras_gans import evaluation, training
+    from keras_gans import evaluation
     from keras_gans.files import write_atomic
 
-    model = training.load_trained(args.model)
+    model = _load(args.model)
     result = evaluation.evaluate(
         model,
         dataset=args.dataset,
@@ -553,11 +374,10 @@ def _evaluate(args):
 
 
 def _interpolate(args):
-    from keras_gans import training
     from keras_gans.images import save_image_grid
     from keras_gans.latent import interpolation_images
 
-    model = training.load_trained(args.model)
+    model = _load(args.model)
     images = interpolation_images(
         model, rows=args.rows, steps=args.steps, seed=args.seed, method=args.method
     )
@@ -567,10 +387,9 @@ def _interpolate(args):
 
 
 def _export(args):
-    from keras_gans import training
     from keras_gans.export import read_metadata
 
-    model = training.load_trained(args.model)
+    model = _load(args.model)
     try:
         folder = model.export(
             args.out, version=args.version, name=args.name, overwrite=args.overwrite
@@ -603,24 +422,25 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+COMMANDS = {
+    "train": _train,
+    "sample": _sample,
+    "evaluate": _evaluate,
+    "interpolate": _interpolate,
+    "export": _export,
+    "export-tflite": _export_tflite,
+}
+
+
 def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     args = _parser().parse_args(_join_negative_values(argv))
     # `kill` (SIGTERM) stops a run as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    handler = COMMANDS.get(args.command) or args.family_commands[args.command]
     try:
-        commands = {
-            "train": _train,
-            "sample": _sample,
-            "evaluate": _evaluate,
-            "interpolate": _interpolate,
-            "sweep": _sweep,
-            "generate-text": _generate_text,
-            "export": _export,
-            "export-tflite": _export_tflite,
-        }
-        return commands[args.command](args)
+        return handler(args)
     except (ValueError, LookupError, OSError, ImportError) as e:
         # Bad input, unknown zoo names, unpublished models, failed downloads,
         # missing files: a one-line error, not a traceback.

@@ -10,11 +10,12 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
-from keras_gans import cli, training
+from keras_gans import cli
+from keras_gans import runs as training
 from keras_gans.data import loader
 from keras_gans.images import save_image_grid
 from keras_gans.latent import LatentSpec
-from keras_gans.models.infogan import save_code_sweep
+from keras_gans.models.infogan import generate_in_category, save_code_sweep
 
 # Two categorical codes (4 and 3 categories), two continuous codes, at 16x16
 # (the fixture resized) so that the default-sized networks stay small.
@@ -163,7 +164,7 @@ def test_sample_category(infogan_run, infogan_model, tmp_path, monkeypatch, caps
     assert cli.main(args + ["--seed", "5", "--out", str(out)]) == 0
     assert "Wrote 6 samples of category 2" in capsys.readouterr().out
     assert read_png(out).shape == grid_shape(2, 3)
-    images = training.generate_in_category(infogan_model, 6, 2, seed=5)
+    images = generate_in_category(infogan_model, 6, 2, seed=5)
     expected = save_image_grid(images, tmp_path / "expected.png", ncols=3)
     assert out.read_bytes() == expected.read_bytes()
 
@@ -173,7 +174,7 @@ def test_sample_category(infogan_run, infogan_model, tmp_path, monkeypatch, caps
     monkeypatch.setattr(
         infogan_model, "generate", lambda z: seen.append(z) or real_generate(z)
     )
-    training.generate_in_category(infogan_model, 32, 2, seed=5)
+    generate_in_category(infogan_model, 32, 2, seed=5)
     spec = infogan_model.spec
     parts = spec.split(seen[0])
     drawn = spec.split(np.asarray(spec.sample(32, seed=5)))
@@ -215,8 +216,8 @@ def test_infogan_flags_are_refused_for_other_models(tmp_path, capsys, extra, mes
         (["--categorical", "10,1"], "at least 2 categories"),
         (["--categorical", "none", "--continuous", "0"], "at least one InfoGAN code"),
         (["--continuous", "-1"], "continuous >= 0"),
-        (["--categorical-weight", "-1"], "categorical_weight to be a finite number"),
-        (["--g-learning-rate", "0"], "g_learning_rate to be a finite number > 0"),
+        (["--categorical-weight", "-1"], "--categorical-weight to be a finite number"),
+        (["--g-learning-rate", "0"], "--g-learning-rate to be a finite number > 0"),
     ],
 )
 def test_infogan_flag_validation(tmp_path, capsys, extra, message):

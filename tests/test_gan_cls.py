@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from keras_gans import data, losses
-from keras_gans.models.adversarial_model import _STEP_STATE
+from keras_gans.models.adversarial import _STEP_STATE
 from keras_gans.models.gan_cls import GANCLS, wrong_indices
 from keras_gans.text import TextEncoder
 

@@ -287,7 +287,7 @@ def test_generator_loss_is_the_gan_loss_plus_weighted_information():
     model.compile()
     latent = model.spec.sample(6, seed=0)
     fake = model.generator(latent, training=False)
-    from keras_gans.models.adversarial_model import _STEP_STATE
+    from keras_gans.models.adversarial import _STEP_STATE
 
     total, fake_out = model.generator_loss(fake, latent, training=False)
     features = model.trunk(fake, training=False)

@@ -351,7 +351,9 @@ def test_tokenizer_matches_text_encoder():
 
 def test_failed_write_keeps_the_old_file(export, converted, tmp_path, monkeypatch):
     content = converted("dcgan", "none")["model"].read_bytes()
-    monkeypatch.setattr(tflite, "_convert", lambda *args, **kwargs: (content, {}))
+    monkeypatch.setattr(
+        tflite, "convert_signature", lambda *args, **kwargs: (content, {})
+    )
     target = tmp_path / "dcgan.none.tflite"
     target.write_bytes(b"old")
 

@@ -13,8 +13,10 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
-from keras_gans import cli, training
+from keras_gans import cli
+from keras_gans import runs as training
 from keras_gans.latent import LatentSpec
+from keras_gans.models.infogan import figures as infogan_figures
 
 
 def small_config(fashion_dir, **kwargs):
@@ -117,7 +119,7 @@ def test_kill_while_writing_the_final_model_loses_no_epoch(
             raise KeyboardInterrupt
         return real_save(model, path)
 
-    monkeypatch.setattr(training, "save_model_atomic", killed_on_final)
+    monkeypatch.setattr(training.loop, "save_model_atomic", killed_on_final)
     with pytest.raises(KeyboardInterrupt):
         training.train(config, tmp_path, verbose=0)
     monkeypatch.undo()
@@ -139,7 +141,7 @@ def test_fewer_epochs_than_already_trained_is_refused(fashion_dir, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         training.train(config, tmp_path, verbose=0, callbacks=[InterruptAt(2)])
     with pytest.raises(
-        ValueError, match=r"already trained 2 epochs; expected --epochs >= 2"
+        ValueError, match=r"already trained 2 epochs; expected epochs >= 2"
     ):
         training.train(small_config(fashion_dir, epochs=1), tmp_path, verbose=0)
 
@@ -305,8 +307,11 @@ def test_default_image_shape_follows_the_dataset():
         ({"categorical": (10, 1)}, r"at least 2 categories; received .*\(10, 1\)"),
         ({"categorical": ("ten",)}, r"tuple of category counts .* received"),
         ({"categorical": 2.5}, r"tuple of category counts"),
-        ({"continuous": -1}, r"continuous >= 0; received continuous=-1"),
-        ({"continuous": 1.5}, r"continuous to be an int"),
+        (
+            {"continuous": -1},
+            r"continuous to be a non-negative integer, received continuous=-1",
+        ),
+        ({"continuous": 1.5}, r"continuous to be a non-negative integer"),
         ({"categorical": (), "continuous": 0}, "at least one InfoGAN code"),
         ({"categorical_weight": -0.5}, r"categorical_weight to be a finite .*>= 0"),
         ({"continuous_weight": float("nan")}, r"continuous_weight to be a finite"),
@@ -361,14 +366,14 @@ def test_code_figures_without_categorical_or_continuous_codes(tmp_path):
     only_continuous = keras_gans.InfoGAN(
         latent_spec=LatentSpec(noise_dim=3, categorical=(), continuous=2), **small
     )
-    written = training.save_code_figures(only_continuous, tmp_path / "a", seed=0)
+    written = infogan_figures.save_code_figures(only_continuous, tmp_path / "a", seed=0)
     assert sorted(p.name for p in written) == [
         "code_sweep.png",
         "code_sweep_c0.png",
         "code_sweep_c1.png",
     ]
     # Rows are noise vectors, columns the 10 swept values.
-    rows, cols = training.SWEEP_NOISE_ROWS, len(training.SWEEP_VALUES)
+    rows, cols = infogan_figures.SWEEP_NOISE_ROWS, len(infogan_figures.SWEEP_VALUES)
     assert read_png(tmp_path / "a" / "code_sweep.png").shape == (
         rows * 18 + 2,
         cols * 18 + 2,
@@ -377,7 +382,9 @@ def test_code_figures_without_categorical_or_continuous_codes(tmp_path):
     only_categorical = keras_gans.InfoGAN(
         latent_spec=LatentSpec(noise_dim=3, categorical=(5,), continuous=0), **small
     )
-    written = training.save_code_figures(only_categorical, tmp_path / "b", seed=0)
+    written = infogan_figures.save_code_figures(
+        only_categorical, tmp_path / "b", seed=0
+    )
     assert [p.name for p in written] == ["categories.png"]
     assert read_png(tmp_path / "b" / "categories.png").shape == (
         rows * 18 + 2,

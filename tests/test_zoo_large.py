@@ -13,8 +13,10 @@ import pathlib
 import numpy as np
 import pytest
 
-from keras_gans import training, zoo
+from keras_gans import runs as training
+from keras_gans import zoo
 from keras_gans.data import cub
+from keras_gans.models.gan_cls import runs as gan_cls_runs
 from keras_gans.zoo._download import sha256_file
 
 tfds = pytest.importorskip("tensorflow_datasets")
@@ -226,7 +228,7 @@ def test_dcgan_celeba_recipe_end_to_end(tmp_path, train_zoo):
 def test_gan_cls_cub_recipe_end_to_end(tmp_path, train_zoo, monkeypatch):
     zoo_dir = _smoke_zoo(tmp_path, "gan_cls_cub")
     run = tmp_path / "run"
-    monkeypatch.setattr(training, "TEXT_ENCODER_EPOCHS", 5)
+    monkeypatch.setattr(gan_cls_runs, "TEXT_ENCODER_EPOCHS", 5)
     args = ["gan_cls_cub", "--zoo-dir", str(zoo_dir), "--run-dir", str(run)]
     args += ["--epochs", "1", "--limit", str(N), "--n-eval", "0", "--verbose", "0"]
     with tfds.testing.mock_data(num_examples=N):
@@ -253,7 +255,7 @@ def test_gan_cls_cub_recipe_end_to_end(tmp_path, train_zoo, monkeypatch):
 
     monkeypatch.setattr(keras_gans.text, "pretrain_text_encoder", no_training)
     config = training.TrainConfig(**_recipe("gan_cls_cub")["train"])
-    encoder = training.pretrain_run_text_encoder(config, run, captioned=None)
+    encoder = gan_cls_runs.pretrain_run_text_encoder(config, run, captioned=None)
     model = training.load_trained(run)
     np.testing.assert_allclose(
         encoder(["a small red bird"]), model.text_encoder(["a small red bird"])

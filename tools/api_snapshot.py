@@ -38,6 +38,8 @@ MODULES = (
     "keras_gans.metrics",
     "keras_gans.text",
     "keras_gans.training",
+    "keras_gans.runs",
+    "keras_gans.validation",
     "keras_gans.zoo",
 )
 
@@ -62,9 +64,18 @@ def _public_names(module):
     ]
 
 
+def _own_members(cls):
+    """Public members defined by `cls` or its keras_gans base classes (mixins)."""
+    members = {}
+    for klass in reversed(cls.__mro__):
+        if klass is cls or klass.__module__.startswith("keras_gans"):
+            members.update(vars(klass))
+    return members
+
+
 def _describe_class(cls, prefix, out):
     out[prefix] = f"class{_signature(cls)}"
-    for name, value in sorted(vars(cls).items()):
+    for name, value in sorted(_own_members(cls).items()):
         if name.startswith("_"):
             continue
         key = f"{prefix}.{name}"
@@ -80,7 +91,10 @@ def snapshot(modules=MODULES):
     """`{qualified name: kind and signature}` for the public API, sorted."""
     out = {}
     for module_name in modules:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue  # a module that is gone: its names are gone too
         for name in _public_names(module):
             value = getattr(module, name)
             key = f"{module_name}.{name}"

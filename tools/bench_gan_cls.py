@@ -40,7 +40,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
 
-from keras_gans import training  # noqa: E402
+from keras_gans import runs  # noqa: E402
 from keras_gans.data import captions as captions_lib  # noqa: E402
 from keras_gans.evaluation import caption_agreement  # noqa: E402
 from keras_gans.features.classifier import load_fashion_classifier  # noqa: E402
@@ -73,7 +73,7 @@ class _RealImages:
 
 
 def _describe(path, model):
-    record = training.read_run_file(path) if pathlib.Path(path).is_dir() else None
+    record = runs.read_run_file(path) if pathlib.Path(path).is_dir() else None
     config = (record or {}).get("config", {})
     parts = [
         f"{type(model).__name__}",
@@ -121,7 +121,7 @@ def run(args):
             + "  ".join(f"{label} {row[key]:.3f}" for key, label in COLUMNS)
         )
 
-    model = training.load_trained(args.model)
+    model = runs.load_trained(args.model)
     if not isinstance(model, GANCLS) or model.text_encoder is None:
         raise SystemExit(f"{args.model} is not a GAN-CLS model with a text encoder.")
     described = _describe(args.model, model)
@@ -135,7 +135,7 @@ def run(args):
         described,
     )
     if args.baseline:
-        baseline = training.load_trained(args.baseline)
+        baseline = runs.load_trained(args.baseline)
         if not isinstance(baseline, GANCLS) or baseline.text_encoder is not None:
             raise SystemExit(
                 f"{args.baseline} is not a class-conditional GAN-CLS "

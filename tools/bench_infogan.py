@@ -34,7 +34,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import numpy as np  # noqa: E402
 
-from keras_gans import data, evaluation, metrics, training  # noqa: E402
+from keras_gans import data, evaluation, metrics, runs  # noqa: E402
 from keras_gans.files import write_atomic  # noqa: E402
 from keras_gans.models.infogan import InfoGAN  # noqa: E402
 
@@ -80,19 +80,19 @@ def _run_record(path):
         loaded = next(
             (
                 path / name
-                for name in (training.FINAL_MODEL, training.CHECKPOINT)
+                for name in (runs.FINAL_MODEL, runs.CHECKPOINT)
                 if (path / name).exists()
             ),
             path,
         )
     else:
         folder, loaded = path.parent, path
-    record = training.read_run_file(folder)
+    record = runs.read_run_file(folder)
     epochs = None
     if record is not None:
-        if loaded.name == training.FINAL_MODEL and record.get("final_model_epochs"):
+        if loaded.name == runs.FINAL_MODEL and record.get("final_model_epochs"):
             epochs = int(record["final_model_epochs"])
-        elif loaded.name == training.CHECKPOINT:
+        elif loaded.name == runs.CHECKPOINT:
             epochs = int(record["epochs_completed"])
     return loaded, record, epochs
 
@@ -125,7 +125,7 @@ def describe_model(path, model):
 
 def evaluate_model(path, images, labels, code, batch_size):
     """`evaluation.code_accuracy` of one model file or run folder, with its settings."""
-    model = training.load_trained(path)
+    model = runs.load_trained(path)
     if not hasattr(model, "infer_codes"):
         raise ValueError(
             "Expected an InfoGAN (a model with categorical codes and "

@@ -1,6 +1,6 @@
 """Trains a zoo model from its recipe file and publishes it into zoo/.
 
-Each zoo model has `zoo/NAME/recipe.json`: the `keras_gans.training.TrainConfig`
+Each zoo model has `zoo/NAME/recipe.json`: the `keras_gans.runs.TrainConfig`
 settings under "train", the evaluation under "evaluate", a description and
 notes. This tool trains that run into `runs/zoo/NAME` (resuming an unfinished
 run; a finished one is not trained again), then exports the generator, packs
@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "tools"))
 
 from machine import machine_info  # noqa: E402
 
-from keras_gans import training  # noqa: E402
+from keras_gans import runs  # noqa: E402
 from keras_gans.features import base, classifier  # noqa: E402
 from keras_gans.zoo import publish as publish_lib  # noqa: E402
 
@@ -52,7 +52,7 @@ def train_run(recipe, run_dir, overrides, verbose=2):
     """Trains (or resumes) the recipe's run; returns (model, train seconds)."""
     settings = dict(recipe["train"])
     settings.update({k: v for k, v in overrides.items() if v is not None})
-    config = training.TrainConfig(**settings)
+    config = runs.TrainConfig(**settings)
     run_dir = pathlib.Path(run_dir)
     seconds_file = run_dir / TRAIN_SECONDS_FILE
     spent = (
@@ -61,7 +61,7 @@ def train_run(recipe, run_dir, overrides, verbose=2):
         else 0.0
     )
     start = time.perf_counter()
-    result = training.train(config, run_dir, verbose=verbose)
+    result = runs.train(config, run_dir, verbose=verbose)
     if result.history:  # epochs were trained (a finished run only loads)
         spent += time.perf_counter() - start
         seconds_file.write_text(json.dumps({"seconds": round(spent, 1)}) + "\n")

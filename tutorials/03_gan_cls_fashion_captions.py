@@ -82,7 +82,10 @@ from keras_gans.features.classifier import load_fashion_classifier  # noqa: E402
 from keras_gans.files import write_atomic  # noqa: E402
 from keras_gans.images import from_uint8  # noqa: E402
 from keras_gans.models.gan_cls import wrong_indices  # noqa: E402
-from keras_gans.training import PREVIEW_CAPTIONS, gan_cls_conditions  # noqa: E402
+from keras_gans.models.gan_cls.runs import (  # noqa: E402
+    PREVIEW_CAPTIONS,
+    gan_cls_conditions,
+)
 
 # fit() warns that its shuffle argument is ignored for a tf.data.Dataset (ours
 # is shuffled by the dataset itself).
@@ -593,7 +596,7 @@ print(
 # ## 5. Text to image
 #
 # `model.generate(captions, n_per_text=8, seed=...)` draws 8 images per
-# caption. The captions are `keras_gans.training.PREVIEW_CAPTIONS`, all in
+# caption. The captions are `keras_gans.models.gan_cls.PREVIEW_CAPTIONS`, all in
 # **held-out** sentence patterns (never seen in training), with varied
 # classes, shades and widths. Each row is one caption; each column one
 # noise vector z. Right of each row: how many of its 8 images the

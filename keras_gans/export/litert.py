@@ -25,8 +25,8 @@ import warnings
 
 import numpy as np
 
-from keras_gans.export.saved_model import check_count
 from keras_gans.export.tokenizer import tokenize
+from keras_gans.validation import check_int
 
 GENERATOR_SIGNATURE = "generate"
 LITERT_HINT = 'LiteRT is not installed; run: pip install "keras-gans[litert]"'
@@ -241,7 +241,7 @@ class LiteRTSampler:
 
     def sample_latent(self, n, seed=None):
         """`(n, latent_dim)` float32 latents drawn as the model draws them (NumPy)."""
-        n = check_count(n)
+        n = check_int("n", n, minimum=1)
         return _draw_latent(self._meta("latent_layout"), n, np.random.default_rng(seed))
 
     def generate(self, n, seed=0, codes=None):
@@ -256,8 +256,11 @@ class LiteRTSampler:
         """
         latent = self.sample_latent(n, seed)
         if codes is not None:
-            if self._meta("model") != "infogan":
-                raise ValueError("Expected codes only for an InfoGAN generator.")
+            if "latent_spec" not in self.metadata:
+                raise ValueError(
+                    "Expected codes only for a generator with latent codes "
+                    "(InfoGAN); this file's JSON has no latent_spec."
+                )
             from keras_gans.latent import LatentSpec
 
             unknown = set(codes) - {"categorical", "continuous"}
@@ -301,7 +304,7 @@ class LiteRTSampler:
 
     def generate_text(self, texts, seed=0, n_per_text=1):
         """GAN-CLS: `n_per_text` images per caption, text by text."""
-        n_per_text = check_count(n_per_text, "n_per_text")
+        n_per_text = check_int("n_per_text", n_per_text, minimum=1)
         embeddings = np.repeat(self.embed(texts), n_per_text, axis=0)
         return self.run(self.sample_latent(len(embeddings), seed), embeddings)
 

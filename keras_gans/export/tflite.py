@@ -11,14 +11,13 @@ has no assert ops. Each conversion writes two files into `out_dir`:
   tensors in the interpreter's order, how to draw the latent, InfoGAN's code
   columns, the output range and the uint8 formula, GAN-CLS's tokenizer).
 
-GAN-CLS with a text encoder also gets `<name>.text_encoder.<quantize>.tflite`.
-Its tokenizer (`TextVectorization`: string lower-casing, a regex, unicode
-splitting) needs TensorFlow string ops that the TFLite builtins lack, so when
-the string encoder does not convert the file holds the network after the
-tokenizer (`token_ids` int64 -> `embeddings`), and the app tokenizes as
-`keras_gans.export.tokenizer.tokenize` does (the JSON's `tokenizer` says
-how). TF Select ops are never used: a phone would need the Flex delegate for
-them.
+A family may convert more programs beside the generator (its
+`tflite_programs` hook): GAN-CLS with a text encoder also writes
+`<name>.text_encoder.<quantize>.tflite` (`keras_gans.models.gan_cls.tflite`).
+What the JSON says of the latent and of the family's inputs comes from the
+family too (`latent_layout`, `tflite_metadata`), found in the registry by
+the export's `model` name. TF Select ops are never used: a phone would need
+the Flex delegate for them.
 
 This module converts and checks (`export_tflite`, `parity`, and `convert`
 behind `keras-gans export-tflite`); `keras_gans.export.litert` runs the files
@@ -41,7 +40,6 @@ import os
 import pathlib
 import re
 import shutil
-import sys
 import tempfile
 import warnings
 
@@ -53,16 +51,13 @@ from keras_gans.export.litert import (
     _draw_latent,
     _interpreter,
     _Program,
-    _text_feeds,
 )
-from keras_gans.export.saved_model import read_metadata
+from keras_gans.export.saved_model import read_metadata, sample_in_chunks
 from keras_gans.export.tokenizer import tokenize
 from keras_gans.files import write_atomic
 from keras_gans.images import to_uint8
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
-STRING_ENCODER_SIGNATURE = "embed_texts"
-TOKEN_ENCODER_SIGNATURE = "embed_tokens"
 FORMAT_VERSION = 1
 
 _QUANTIZATION_NOTES = {
@@ -74,16 +69,6 @@ _QUANTIZATION_NOTES = {
     "the model draws them; float32 inputs and output (quantized and "
     "dequantized inside the model)",
 }
-# Texts whose embeddings the encoder parity check compares, with the
-# preview captions: punctuation, capitals, unknown characters, empty,
-# longer than any sequence length.
-PARITY_TEXTS = (
-    "A dark, SLIM ankle-boot!",
-    "an unknown word: zebra ☂ é 😀",
-    "",
-    "   ",
-    "a pale wide coat " * 12,
-)
 
 
 def _check_quantize(quantize):
@@ -97,7 +82,7 @@ def _check_quantize(quantize):
 # --- conversion --------------------------------------------------------------------
 
 
-def _convert(export_dir, signature, quantize, representative=None):
+def convert_signature(export_dir, signature, quantize, representative=None):
     """`.tflite` bytes of one signature, and notes on how it was converted."""
     import tensorflow as tf
 
@@ -132,37 +117,18 @@ def _convert(export_dir, signature, quantize, representative=None):
             notes.update(
                 full_integer=False,
                 float_ops_allowed=True,
-                fallback_reason=_first_line(e),
+                fallback_reason=first_line(e),
             )
     return content, notes
 
 
-def _first_line(error):
+def first_line(error):
     line = (str(error).strip().splitlines() or [type(error).__name__])[0]
     # Drop MLIR's location (a long call-site path) before the message.
     return re.sub(r"loc\(.*\): (?=')", "", line)[:500]
 
 
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Hides what the converter's C++ code prints while a failure is expected."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), fd)
-            yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-
-
-def _unsupported_ops(error):
+def unsupported_ops(error):
     return sorted(set(re.findall(r"'tf\.(\w+)' op is neither", str(error))))
 
 
@@ -172,115 +138,59 @@ def _load(export_dir):
     return tf.saved_model.load(str(export_dir))
 
 
+def _family(meta):
+    from keras_gans.models.registry import family_for_kind
+
+    return family_for_kind(meta["model"])
+
+
 def _sample_latents(loaded, meta, n, seed):
-    """Latents (and GAN-CLS captions) drawn by the export's `sample` signature.
+    """Latents drawn by the export's `sample` signature, and what else it returned.
 
-    `(None, None)` if the export has no `sample` signature.
+    `(None, {})` if the export has no `sample` signature. The extras are
+    lists of the signature's other outputs (GAN-CLS: the `texts` it chose).
     """
-    from keras_gans.export.saved_model import sample_in_chunks
-
     if "sample" not in loaded.signatures:
-        return None, None
+        return None, {}
     limit = int(meta.get("max_sample_count", 1024))
-    latents, texts = [], []
+    latents, extras = [], {}
     for out in sample_in_chunks(loaded.signatures["sample"], n, seed, limit):
         latents.append(out["latent"].numpy())
-        if "texts" in out:
-            texts.extend(t.decode("utf-8") for t in out["texts"].numpy())
-    return np.concatenate(latents).astype(np.float32), texts or None
-
-
-def _unit_vectors(rng, n, dim):
-    v = rng.standard_normal((n, dim)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
+        for key, value in out.items():
+            if key not in ("latent", "images", "images_uint8"):
+                values = value.numpy().tolist()
+                extras.setdefault(key, []).extend(
+                    v.decode("utf-8") if isinstance(v, bytes) else v for v in values
+                )
+    return np.concatenate(latents).astype(np.float32), extras
 
 
 def example_inputs(export_dir, n=8, seed=0, loaded=None):
     """Generator inputs `{name: float32 array}` drawn as the model draws them.
 
     Latents come from the export's `sample` signature with `seed` (the
-    latents of `model.generate(n, seed=seed)`). GAN-CLS pairs them with the
-    `embed_texts` embeddings of the preview captions the `sample` signature
-    chose; an export without them (no text encoder or no preview captions)
-    gets NumPy draws: latents as `LiteRTSampler` draws them from the
-    `latent_layout` of the file's JSON, and random unit vectors.
+    latents of `model.generate(n, seed=seed)`); an export without one gets
+    NumPy draws, as `LiteRTSampler` draws them from the `latent_layout` of
+    the file's JSON. The family adds its other inputs (GAN-CLS: the
+    embeddings of the captions `sample` chose).
     """
     meta = read_metadata(export_dir)
     loaded = _load(export_dir) if loaded is None else loaded
-    latent, texts = _sample_latents(loaded, meta, n, seed)
+    family = _family(meta)
+    latent, extras = _sample_latents(loaded, meta, n, seed)
     rng = np.random.default_rng(seed)
     if latent is None:
-        latent = _draw_latent(_latent_layout(meta), n, rng)
+        latent = _draw_latent(family.latent_layout(meta), n, rng)
     feeds = {"latent": latent}
-    if meta["model"] == "gan_cls":
-        if texts and STRING_ENCODER_SIGNATURE in loaded.signatures:
-            import tensorflow as tf
-
-            embed = loaded.signatures[STRING_ENCODER_SIGNATURE]
-            feeds["text_embedding"] = embed(texts=tf.constant(texts))[
-                "embeddings"
-            ].numpy()
-        else:
-            feeds["text_embedding"] = _unit_vectors(rng, n, meta["text_dim"])
+    feeds.update(family.example_inputs(loaded, meta, latent, extras, rng))
     return feeds
 
 
-def _representative_texts(meta, n, seed):
-    """Preview captions and random token strings from the vocabulary."""
-    config = meta["tokenizer"]
-    rng = np.random.default_rng(seed)
-    texts = list(meta.get("preview_texts") or ())
-    vocabulary = config["vocabulary"] or ["a"]
-    joiner = "" if config["split"] == "character" else " "
-    limit = int(config["sequence_length"])
-    while len(texts) < n:
-        size = int(rng.integers(1, limit + 1))
-        texts.append(joiner.join(rng.choice(vocabulary, size)))
-    return texts[:n]
-
-
-def _describe(content, signature):
+def describe(content, signature):
     program = _Program(
         _interpreter(model_content=content, litert_only=False), signature
     )
     return program.inputs, program.outputs
-
-
-def _latent_layout(meta):
-    """Which latent columns are what, with their distributions and ranges."""
-    if meta["model"] != "infogan":
-        distribution = meta["latent_distribution"]
-        return {
-            "noise": {
-                "columns": [0, meta["latent_dim"]],
-                "distribution": distribution,
-                "range": [-1.0, 1.0] if distribution == "uniform" else None,
-            }
-        }
-    spec, layout = meta["latent_spec"], meta["latent_layout"]
-    r = float(spec["continuous_range"])
-    return {
-        "noise": {
-            "columns": layout["noise"],
-            "distribution": spec["noise_distribution"],
-            "range": [-1.0, 1.0] if spec["noise_distribution"] == "uniform" else None,
-        },
-        "categorical": [
-            {
-                "columns": columns,
-                "categories": int(k),
-                "encoding": "one-hot: 1.0 in the chosen category's column, 0 elsewhere",
-            }
-            for columns, k in zip(
-                layout["categorical"], spec["categorical"], strict=True
-            )
-        ],
-        "continuous": {
-            "columns": layout["continuous"],
-            "distribution": "uniform",
-            "range": [-r, r],
-        },
-    }
 
 
 def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
@@ -300,19 +210,12 @@ def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
         "output": outputs[0],
         "latent_dim": meta["latent_dim"],
         "latent_distribution": meta["latent_distribution"],
-        "latent_layout": _latent_layout(meta),
+        "latent_layout": _family(meta).latent_layout(meta),
         "image_shape": meta["image_shape"],
         "output_range": meta["output_range"],
         "uint8": "uint8 = clip(round((images + 1) * 127.5), 0, 255)",
+        **_family(meta).tflite_metadata(meta),
     }
-    if meta["model"] == "infogan":
-        info["latent_spec"] = meta["latent_spec"]
-    if meta["model"] == "gan_cls":
-        info["text_dim"] = meta["text_dim"]
-        info["preview_texts"] = meta.get("preview_texts", [])
-        info["text_encoder"] = None
-        if "tokenizer" in meta:
-            info["tokenizer"] = meta["tokenizer"]
     return info
 
 
@@ -324,7 +227,7 @@ def export_tflite(
     representative_count=256,
     seed=0,
 ):
-    """Converts an export's generator (and GAN-CLS text encoder) to `.tflite`.
+    """Converts an export's generator (and its family's programs) to `.tflite`.
 
     Args:
         export_dir: a version folder written by `model.export()`.
@@ -334,15 +237,16 @@ def export_tflite(
             weights and activations, float32 inputs and output; if some op
             has no int8 kernel it falls back to float for that op, and the
             JSON says so). Defaults to `"none"`.
-        name: the files' base name. Defaults to `None`: the model kind
+        name: the files' base name. Defaults to `None`: the model's family
             (`"dcgan"`, `"gan_cls"`, ...).
         representative_count: latents (and texts) that calibrate `"int8"`.
             Defaults to `256`.
         seed: seed of those latents. Defaults to `0`.
 
     Returns:
-        `{"model": path, "metadata": path}` (and `"text_encoder": path` for
-        GAN-CLS with a text encoder), `pathlib.Path`s of the files written.
+        `{"model": path, "metadata": path}` and a path per program of the
+        family (`"text_encoder"` for GAN-CLS with a text encoder),
+        `pathlib.Path`s of the files written.
         Each is written to a temporary file and renamed into place.
 
     Example:
@@ -363,8 +267,10 @@ def export_tflite(
         for i in range(representative_count):
             yield {key: value[i : i + 1] for key, value in feeds.items()}
 
-    content, notes = _convert(export_dir, GENERATOR_SIGNATURE, quantize, representative)
-    inputs, outputs = _describe(content, GENERATOR_SIGNATURE)
+    content, notes = convert_signature(
+        export_dir, GENERATOR_SIGNATURE, quantize, representative
+    )
+    inputs, outputs = describe(content, GENERATOR_SIGNATURE)
     if quantize == "int8":
         notes.update(
             representative_count=representative_count, representative_seed=seed
@@ -372,71 +278,18 @@ def export_tflite(
     model_file = f"{name}.{quantize}.tflite"
     info = _file_metadata(meta, quantize, inputs, outputs, notes, model_file)
     paths = {"model": write_atomic(out_dir / model_file, content)}
-    if meta["model"] == "gan_cls" and "tokenizer" in meta:
-        encoder_file = f"{name}.text_encoder.{quantize}.tflite"
-        encoder_content, entry = _convert_text_encoder(
-            export_dir, meta, quantize, representative_count, seed
-        )
-        info["text_encoder"] = {"file": encoder_file, **entry}
-        paths["text_encoder"] = write_atomic(out_dir / encoder_file, encoder_content)
+    programs = _family(meta).tflite_programs(
+        export_dir, meta, quantize, representative_count, seed
+    )
+    for role, (program_content, entry) in programs.items():
+        program_file = f"{name}.{role}.{quantize}.tflite"
+        info[role] = {"file": program_file, **entry}
+        paths[role] = write_atomic(out_dir / program_file, program_content)
     paths["metadata"] = write_atomic(
         out_dir / f"{name}.{quantize}.json",
         (json.dumps(info, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     )
     return paths
-
-
-def _convert_text_encoder(export_dir, meta, quantize, count, seed):
-    """The encoder's bytes and JSON entry: strings in if builtins allow it."""
-    texts = _representative_texts(meta, count, seed)
-
-    def string_representative():
-        for text in texts:
-            yield {"texts": np.array([text.encode("utf-8")], dtype=object)}
-
-    def token_representative():
-        ids = tokenize(texts, meta["tokenizer"])
-        for row in ids:
-            yield {"token_ids": row[None]}
-
-    try:
-        # Whether the string ops convert does not depend on the quantization.
-        with _quiet_stderr():
-            content, notes = _convert(export_dir, STRING_ENCODER_SIGNATURE, "none")
-        if quantize != "none":
-            content, notes = _convert(
-                export_dir, STRING_ENCODER_SIGNATURE, quantize, string_representative
-            )
-        signature, entry = (
-            STRING_ENCODER_SIGNATURE,
-            {
-                "input": "texts",
-                "string_ops_converted": True,
-            },
-        )
-    except Exception as e:  # noqa: BLE001 - the converter raises several types
-        content, notes = _convert(
-            export_dir, TOKEN_ENCODER_SIGNATURE, quantize, token_representative
-        )
-        signature, entry = (
-            TOKEN_ENCODER_SIGNATURE,
-            {
-                "input": "token_ids",
-                "string_ops_converted": False,
-                "reason": _first_line(e),
-                "unsupported_ops": _unsupported_ops(e),
-                "tokenize": "with the `tokenizer` entry of this file (token ids, "
-                "int64, padded with 0 to sequence_length)",
-            },
-        )
-    inputs, outputs = _describe(content, signature)
-    entry.update(
-        signature=signature,
-        inputs=inputs,
-        output=outputs[0],
-        quantization={"mode": quantize, **notes},
-    )
-    return content, entry
 
 
 # --- checks ------------------------------------------------------------------------
@@ -446,10 +299,9 @@ def parity(export_dir, tflite_path, n=8, seed=0):
     """Max absolute difference between a `.tflite` file and its SavedModel.
 
     A generator file is compared with the export's `generate` signature on
-    `example_inputs(export_dir, n, seed)`. A text-encoder file of token ids
-    is compared with the export's string signature `embed_texts` on the
-    preview captions and `PARITY_TEXTS`, tokenized by `tokenize`: this also
-    checks the Python tokenizer against Keras's. Runs on LiteRT, or on
+    `example_inputs(export_dir, n, seed)`; another program of the family
+    (GAN-CLS's text encoder) as the family's `tflite_parity` says. Runs on
+    LiteRT, or on
     TensorFlow's own (deprecated) interpreter when the `litert` extra is not
     installed, so `export-tflite` checks its files either way.
 
@@ -467,12 +319,7 @@ def parity(export_dir, tflite_path, n=8, seed=0):
         got = program.run(feeds)
         return float(np.max(np.abs(got["images"] - expected["images"].numpy())))
     meta = read_metadata(export_dir)
-    texts = list(meta.get("preview_texts") or ()) + list(PARITY_TEXTS)
-    strings = loaded.signatures[STRING_ENCODER_SIGNATURE]
-    expected = strings(texts=tf.constant(texts))["embeddings"].numpy()
-    feeds = _text_feeds(texts, program.inputs[0]["name"], meta.get("tokenizer"))
-    got = program.run(feeds)
-    return float(np.max(np.abs(got["embeddings"] - expected)))
+    return _family(meta).tflite_parity(export_dir, loaded, meta, program)
 
 
 # --- the command-line entry points -------------------------------------------------
@@ -485,7 +332,7 @@ def export_source(source):
     `source` is, in this order: an export version folder (with
     `saved_model.pb`); a `<base>/<name>` folder of numeric versions (the
     highest is taken); a run folder or `.keras` file (loaded with
-    `keras_gans.training.load_trained` and exported to a temporary folder,
+    `keras_gans.runs.load_trained` and exported to a temporary folder,
     removed afterwards); otherwise a zoo name
     (`keras_gans.zoo.load_pretrained(name).export_dir`).
     """
@@ -503,9 +350,9 @@ def export_source(source):
             yield max(versions, key=lambda p: int(p.name))
             return
     if path.is_dir() or path.suffix == ".keras":
-        from keras_gans import training
+        from keras_gans.runs import load_trained
 
-        model = training.load_trained(path)
+        model = load_trained(path)
         staging = tempfile.mkdtemp(prefix="keras_gans_tflite_")
         try:
             yield model.export(staging, version=1)
@@ -596,7 +443,6 @@ def report_lines(results):
 __all__ = [
     "GENERATOR_SIGNATURE",
     "LiteRTSampler",
-    "PARITY_TEXTS",
     "QUANTIZATIONS",
     "convert",
     "example_inputs",

@@ -1,9 +1,48 @@
-"""The model zoo's classes."""
+"""The model families and their registry.
 
-from keras_gans.models.adversarial_model import AdversarialModel
+Each family lives in its own folder (`gan/`, `dcgan/`, `infogan/`,
+`gan_cls/`): its model class, networks, export signatures, TFLite programs,
+run options and figures, and zoo presets. `registry` maps a family's name to
+its `Family` object; `from_preset` loads any family's preset.
+"""
+
+from keras_gans.models.adversarial import AdversarialModel
 from keras_gans.models.dcgan import DCGAN
+from keras_gans.models.family import Family, RunOption
 from keras_gans.models.gan import GAN
 from keras_gans.models.gan_cls import GANCLS
 from keras_gans.models.infogan import InfoGAN
+from keras_gans.models.registry import (
+    families,
+    family_of,
+    get_family,
+    register_family,
+    unregister_family,
+)
 
-__all__ = ["AdversarialModel", "DCGAN", "GAN", "GANCLS", "InfoGAN"]
+
+def from_preset(preset, cache_dir=None, progress=True):
+    """The trained model of a preset, whatever its family.
+
+    A preset is a zoo name, a preset folder or archive, or a URL (see
+    `AdversarialModel.from_preset`). `keras_gans.DCGAN.from_preset(...)`
+    also checks the family.
+    """
+    return AdversarialModel.from_preset(preset, cache_dir=cache_dir, progress=progress)
+
+
+__all__ = [
+    "AdversarialModel",
+    "DCGAN",
+    "Family",
+    "GAN",
+    "GANCLS",
+    "InfoGAN",
+    "RunOption",
+    "families",
+    "family_of",
+    "from_preset",
+    "get_family",
+    "register_family",
+    "unregister_family",
+]

@@ -1,4 +1,10 @@
-"""`load_pretrained(name)`: a zoo generator, ready to sample.
+"""`load_pretrained(name)`: a zoo generator's SavedModel, ready to sample and serve.
+
+This is the serving side of a preset: the exported generator alone, through
+its signatures, as TF Serving and phones see it (no Keras class needed). To
+train on, fine-tune or use every network of a zoo model (D, InfoGAN's Q,
+GAN-CLS's style encoder), load the Keras model with
+`keras_gans.DCGAN.from_preset(name)` (or `keras_gans.models.from_preset`).
 
 ```python
 from keras_gans import zoo
@@ -15,12 +21,9 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
-from keras_gans.export.saved_model import (
-    check_count,
-    read_metadata,
-    sample_in_chunks,
-)
-from keras_gans.zoo import registry
+from keras_gans.export.saved_model import read_metadata, sample_in_chunks
+from keras_gans.validation import check_int
+from keras_gans.zoo import presets
 from keras_gans.zoo._download import extract_archive
 
 
@@ -44,6 +47,8 @@ class Pretrained:
         self.saved_model = tf.saved_model.load(str(self.export_dir))
         self.signatures = dict(self.saved_model.signatures)
         self.kind = self.metadata["model"]
+        _, named = self.signatures["serving_default"].structured_input_signature
+        self.takes_text_embedding = "text_embedding" in named
         self.latent_dim = int(self.metadata["latent_dim"])
         self.image_shape = tuple(self.metadata["image_shape"])
 
@@ -74,7 +79,7 @@ class Pretrained:
         Returns:
             A NumPy array `(n, H, W, C)`.
         """
-        check_count(n)
+        check_int("n", n, minimum=1)
         _check_seed(seed)
         if "sample" not in self.signatures:
             raise ValueError(
@@ -100,10 +105,10 @@ class Pretrained:
                 f"{latent.shape}."
             )
         inputs = {"latent": tf.constant(latent)}
-        if self.kind == "gan_cls":
+        if self.takes_text_embedding:
             if text_embedding is None:
                 raise ValueError(
-                    f"{self.name} is a GAN-CLS: pass text_embedding "
+                    f"{self.name} draws images for texts: pass text_embedding "
                     f"(n, {self.metadata['text_dim']}), e.g. from embed_texts()."
                 )
             inputs["text_embedding"] = tf.constant(
@@ -199,12 +204,13 @@ def _check_seed(seed):
 
 
 def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):
-    """A zoo model by name, verified against the manifest's sha256.
+    """A zoo model's SavedModel by name, verified against the manifest's sha256.
 
     Files come from the package's own zoo, else the cache, else the
     manifest's URL (downloaded with a progress bar into the cache); archives
     are unpacked into the cache. Works offline for every model the package
-    ships.
+    ships. For the trained Keras model (to fine-tune, or to use D, Q or the
+    style encoder), use `keras_gans.models.from_preset(name)`.
 
     Args:
         name: a zoo name (`keras_gans.zoo.list_models()`), e.g.
@@ -226,43 +232,22 @@ def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):
             message gives the command that trains it).
         ChecksumError, DownloadError: a file is corrupt or cannot be fetched.
     """
-    entry = registry.get_entry(name, zoo_dir)
-    files = entry.get("files") or []
-    if not files:
-        command = entry.get("train_command") or f"python tools/train_zoo.py {name}"
-        needs = f" ({entry['requirements']})" if entry.get("requirements") else ""
-        raise registry.NotPublishedError(
-            f"Zoo model {name!r} has a recipe but no published weights yet. "
-            f"Train it with: {command}{needs}"
-        )
-    cache_dir = pathlib.Path(cache_dir or registry.default_cache_dir()).expanduser()
-    paths = [
-        registry.resolve_file(entry, spec, cache_dir, zoo_dir, progress)
-        for spec in files
-    ]
+    folder, entry = presets.resolve(name, cache_dir, progress, zoo_dir)
     if entry.get("kind") == "classifier":
         import keras
 
-        return keras.saving.load_model(paths[0])
-    archive, spec = paths[0], files[0]
-    # Unpacked once per archive version (its sha256 names the folder).
-    target = cache_dir / name / f"saved_model-{spec['sha256'][:16]}"
-    if not (target / "saved_model.pb").is_file():
-        _unpack(archive, target)
+        return keras.saving.load_model(folder)
     try:
-        return Pretrained(name, target, entry)
+        return Pretrained(name, _export_dir(folder), entry)
     except (OSError, ValueError, tf.errors.OpError):
         # The unpacked copy was damaged on disk (the archive itself was just
         # verified): unpack it again, once.
-        extract_archive(archive, target, overwrite=True)
-        return Pretrained(name, target, entry)
+        archive = presets.resolve_archive(entry, cache_dir, zoo_dir)
+        extract_archive(archive, folder, overwrite=True)
+        return Pretrained(name, _export_dir(folder), entry)
 
 
-def _unpack(archive, target):
-    try:
-        extract_archive(archive, target, overwrite=target.exists())
-    except OSError:
-        # Another process unpacked the same verified archive at the same
-        # time and renamed its copy into place first: that copy is as good.
-        if not (target / "saved_model.pb").is_file():
-            raise
+def _export_dir(folder):
+    """The SavedModel of a preset folder (or of an archive that is one)."""
+    inner = pathlib.Path(folder) / presets.SAVED_MODEL_DIR
+    return inner if inner.is_dir() else pathlib.Path(folder)

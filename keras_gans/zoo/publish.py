@@ -3,12 +3,14 @@
 `tools/train_zoo.py NAME` trains from `zoo/NAME/recipe.json` and then calls
 `publish`, which
 
-1. exports the generator (`model.export`) and packs the SavedModel into a
-   reproducible `zoo/NAME/NAME.tar.gz` (same weights, same sha256);
-2. measures the recipe's metrics with `keras_gans.evaluation` (FID, KID,
-   precision/recall, mode coverage on classifier features; InfoGAN's code
-   accuracy; GAN-CLS's caption agreement), on the loaded export itself;
-3. draws `zoo/NAME/samples.png` from the export's `sample` signature;
+1. writes the model as a preset (`model.save_to_preset`: the Keras model
+   with every network, and the generator's SavedModel) and packs it into a
+   reproducible `zoo/NAME/NAME.tar.gz`;
+2. measures the recipe's metrics with the family's `zoo_metrics` (FID, KID,
+   precision/recall, mode coverage on classifier features; InfoGAN adds its
+   code accuracy, GAN-CLS measures caption agreement), on the loaded export
+   itself;
+3. draws `zoo/NAME/samples.png` with the family's `sample_grid`;
 4. writes the model card `zoo/NAME/README.md` and the manifest entry.
 """
 
@@ -22,8 +24,8 @@ import numpy as np
 
 from keras_gans import evaluation
 from keras_gans.files import write_atomic
-from keras_gans.images import save_captioned_grid, save_image_grid
-from keras_gans.zoo import registry
+from keras_gans.models.registry import family_for_kind
+from keras_gans.zoo import presets, registry
 from keras_gans.zoo._download import make_archive, sha256_file
 
 RECIPE = "recipe.json"
@@ -57,84 +59,45 @@ def load_recipe(name, zoo_dir):
     return json.loads(path.read_text())
 
 
+def image_metrics(pretrained, data_dir, n, seed):
+    """FID, KID, precision/recall and mode coverage of an export's samples.
+
+    Returns `(metrics, protocol)`; the metrics as `{name: {"value", "how"}}`.
+    """
+    scores = evaluation.evaluate(
+        pretrained, dataset="fashion_mnist", n=n, seed=seed, data_dir=data_dir
+    )
+    protocol = (
+        f"keras_gans.evaluation.evaluate on the export: {n} samples (`sample` "
+        f"signature, seed {seed}) vs the first {n} Fashion-MNIST test images, "
+        "features of the shipped Fashion-MNIST classifier (docs/classifier.md)"
+    )
+    metrics = {
+        key: {"value": value, "how": METRIC_NOTES.get(key, key)}
+        for key, value in _flat_scores(scores).items()
+    }
+    return metrics, protocol
+
+
 def measure(pretrained, recipe, data_dir=None, n=None, model=None):
     """The recipe's metrics of an export, as `{metric: {"value", "how"}}`.
 
-    InfoGAN's code accuracy needs Q, which the export leaves out: it is
-    measured on `model` (the trained Keras model) when given.
+    The family says what to measure (`Family.zoo_metrics`); metrics that
+    need more than the generator (InfoGAN's code accuracy needs Q) use
+    `model`, the trained Keras model.
+
+    Returns:
+        `(metrics, protocol, seconds)`.
     """
     spec = recipe.get("evaluate", {})
     n = int(spec.get("n", 10000) if n is None else n)
     seed = int(spec.get("seed", 0))
-    kind = pretrained.kind
-    metrics = {}
-    protocol = None
     started = time.perf_counter()
     if n == 0 or spec.get("skip"):
         # Smoke runs (n=0), and datasets with no offline feature extractor.
-        return metrics, spec.get("skip", "not measured (--n-eval 0)"), 0.0
-    if kind in ("gan", "dcgan", "infogan"):
-        scores = evaluation.evaluate(
-            pretrained, dataset="fashion_mnist", n=n, seed=seed, data_dir=data_dir
-        )
-        protocol = (
-            f"keras_gans.evaluation.evaluate on the export: {n} samples (`sample` "
-            f"signature, seed {seed}) vs the first {n} Fashion-MNIST test images, "
-            "features of the shipped Fashion-MNIST classifier (docs/classifier.md)"
-        )
-        for key, value in _flat_scores(scores).items():
-            metrics[key] = {"value": value, "how": METRIC_NOTES.get(key, key)}
-    if kind == "infogan" and model is not None:
-        from keras_gans.data import load_arrays
-
-        images, labels = load_arrays("fashion_mnist", "test", data_dir)
-        result = evaluation.code_accuracy(model, images[:n], labels[:n])
-        how = (
-            f"keras_gans.evaluation.code_accuracy on the trained model: Q's "
-            f"category for the first {n} Fashion-MNIST test images vs their "
-            "labels (never seen in training), categories matched one to one"
-        )
-        metrics["code_accuracy"] = {"value": result["accuracy"], "how": how}
-        metrics["code_nmi"] = {
-            "value": result["nmi"],
-            "how": "normalized mutual information of the same (no matching)",
-        }
-    if kind == "gan_cls":
-        from keras_gans.data import captions as captions_lib
-
-        test = captions_lib.load_captioned(
-            "test", data_dir, captions_per_image=1, wording="held_out"
-        )
-        captions = test.captions[:n, 0].tolist()
-        scores = evaluation.caption_agreement(
-            _TextModel(pretrained), captions, seed=seed
-        )
-        protocol = (
-            f"keras_gans.evaluation.caption_agreement on the export: "
-            f"{len(captions)} held-out-wording test captions, one image each "
-            f"(`text_to_image` signature, seed {seed}), judged by the shipped "
-            "Fashion-MNIST classifier and measured shade/width"
-        )
-        how = {
-            "class_agreement": "share of images whose classified class is the "
-            "caption's (chance 0.1)",
-            "shade_agreement": "share whose measured shade tertile is the "
-            "caption's (chance 1/3)",
-            "width_agreement": "share whose measured width tertile is the "
-            "caption's (chance 1/3)",
-            "shade_rank_correlation": "within-class Spearman rho, asked vs "
-            "measured shade",
-            "width_rank_correlation": "within-class Spearman rho, asked vs "
-            "measured width",
-        }
-        for key in (
-            "class_agreement",
-            "shade_agreement",
-            "width_agreement",
-            "shade_rank_correlation",
-            "width_rank_correlation",
-        ):
-            metrics[key] = {"value": float(scores[key]), "how": how[key]}
+        return {}, spec.get("skip", "not measured (--n-eval 0)"), 0.0
+    family = family_for_kind(pretrained.kind)
+    metrics, protocol = family.zoo_metrics(pretrained, model, recipe, data_dir, n, seed)
     for value in metrics.values():
         value["value"] = round(float(value["value"]), 4)
     return metrics, protocol, time.perf_counter() - started
@@ -152,23 +115,6 @@ def _flat_scores(scores):
     return out
 
 
-class _TextModel:
-    """`generate(texts, n_per_text=, seed=)` over a GAN-CLS export."""
-
-    def __init__(self, pretrained):
-        self.pretrained = pretrained
-
-    def generate(self, texts, n_per_text=1, seed=0, batch_size=256):
-        texts = np.repeat(np.asarray(texts, dtype=object), n_per_text)
-        parts = [
-            self.pretrained.text_to_image(
-                list(texts[i : i + batch_size]), seed=seed + i // batch_size
-            )
-            for i in range(0, len(texts), batch_size)
-        ]
-        return np.concatenate(parts)
-
-
 def publish(
     name,
     model,
@@ -179,7 +125,7 @@ def publish(
     n_eval=None,
     machine=None,
 ):
-    """Exports `model` into `zoo_dir/name/` and records it in the manifest.
+    """Writes `model` as a preset archive into `zoo_dir/name/` and records it.
 
     Returns the manifest entry that was written.
     """
@@ -195,20 +141,18 @@ def publish(
     with tempfile.TemporaryDirectory(dir=folder, prefix=".publish-") as tmp:
         staged_archive = pathlib.Path(tmp) / archive.name
         staged_samples = pathlib.Path(tmp) / "samples.png"
-        version_dir = model.export(pathlib.Path(tmp) / "export", version=1, name=name)
-        make_archive(version_dir, staged_archive)
+        preset_dir = model.save_to_preset(pathlib.Path(tmp) / "preset")
+        make_archive(preset_dir, staged_archive)
+        version_dir = preset_dir / presets.SAVED_MODEL_DIR
         pretrained = Pretrained(name, version_dir)
         metrics, protocol, eval_seconds = measure(
             pretrained, recipe, data_dir, n_eval, model
         )
-        _sample_grid(pretrained, staged_samples)
+        family_for_kind(pretrained.kind).sample_grid(pretrained, staged_samples)
         check = sample_check(pretrained)
         info = pretrained.metadata
-        saved_model_bytes = sum(
-            p.stat().st_size
-            for p in pathlib.Path(version_dir).rglob("*")
-            if p.is_file()
-        )
+        saved_model_bytes = _folder_bytes(version_dir)
+        keras_bytes = (preset_dir / presets.MODEL_FILE).stat().st_size
         digest = sha256_file(staged_archive)
         size = staged_archive.stat().st_size
         os.replace(staged_samples, folder / staged_samples.name)
@@ -230,10 +174,12 @@ def publish(
                 "sha256": digest,
                 "size": size,
                 "url": f"{BASE_URL}/{name}/{archive.name}",
-                "contents": "SavedModel (TF Serving version folder)",
+                "contents": "preset: model.keras (every network, no optimizer "
+                "state) and saved_model/ (TF Serving version folder)",
             }
         ],
         "saved_model_bytes": saved_model_bytes,
+        "keras_bytes": keras_bytes,
         "license": recipe.get("license", LICENSE),
         "recipe": f"{name}/{RECIPE}",
         "card": f"{name}/README.md",
@@ -277,40 +223,19 @@ def _latent(info):
     return latent
 
 
-def _sample_grid(pretrained, path):
-    if pretrained.kind == "gan_cls":
-        texts = pretrained.metadata["preview_texts"]
-        images = np.concatenate(
-            [pretrained.text_to_image([t] * 8, seed=0) for t in texts]
-        )
-        save_captioned_grid(images, texts, path, ncols=8)
-        return pathlib.Path(path)
-    if pretrained.kind == "infogan":
-        # One row per value of the first categorical code.
-        k = int(pretrained.metadata["latent_spec"]["categorical"][0])
-        cats = np.zeros(
-            (k * 8, len(pretrained.metadata["latent_spec"]["categorical"])), np.int32
-        )
-        cats[:, 0] = np.repeat(np.arange(k), 8)
-        n_cont = int(pretrained.metadata["latent_spec"]["continuous"])
-        images = pretrained.generate_with_codes(
-            cats, np.zeros((k * 8, n_cont), np.float32), seed=0
-        )
-        save_image_grid(images, path, ncols=8)
-        return pathlib.Path(path)
-    save_image_grid(pretrained.generate(64, seed=0), path, ncols=8)
-    return pathlib.Path(path)
+def _folder_bytes(folder):
+    return sum(p.stat().st_size for p in pathlib.Path(folder).rglob("*") if p.is_file())
 
 
 def register_unpublished(zoo_dir, name, recipe):
     """A manifest entry with the recipe and no files: load_pretrained then
     explains how to train it. Returns the entry."""
-    from keras_gans.training import MODEL_CLASSES, TrainConfig
+    from keras_gans.runs import TrainConfig
 
     config = TrainConfig(**recipe["train"])
     entry = {
         "description": recipe.get("description", ""),
-        "class": f"keras_gans.{MODEL_CLASSES[config.model].__name__}",
+        "class": f"keras_gans.{config.family.model_class.__name__}",
         "kind": config.model,
         "dataset": config.dataset,
         "image_shape": list(config.image_shape),
@@ -391,18 +316,13 @@ def write_index(zoo_dir):
 
 def _headline(entry):
     metrics = entry.get("metrics") or {}
-    for key, label in (
-        ("class_agreement", "caption class agreement"),
-        ("code_accuracy", "code accuracy"),
-        ("fid", "FID (classifier features)"),
-        ("test_accuracy", "test accuracy"),
-    ):
-        if key in metrics:
-            parts = [f"{label} {metrics[key]['value']}"]
-            if key == "code_accuracy" and "fid" in metrics:
-                parts.append(f"FID {metrics['fid']['value']}")
-            return ", ".join(parts)
-    return "-"
+    keys = family_for_kind(entry.get("kind")).headline_metrics
+    parts = [
+        f"{label} {metrics[key]['value']}"
+        for key, label in (*keys, ("test_accuracy", "test accuracy"))
+        if key in metrics
+    ]
+    return ", ".join(parts) or "-"
 
 
 def published_files(zoo_dir, name):
@@ -429,6 +349,7 @@ def write_entry(zoo_dir, name, entry):
 
 def write_card(folder, name, entry, recipe):
     """The model card: what it is, how it was trained, how good it is."""
+    family = family_for_kind(entry["kind"])
     train = entry["training"]
     seconds = train.get("seconds")
     lines = [
@@ -437,16 +358,20 @@ def write_card(folder, name, entry, recipe):
         recipe.get("description", ""),
         "",
         "```python",
+        "import keras_gans",
         "from keras_gans import zoo",
         "",
+        "# The SavedModel (sampling, TF Serving):",
         f'gan = zoo.load_pretrained("{name}")',
         "images = gan.generate(16, seed=0)  # float32 in [-1, 1]",
-        *_usage(entry["kind"]),
+        *family.card_usage(),
+        "# The Keras model with every network (fine-tune with fit, re-export):",
+        f'model = {entry["class"]}.from_preset("{name}")',
         "```",
         "",
         f"![samples]({pathlib.Path(entry['samples']).name})",
         "",
-        _grid_caption(entry),
+        family.grid_caption,
         "",
         "## Model",
         "",
@@ -455,8 +380,9 @@ def write_card(folder, name, entry, recipe):
         f"- Latent: {json.dumps(entry['latent'])}.",
         f"- Signatures: {', '.join(f'`{s}`' for s in entry['signatures'])}.",
         f"- Files: `{entry['files'][0]['path']}` ({entry['files'][0]['size'] / 1e6:.2f} "
-        f"MB, sha256 `{entry['files'][0]['sha256']}`); the SavedModel unpacked is "
-        f"{entry['saved_model_bytes'] / 1e6:.2f} MB.",
+        f"MB, sha256 `{entry['files'][0]['sha256']}`), a preset: unpacked, "
+        f"`model.keras` is {entry.get('keras_bytes', 0) / 1e6:.2f} MB and "
+        f"`saved_model/` {entry['saved_model_bytes'] / 1e6:.2f} MB.",
         f"- License: {entry['license']}.",
         "",
         "## Recipe",
@@ -492,20 +418,6 @@ def write_card(folder, name, entry, recipe):
     write_atomic(pathlib.Path(folder) / "README.md", ("\n".join(lines) + "\n").encode())
 
 
-def _usage(kind):
-    if kind == "gan_cls":
-        return [
-            'boots = gan.text_to_image(["a dark ankle boot"] * 4, seed=0)',
-            "# generate() draws the preview captions below, cycled.",
-        ]
-    if kind == "infogan":
-        return [
-            "# one image per value of the categorical code, continuous codes 0:",
-            "rows = gan.generate_with_codes(range(10), seed=0)",
-        ]
-    return []
-
-
 def rewrite_cards(zoo_dir):
     """Rewrites every published model card from the manifest and recipes."""
     zoo_dir = pathlib.Path(zoo_dir)
@@ -514,17 +426,6 @@ def rewrite_cards(zoo_dir):
         if entry.get("files") and entry.get("kind") != "classifier":
             write_card(zoo_dir / name, name, entry, load_recipe(name, zoo_dir))
     write_index(zoo_dir)
-
-
-def _grid_caption(entry):
-    if entry["kind"] == "gan_cls":
-        return "One row per preview caption, 8 noise vectors (seed 0)."
-    if entry["kind"] == "infogan":
-        return (
-            "One row per value of the categorical code, continuous codes 0, "
-            "noise seed 0."
-        )
-    return "64 samples, `generate(64, seed=0)`."
 
 
 def _duration(seconds):

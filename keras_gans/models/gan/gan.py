@@ -6,7 +6,7 @@ import math
 
 import keras
 
-from keras_gans.models.adversarial_model import AdversarialModel
+from keras_gans.models.adversarial import AdversarialModel
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

@@ -1,8 +1,8 @@
 """The shared machinery of every keras_gans model: one alternating D/G step.
 
 `AdversarialModel` holds a generator and a discriminator and trains them with
-plain `fit()`. Each model in the zoo (GAN, DCGAN, InfoGAN, GAN-CLS) subclasses
-it and overrides only what makes it different, through a few hooks:
+plain `fit()`. Each family (GAN, DCGAN, InfoGAN, GAN-CLS, and any registered
+through `keras_gans.models.registry`) subclasses it and overrides only what makes it different, through a few hooks:
 
 - `unpack_data(data)`: what a dataset element means (images, labels, text).
 - `sample_latent(n, seed)`: the generator's random input.
@@ -11,15 +11,17 @@ it and overrides only what makes it different, through a few hooks:
 - `discriminator_trainable_variables` / `generator_trainable_variables`:
   which weights each optimizer updates.
 
-Distribution: losses are per example, summed and divided by the *global*
-batch, so that gradients summed over replicas equal one device's gradient.
-Noise is drawn for the global batch from one seed state and each replica takes
-its own slice, so a two-replica step uses exactly the noise one device would.
+Distribution (`replicas`): losses are per example, summed and divided by the
+*global* batch, and noise is drawn for the global batch and sliced per
+replica, so a two-replica step is the one-device step.
+
+Export, TFLite and the zoo reach a model through three methods a subclass
+may extend: `export_signatures()`, `export_metadata()` and
+`export_resources()`; presets through `from_preset` and `save_to_preset`.
 """
 
 from __future__ import annotations
 
-import threading
 import warnings
 
 import keras
@@ -27,11 +29,11 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans import losses as gan_losses
+from keras_gans.models.adversarial import replicas
+from keras_gans.models.adversarial.persistence import Persistence
+from keras_gans.validation import check_choice, check_int
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
-
-
-_STEP_STATE = threading.local()
 
 
 def _default_optimizer():
@@ -41,7 +43,7 @@ def _default_optimizer():
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class AdversarialModel(keras.Model):
+class AdversarialModel(Persistence, keras.Model):
     """A generator and a discriminator trained against each other by `fit()`.
 
     Each `train_step` takes `d_steps` discriminator steps and then one
@@ -87,15 +89,8 @@ class AdversarialModel(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if latent_distribution not in _LATENT_DISTRIBUTIONS:
-            raise ValueError(
-                f"`latent_distribution` must be one of {_LATENT_DISTRIBUTIONS}; "
-                f"received {latent_distribution!r}."
-            )
-        if not isinstance(d_steps, int) or d_steps < 1:
-            raise ValueError(
-                f"`d_steps` must be an integer >= 1; received {d_steps!r}."
-            )
+        check_choice("latent_distribution", latent_distribution, _LATENT_DISTRIBUTIONS)
+        d_steps = check_int("d_steps", d_steps, minimum=1)
         for role, network in (
             ("generator", generator),
             ("discriminator", discriminator),
@@ -298,6 +293,11 @@ class AdversarialModel(keras.Model):
             return keras.random.uniform(shape, -1.0, 1.0, seed=seed)
         return keras.random.normal(shape, seed=seed)
 
+    @property
+    def latent_description(self):
+        """What the latent vectors are, for messages (export's shape checks)."""
+        return f"{self.latent_distribution} latent vectors"
+
     def generator_inputs(self, latent, condition=None):
         """What the generator is called on for this latent batch and condition."""
         return latent
@@ -335,32 +335,13 @@ class AdversarialModel(keras.Model):
     # --- The step ---------------------------------------------------------------
 
     def _start_step(self, local_batch):
-        """Computes where this replica's examples sit in the global batch.
-
-        Replicas can hold different numbers of examples (the last, partial
-        batch of an epoch), so the global batch and this replica's offset are
-        gathered from all replicas rather than assumed equal.
-        """
-        ctx = tf.distribute.get_replica_context()
-        if ctx is None or ctx.num_replicas_in_sync == 1:
-            layout = (local_batch, 0)
-        else:
-            sizes = ctx.all_gather(tf.reshape(local_batch, [1]), axis=0)
-            earlier = tf.range(tf.shape(sizes)[0]) < ctx.replica_id_in_sync_group
-            layout = (
-                tf.reduce_sum(sizes),
-                tf.reduce_sum(tf.where(earlier, sizes, tf.zeros_like(sizes))),
-            )
-        # MirroredStrategy traces each replica's step in its own thread, on
-        # the same model object: the layout must be per thread.
-        _STEP_STATE.layout = layout
+        replicas.start_step(local_batch)
 
     def _global_batch(self):
-        return _STEP_STATE.layout[0]
+        return replicas.global_batch()
 
     def _local_slice(self, values, local_batch):
-        start = _STEP_STATE.layout[1]
-        return tf.nest.map_structure(lambda v: v[start : start + local_batch], values)
+        return replicas.local_slice(values, local_batch)
 
     def _draw_latent(self, local_batch, seed=None):
         # One global draw sliced per replica: N replicas see exactly the noise
@@ -369,9 +350,7 @@ class AdversarialModel(keras.Model):
         return self._local_slice(latent, local_batch)
 
     def _average(self, per_example):
-        """Sum over this replica / global batch: summed over replicas = mean."""
-        global_batch = tf.cast(self._global_batch(), per_example.dtype)
-        return tf.reduce_sum(per_example) / global_batch
+        return replicas.average(per_example)
 
     def _score(self, outputs):
         outputs = tf.cast(outputs, "float32")
@@ -527,8 +506,7 @@ class AdversarialModel(keras.Model):
             A float32 NumPy array; for image models, `(n, H, W, C)` in [-1, 1].
         """
         if isinstance(n_or_z, (int, np.integer)):
-            if n_or_z < 1:
-                raise ValueError(f"Expected n >= 1 samples; received n={n_or_z}.")
+            check_int("n", n_or_z, minimum=1)
             if seed is None:
                 seed = self.sampling_seed_generator
             z = self.sample_latent(int(n_or_z), seed=seed)
@@ -557,67 +535,7 @@ class AdversarialModel(keras.Model):
             )
         return np.concatenate(chunks, axis=0).astype("float32")
 
-    # --- Export ------------------------------------------------------------------
-
-    def export(self, filepath, version=1, name=None, overwrite=False, **kwargs):
-        """Writes the generator as a SavedModel in TF Serving's layout.
-
-        `model.export("exports", version=1)` writes `exports/<name>/1/` with
-        the signatures `serving_default` (latent in, images out), `sample`
-        (count and seed in) and the model's own (see
-        `keras_gans.export.saved_model`). Images are float32 in [-1, 1]
-        (`images`) and uint8 in [0, 255] (`images_uint8`).
-
-        Args:
-            filepath: TF Serving's base folder.
-            version: a positive int, the version folder. Defaults to `1`.
-            name: the model's folder under `filepath`. Defaults to `None`:
-                the model kind (`"dcgan"`, `"infogan"`, ...).
-            overwrite: replace an existing version. Defaults to `False`.
-            **kwargs: `format="onnx"` and Keras's other export options go
-                to `keras.Model.export` (the generator network alone).
-
-        Returns:
-            The version folder, a `pathlib.Path`.
-        """
-        fmt = kwargs.pop("format", "tf_saved_model")
-        if fmt != "tf_saved_model" or kwargs:
-            return self.generator.export(filepath, format=fmt, **kwargs)
-        from keras_gans.export import export_saved_model
-
-        return export_saved_model(self, filepath, version, name, overwrite)
-
     # --- Serialisation -----------------------------------------------------------
-
-    _SEED_KEY = "seed_state_"
-
-    def _seed_generators_in_order(self):
-        generators = []
-        for layer in self._flatten_layers(include_self=True, recursive=True):
-            for generator in getattr(layer, "_seed_generators", ()):
-                if all(generator is not g for g in generators):
-                    generators.append(generator)
-        return generators
-
-    def save_own_variables(self, store):
-        # Keras does not save random-number state; a GAN that resumes from a
-        # file should draw the noise (and dropout masks) it would have drawn,
-        # so that saving and reloading never changes the training run.
-        super().save_own_variables(store)
-        for i, generator in enumerate(self._seed_generators_in_order()):
-            store[f"{self._SEED_KEY}{i}"] = generator.state
-
-    def load_own_variables(self, store):
-        generators = self._seed_generators_in_order()
-        own = {}
-        for key in store.keys():
-            if key.startswith(self._SEED_KEY):
-                index = int(key[len(self._SEED_KEY) :])
-                if index < len(generators):
-                    generators[index].state.assign(store[key])
-            else:
-                own[key] = store[key]
-        super().load_own_variables(own)
 
     # A subclass that builds its own networks from hyperparameters names
     # them here; its config then holds those instead of the two networks.

@@ -31,102 +31,19 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gans import losses as gan_losses
-from keras_gans.images import check_model_images
-from keras_gans.models.adversarial_model import _STEP_STATE, AdversarialModel
-from keras_gans.models.dcgan import (
-    _batch_norm,
-    _init,
-    downsample,
-    upsample_to_image,
-    upsampling_plan,
+from keras_gans.models.adversarial import _STEP_STATE, AdversarialModel
+from keras_gans.models.gan_cls.networks import (
+    build_gan_cls_discriminator,
+    build_gan_cls_generator,
+    build_style_encoder,
+    wrong_indices,
 )
-
-
-def build_gan_cls_generator(
-    image_shape, latent_dim, text_dim, projection_dim=128, filters=64
-):
-    """G(z, phi): phi projected (Dense + LeakyReLU 0.2), concatenated to z, then DCGAN."""
-    h, w, steps = upsampling_plan(image_shape)
-    channels = filters * 2 ** (steps - 1)
-    z = keras.Input((latent_dim,), name="z")
-    phi = keras.Input((text_dim,), name="text_embedding")
-    projected = keras.layers.Dense(
-        projection_dim, kernel_initializer=_init(), name="text_projection"
-    )(phi)
-    projected = keras.layers.LeakyReLU(0.2)(projected)
-    x = keras.layers.Concatenate()([z, projected])
-    x = keras.layers.Dense(
-        h * w * channels, use_bias=False, kernel_initializer=_init(), name="project"
-    )(x)
-    x = keras.layers.Reshape((h, w, channels))(x)
-    x = keras.layers.ReLU()(_batch_norm("project_bn")(x))
-    image = upsample_to_image(x, image_shape, channels, steps)
-    return keras.Model([z, phi], image, name="generator")
-
-
-def build_gan_cls_discriminator(image_shape, text_dim, projection_dim=128, filters=64):
-    """D(x, phi): DCGAN convolutions to a small grid, phi projected and tiled over
-    it, a 1x1 convolution over both, then one logit (Reed et al. 2016, Fig. 2)."""
-    _, _, steps = upsampling_plan(image_shape)
-    image = keras.Input(tuple(image_shape), name="image")
-    phi = keras.Input((text_dim,), name="text_embedding")
-    x = downsample(image, filters, steps)
-    gh, gw = x.shape[1], x.shape[2]
-    projected = keras.layers.Dense(
-        projection_dim, kernel_initializer=_init(), name="text_projection"
-    )(phi)
-    projected = keras.layers.LeakyReLU(0.2)(projected)
-    tiled = keras.layers.Reshape((1, 1, projection_dim))(projected)
-    tiled = keras.layers.UpSampling2D((gh, gw), name="tile")(tiled)
-    x = keras.layers.Concatenate()([x, tiled])
-    x = keras.layers.Conv2D(
-        filters * 2 ** (steps - 1),
-        1,
-        use_bias=False,
-        kernel_initializer=_init(),
-        name="joint",
-    )(x)
-    x = keras.layers.LeakyReLU(0.2)(_batch_norm("joint_bn")(x))
-    x = keras.layers.Flatten(name="features")(x)
-    logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(x)
-    return keras.Model([image, phi], logit, name="discriminator")
-
-
-def build_style_encoder(image_shape, latent_dim, filters=64):
-    """S(x) -> z: DCGAN convolutions and a linear read-out of z."""
-    _, _, steps = upsampling_plan(image_shape)
-    image = keras.Input(tuple(image_shape), name="image")
-    x = keras.layers.Flatten()(downsample(image, filters, steps))
-    z = keras.layers.Dense(latent_dim, kernel_initializer=_init(), name="z")(x)
-    return keras.Model(image, z, name="style_encoder")
-
-
-def wrong_indices(labels, seed):
-    """For each example, the index of another example of a *different* class.
-
-    Drawn uniformly among the batch's examples whose label differs. An
-    example whose class fills the whole batch has no valid partner: it gets
-    -1 (callers leave such examples out of the wrong-text term).
-
-    Args:
-        labels: `(b,)` int labels.
-        seed: an int or a `keras.random.SeedGenerator`.
-
-    Returns:
-        `(b,)` int32 indices into the batch (or -1).
-    """
-    labels = tf.convert_to_tensor(labels)
-    same = tf.equal(labels[:, None], labels[None, :])
-    b = tf.shape(labels)[0]
-    scores = keras.random.uniform((b, b), seed=seed)
-    scores = tf.where(same, -tf.ones_like(scores), scores)
-    index = tf.cast(tf.argmax(scores, axis=1), "int32")
-    valid = tf.reduce_any(tf.logical_not(same), axis=1)
-    return tf.where(valid, index, -tf.ones_like(index))
+from keras_gans.models.gan_cls.style import StyleTransfer
+from keras_gans.validation import check_int, check_number
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class GANCLS(AdversarialModel):
+class GANCLS(StyleTransfer, AdversarialModel):
     """GAN-CLS with GAN-INT and a style encoder (Reed et al. 2016).
 
     Dataset elements are `(images, texts)` or `(images, texts, labels)`;
@@ -208,13 +125,10 @@ class GANCLS(AdversarialModel):
                 "Expected text_dim >= 1 (the size of the precomputed text "
                 f"embeddings) when there is no text_encoder; received {text_dim!r}."
             )
-        if not 0.0 <= float(beta) <= 1.0:
-            raise ValueError(f"Expected beta in [0, 1]; received beta={beta!r}.")
-        if not float(interpolation_weight) >= 0:
-            raise ValueError(
-                "Expected interpolation_weight >= 0; received "
-                f"{interpolation_weight!r}."
-            )
+        beta = check_number("beta", beta, minimum=0, maximum=1)
+        interpolation_weight = check_number(
+            "interpolation_weight", interpolation_weight, minimum=0
+        )
         kwargs.pop("latent_distribution", None)
         image_shape = tuple(int(d) for d in image_shape)
         text_dim = int(text_dim)
@@ -497,10 +411,7 @@ class GANCLS(AdversarialModel):
         Returns:
             `(len(texts) * n_per_text, H, W, C)` float32 in [-1, 1].
         """
-        if not _is_count(n_per_text):
-            raise ValueError(
-                f"Expected n_per_text to be an int >= 1; received {n_per_text!r}."
-            )
+        n_per_text = check_int("n_per_text", n_per_text, minimum=1)
         embeddings = tf.repeat(self._conditions(texts), int(n_per_text), axis=0)
         n = int(embeddings.shape[0])
         if z is None:
@@ -531,159 +442,34 @@ class GANCLS(AdversarialModel):
         embeddings = tf.repeat(self._conditions(self.preview_texts), per_text, axis=0)
         return self._run_generator([latent, embeddings[:n]], 256)
 
-    # --- Style ------------------------------------------------------------------
+    # --- Export ----------------------------------------------------------------
 
-    def fit_style_encoder(
-        self,
-        texts,
-        steps=2000,
-        batch_size=128,
-        learning_rate=2e-4,
-        seed=0,
-        verbose=0,
-    ):
-        """Trains the style encoder S to invert the (frozen) generator.
+    def export_signatures(self):
+        """G on (latent, text embedding); with an encoder, raw strings too.
 
-        Reed et al. 2016, section 4.4: with G trained, S learns
-        min ||z - S(G(z, phi(t)))||^2 over z ~ N(0, I) and captions t of
-        the training data. G is held fixed (inference mode), so this never
-        changes what G draws; S trains in training mode and is sampled in
-        inference mode like any batch-norm network.
-
-        Args:
-            texts: training captions (strings) or their embeddings
-                `(n, text_dim)`; each step draws `batch_size` of them.
-            steps: optimisation steps. Defaults to `2000`.
-            batch_size: Defaults to `128`.
-            learning_rate: Adam's (beta_1 0.5). Defaults to `2e-4`.
-            seed: seed of the draws. Defaults to `0`.
-            verbose: print the loss every 10% of the steps. Defaults to `0`.
-
-        Returns:
-            A dict: `"loss"`, the per-step mean ||z - S(G(z, phi))||^2 (summed
-            over z's dimensions), and `"explained"`, 1 - final loss /
-            latent_dim (the fraction of z's variance S recovers; 0 for S = 0).
+        `serving_default` and `generate` take `latent` and
+        `text_embedding`; `sample` draws the preview captions; with a text
+        encoder also `text_to_image` (strings and a seed), `embed_texts`
+        and `embed_tokens` (token ids: what converts to TFLite).
         """
-        for name, value in (("steps", steps), ("batch_size", batch_size)):
-            if not _is_count(value):
-                raise ValueError(
-                    f"Expected {name} to be an int >= 1; received {value!r}."
-                )
-        embeddings = tf.constant(
-            keras.ops.convert_to_numpy(
-                tf.concat(
-                    [
-                        self._conditions(texts[i : i + 4096])
-                        for i in range(0, len(texts), 4096)
-                    ],
-                    axis=0,
-                )
-            )
-        )
-        count = int(embeddings.shape[0])
-        optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.5)
-        variables = self.style_encoder.trainable_variables
-        optimizer.build(variables)
-        seeds = keras.random.SeedGenerator(seed)
+        from keras_gans.models.gan_cls import export
 
-        # No Python control flow inside: autograph has nothing to convert.
-        @tf.function(autograph=False)
-        def step():
-            index = keras.random.randint((batch_size,), 0, count, seed=seeds)
-            phi = tf.gather(embeddings, index)
-            z = keras.random.normal((batch_size, self.latent_dim), seed=seeds)
-            images = self.generator([z, phi], training=False)
-            with tf.GradientTape() as tape:
-                error = tf.reduce_sum(
-                    tf.square(z - self.style_encoder(images, training=True)), axis=-1
-                )
-                loss = tf.reduce_mean(error)
-            grads = tape.gradient(loss, variables)
-            optimizer.apply_gradients(zip(grads, variables, strict=True))
-            return loss
+        return export.signatures(self)
 
-        history = []
-        for i in range(int(steps)):
-            history.append(float(step()))
-            if not np.isfinite(history[-1]):
-                raise FloatingPointError(
-                    f"The style encoder's loss became {history[-1]} at step {i}; "
-                    "lower learning_rate."
-                )
-            if verbose and (i + 1) % max(1, int(steps) // 10) == 0:
-                print(f"style encoder step {i + 1}/{steps}: loss {history[-1]:.4f}")
-        tail = float(np.mean(history[-max(1, len(history) // 20) :]))
-        return {"loss": history, "explained": 1.0 - tail / self.latent_dim}
+    def export_metadata(self):
+        """Adds the text size, the preview captions and the tokenizer."""
+        from keras_gans.models.gan_cls import export
 
-    def style_error(self, texts, n=512, seed=0):
-        """Mean ||z - S(G(z, phi))||^2 / latent_dim on fresh draws (inference mode).
+        return export.metadata(self, super().export_metadata())
 
-        1.0 is no better than predicting z = 0; 0 is a perfect inversion.
-        """
-        texts = (
-            keras.ops.convert_to_numpy(texts)
-            if isinstance(texts, tf.Tensor)
-            else np.asarray(texts)
-        )
-        rng = np.random.default_rng(seed)
-        chosen = texts[rng.integers(0, len(texts), int(n))]
-        z = self.sample_latent(int(n), seed=seed)
-        images = self.generate(chosen, z=z)
-        error = np.sum(
-            (keras.ops.convert_to_numpy(z) - self.infer_style(images)) ** 2, axis=-1
-        )
-        return float(np.mean(error) / self.latent_dim)
-
-    def infer_style(self, images, batch_size=256):
-        """S(x): the latent vectors that G would draw `images` from."""
-        images = check_model_images(images, self.image_shape)
-        out = [
-            keras.ops.convert_to_numpy(
-                self.style_encoder(images[i : i + batch_size], training=False)
-            )
-            for i in range(0, len(images), batch_size)
-        ]
-        return np.concatenate(out).astype("float32")
-
-    def transfer_style(self, images, texts, batch_size=256):
-        """Draws each text's content in the style of the matching image.
-
-        The style is what S reads from the image (pose, shade, width, ...
-        whatever the caption does not fix): G(S(x_i), phi(t_i)). Train S
-        first with `fit_style_encoder`.
-
-        Args:
-            images: `(n, H, W, C)` in [-1, 1] giving the style.
-            texts: `n` texts (or one, used for every image), or embeddings.
-
-        Returns:
-            `(n, H, W, C)` images.
-        """
-        z = self.infer_style(images, batch_size)
-        embeddings = self._conditions(texts)
-        if int(embeddings.shape[0]) == 1:
-            embeddings = tf.repeat(embeddings, len(z), axis=0)
-        if int(embeddings.shape[0]) != len(z):
-            raise ValueError(
-                f"Expected one text per image or one for all; received "
-                f"{int(embeddings.shape[0])} texts for {len(z)} images."
-            )
-        return self.generate(embeddings, 1, z=z, batch_size=batch_size)
-
-    def style_transfer_grid(self, images, texts):
-        """Rows: the style images; columns: each text drawn in that style.
-
-        Returns:
-            `(len(images) * len(texts), H, W, C)`, row-major, for
-            `save_image_grid(..., ncols=len(texts))`.
-        """
-        z = self.infer_style(images)
-        embeddings = self._conditions(texts)
-        k = int(embeddings.shape[0])
-        return self._run_generator(
-            [tf.constant(np.repeat(z, k, axis=0)), tf.tile(embeddings, [len(z), 1])],
-            256,
-        )
+    def export_resources(self):
+        """The text encoder's tokenizer (its lookup table has no weights)."""
+        if self.text_encoder is None:
+            return []
+        vectorizer = self.text_encoder.vectorizer
+        if not vectorizer.built:  # as loaded from a .keras file
+            vectorizer.build((None,))
+        return [vectorizer]
 
     def interpolate_texts(self, text_a, text_b, steps=8, n=1, seed=0):
         """Images along (1 - t) phi(a) + t phi(b), t from 0 to 1, noise held fixed.
@@ -691,8 +477,7 @@ class GANCLS(AdversarialModel):
         Returns:
             `(n * steps, H, W, C)`: one row of `steps` images per noise vector.
         """
-        if not _is_count(steps) or steps < 2:
-            raise ValueError(f"Expected steps to be an int >= 2; received {steps!r}.")
+        steps = check_int("steps", steps, minimum=2)
         if isinstance(text_a, str) != isinstance(text_b, str):
             raise ValueError("Expected two texts or two embeddings.")
         pair = (
@@ -703,11 +488,3 @@ class GANCLS(AdversarialModel):
         path = (1.0 - t) * ends[0] + t * ends[1]  # (steps, d)
         z = tf.repeat(self.sample_latent(int(n), seed=seed), int(steps), axis=0)
         return self._run_generator([z, tf.tile(path, [int(n), 1])], 256)
-
-
-def _is_count(value):
-    return (
-        isinstance(value, (int, np.integer))
-        and not isinstance(value, bool)
-        and value >= 1
-    )

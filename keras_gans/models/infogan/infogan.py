@@ -20,86 +20,14 @@ import tensorflow as tf
 from keras_gans import losses as gan_losses
 from keras_gans.images import check_model_images
 from keras_gans.latent import LatentSpec
-from keras_gans.models.adversarial_model import _STEP_STATE, AdversarialModel
-from keras_gans.models.dcgan import (
-    _batch_norm,
-    _init,
-    downsample,
-    upsample_to_image,
-    upsampling_plan,
+from keras_gans.models.adversarial import _STEP_STATE, AdversarialModel
+from keras_gans.models.blocks import dense
+from keras_gans.models.infogan.networks import (
+    build_infogan_generator,
+    build_infogan_trunk,
+    build_q_head,
 )
-
-
-def build_infogan_generator(image_shape, latent_dim, filters=64, hidden=1024):
-    """InfoGAN's generator (Chen et al. 2016, Table 1), generalised over sizes.
-
-    FC hidden - BN - ReLU, FC to a small grid - BN - ReLU, then stride-2
-    transposed convolutions (BN, ReLU) halving the channels, and a tanh
-    output. For 28x28 with the defaults this is the paper's MNIST network:
-    FC 1024, FC 7x7x128, 4x4 upconv 64, 4x4 upconv 1.
-    """
-    h, w, steps = upsampling_plan(image_shape)
-    channels = filters * 2 ** (steps - 1)
-    z = keras.Input((latent_dim,), name="latent")
-    x = keras.layers.Dense(
-        hidden, use_bias=False, kernel_initializer=_init(), name="fc"
-    )(z)
-    x = keras.layers.ReLU()(_batch_norm("fc_bn")(x))
-    x = keras.layers.Dense(
-        h * w * channels, use_bias=False, kernel_initializer=_init(), name="project"
-    )(x)
-    x = keras.layers.ReLU()(_batch_norm("project_bn")(x))
-    x = keras.layers.Reshape((h, w, channels))(x)
-    image = upsample_to_image(x, image_shape, channels, steps)
-    return keras.Model(z, image, name="generator")
-
-
-def build_infogan_trunk(image_shape, filters=64, hidden=1024):
-    """The trunk D and Q share: stride-2 convolutions, then FC hidden.
-
-    LeakyReLU(0.1) throughout (the paper's value), batch norm on all but
-    the first layer. For 28x28: 4x4 conv 64, 4x4 conv 128, FC 1024, as in
-    the paper's MNIST discriminator.
-    """
-    _, _, steps = upsampling_plan(image_shape)
-    image = keras.Input(tuple(image_shape), name="image")
-    # The paper's LeakyReLU slope is 0.1 (DCGAN's 0.2).
-    x = downsample(image, filters, steps, slope=0.1)
-    x = keras.layers.Flatten()(x)
-    x = keras.layers.Dense(
-        hidden, use_bias=False, kernel_initializer=_init(), name="fc"
-    )(x)
-    x = _batch_norm("fc_bn")(x)
-    features = keras.layers.LeakyReLU(0.1, name="features")(x)
-    return keras.Model(image, features, name="trunk")
-
-
-def build_q_head(feature_dim, spec, hidden=128, learn_std=False):
-    """Q's own layers: FC hidden - BN - LeakyReLU, then the code parameters.
-
-    Outputs a dict: `"categorical_<i>"` logits `(n, K_i)` for each
-    categorical code, `"continuous_mean"` `(n, c)` and, with `learn_std`,
-    `"continuous_log_std"` `(n, c)`.
-    """
-    features = keras.Input((feature_dim,), name="features")
-    x = keras.layers.Dense(
-        hidden, use_bias=False, kernel_initializer=_init(), name="q_fc"
-    )(features)
-    x = keras.layers.LeakyReLU(0.1)(_batch_norm("q_fc_bn")(x))
-    outputs = {}
-    for i, k in enumerate(spec.categorical):
-        outputs[f"categorical_{i}"] = keras.layers.Dense(
-            k, kernel_initializer=_init(), name=f"categorical_{i}"
-        )(x)
-    if spec.continuous:
-        outputs["continuous_mean"] = keras.layers.Dense(
-            spec.continuous, kernel_initializer=_init(), name="continuous_mean"
-        )(x)
-        if learn_std:
-            outputs["continuous_log_std"] = keras.layers.Dense(
-                spec.continuous, kernel_initializer=_init(), name="continuous_log_std"
-            )(x)
-    return keras.Model(features, outputs, name="q_head")
+from keras_gans.validation import check_int, check_number
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -191,12 +119,13 @@ class InfoGAN(AdversarialModel):
                 "Expected latent_spec to be a keras_gans.latent.LatentSpec or its "
                 f"config dict; received {type(latent_spec).__name__}."
             )
-        for name, value in (
-            ("categorical_weight", categorical_weight),
-            ("continuous_weight", continuous_weight),
-        ):
-            if not float(value) >= 0:
-                raise ValueError(f"Expected {name} >= 0; received {value!r}.")
+        categorical_weight = check_number(
+            "categorical_weight", categorical_weight, minimum=0
+        )
+        continuous_weight = check_number(
+            "continuous_weight", continuous_weight, minimum=0
+        )
+        hidden = check_int("hidden", hidden, minimum=1)
         # Config round trips pass latent_dim/latent_distribution back in;
         # both follow from the spec.
         kwargs.pop("latent_dim", None)
@@ -204,7 +133,7 @@ class InfoGAN(AdversarialModel):
         image_shape = tuple(int(d) for d in image_shape)
         trunk = build_infogan_trunk(image_shape, d_filters, hidden)
         image = keras.Input(image_shape, name="image")
-        logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")
+        logit = dense(1, "logit")
         discriminator = keras.Model(image, logit(trunk(image)), name="discriminator")
         super().__init__(
             generator=build_infogan_generator(
@@ -237,6 +166,16 @@ class InfoGAN(AdversarialModel):
         return self._latent_spec
 
     @property
+    def latent_description(self):
+        """How the latent's columns divide (for export's shape-check messages)."""
+        spec = self._latent_spec
+        return (
+            f"{spec.noise_dim} noise + {sum(spec.categorical)} one-hot for "
+            f"categorical codes {list(spec.categorical)} + {spec.continuous} "
+            "continuous"
+        )
+
+    @property
     def latent_spec(self):
         # For get_config: the spec's config dict.
         return self._latent_spec.get_config()
@@ -255,9 +194,13 @@ class InfoGAN(AdversarialModel):
         """The convolutional trunk that D and Q share."""
         return self.discriminator.get_layer("trunk")
 
+    # Chen et al. 2016 train G (with Q) at 1e-3 and D at 2e-4; runs read it
+    # from here too.
+    G_LEARNING_RATE = 1e-3
+
     def default_g_optimizer(self):
         """G's (and Q's) optimizer by default: Adam(1e-3, beta_1=0.5), the paper's."""
-        return keras.optimizers.Adam(learning_rate=1e-3, beta_1=0.5)
+        return keras.optimizers.Adam(learning_rate=self.G_LEARNING_RATE, beta_1=0.5)
 
     @property
     def generator_trainable_variables(self):
@@ -389,8 +332,7 @@ class InfoGAN(AdversarialModel):
                 f"'continuous'; received {codes!r}."
             )
         if isinstance(n_or_z, (int, np.integer)):
-            if n_or_z < 1:
-                raise ValueError(f"Expected n >= 1 samples; received n={n_or_z}.")
+            check_int("n", n_or_z, minimum=1)
             latent = self.sample_latent(
                 int(n_or_z), seed=self.sampling_seed_generator if seed is None else seed
             )
@@ -479,18 +421,16 @@ class InfoGAN(AdversarialModel):
         """The shared trunk's features for `images` (as DCGAN's)."""
         return keras.ops.convert_to_numpy(self.trunk(images, training=False))
 
+    # --- Export ----------------------------------------------------------------------
 
-def save_code_sweep(
-    model, path, categorical_code=0, continuous_code=0, values=None, seed=0
-):
-    """Writes `model.code_sweep(...)` as a PNG grid (rows: categories).
+    def export_signatures(self):
+        """Adds `generate_with_codes` (noise, category indices, continuous codes)."""
+        from keras_gans.models.infogan import export
 
-    Returns:
-        The path written.
-    """
-    from keras_gans.images import save_image_grid
-    from keras_gans.latent import _sweep_values
+        return {**super().export_signatures(), **export.signatures(self)}
 
-    values = _sweep_values(values)
-    images = model.code_sweep(categorical_code, continuous_code, values, seed)
-    return save_image_grid(images, path, ncols=len(values))
+    def export_metadata(self):
+        """Adds the latent spec and which latent columns hold which code."""
+        from keras_gans.models.infogan import export
+
+        return export.metadata(self, super().export_metadata())

@@ -1,0 +1,190 @@
+"""What outlives a Python session: noise state, SavedModels and presets.
+
+`Persistence` is mixed into `AdversarialModel`:
+
+- `.keras` files also keep the state of every `SeedGenerator` (the noise and
+  dropout streams), so a reloaded model trains on exactly as it would have;
+- `export()` writes TF Serving's layout through `keras_gans.export`, with
+  the signatures and metadata that `export_signatures()`,
+  `export_metadata()` and `export_resources()` give (a family extends them);
+- `save_to_preset()` / `from_preset()` write and read a preset folder (the
+  Keras model with every network, and its SavedModel), locally, from the
+  zoo or from a URL (`keras_gans.zoo.presets`).
+"""
+
+from __future__ import annotations
+
+
+class classproperty:  # noqa: N801 - reads like the built-in `property`
+    """A read-only property of the class (`DCGAN.presets`)."""
+
+    def __init__(self, getter):
+        self.getter = getter
+        self.__doc__ = getter.__doc__
+
+    def __get__(self, instance, owner):
+        return self.getter(owner)
+
+
+class Persistence:
+    """Noise state in `.keras` files, SavedModel export and presets."""
+
+    # --- Noise state in .keras files ---------------------------------------------
+
+    _SEED_KEY = "seed_state_"
+
+    def _seed_generators_in_order(self):
+        generators = []
+        for layer in self._flatten_layers(include_self=True, recursive=True):
+            for generator in getattr(layer, "_seed_generators", ()):
+                if all(generator is not g for g in generators):
+                    generators.append(generator)
+        return generators
+
+    def save_own_variables(self, store):
+        # Keras does not save random-number state; a GAN that resumes from a
+        # file should draw the noise (and dropout masks) it would have drawn,
+        # so that saving and reloading never changes the training run.
+        super().save_own_variables(store)
+        for i, generator in enumerate(self._seed_generators_in_order()):
+            store[f"{self._SEED_KEY}{i}"] = generator.state
+
+    def load_own_variables(self, store):
+        generators = self._seed_generators_in_order()
+        own = {}
+        for key in store.keys():
+            if key.startswith(self._SEED_KEY):
+                index = int(key[len(self._SEED_KEY) :])
+                if index < len(generators):
+                    generators[index].state.assign(store[key])
+            else:
+                own[key] = store[key]
+        super().load_own_variables(own)
+
+    # --- SavedModel export -----------------------------------------------------------
+
+    def export(self, filepath, version=1, name=None, overwrite=False, **kwargs):
+        """Writes the generator as a SavedModel in TF Serving's layout.
+
+        `model.export("exports", version=1)` writes `exports/<name>/1/` with
+        the signatures `serving_default` (latent in, images out), `sample`
+        (count and seed in) and the model's own (`export_signatures()`).
+        Images are float32 in [-1, 1] (`images`) and uint8 in [0, 255]
+        (`images_uint8`).
+
+        Args:
+            filepath: TF Serving's base folder.
+            version: a positive int, the version folder. Defaults to `1`.
+            name: the model's folder under `filepath`. Defaults to `None`:
+                the model's family (`"dcgan"`, `"infogan"`, ...).
+            overwrite: replace an existing version. Defaults to `False`.
+            **kwargs: `format="onnx"` and Keras's other export options go
+                to `keras.Model.export` (the generator network alone).
+
+        Returns:
+            The version folder, a `pathlib.Path`.
+        """
+        fmt = kwargs.pop("format", "tf_saved_model")
+        if fmt != "tf_saved_model" or kwargs:
+            return self.generator.export(filepath, format=fmt, **kwargs)
+        from keras_gans.export import export_saved_model
+
+        return export_saved_model(self, filepath, version, name, overwrite)
+
+    def export_signatures(self):
+        """The SavedModel's signatures: `{name: (function, input_signature)}`.
+
+        By default `serving_default` (latent -> images, images_uint8),
+        `generate` (latent -> images, no checks: what TFLite converts) and
+        `sample` (count, seed -> the images of `generate(count, seed)`). A
+        family adds its own (InfoGAN's `generate_with_codes`) by extending
+        the dict that `super().export_signatures()` returns.
+        """
+        from keras_gans.export import signatures
+
+        return signatures.latent_signatures(self)
+
+    def export_metadata(self):
+        """The export's `assets.extra/keras_gans.json` as a dict.
+
+        A family adds what its callers need (InfoGAN: the latent layout of
+        its codes) to the dict of `super().export_metadata()`, and lists
+        its own signatures under `"signatures"`.
+        """
+        from keras_gans.export import signatures
+
+        return signatures.base_metadata(self)
+
+    def export_resources(self):
+        """Objects the SavedModel must track besides the functions' variables.
+
+        Defaults to none; GAN-CLS returns its tokenizer (a lookup table).
+        """
+        return []
+
+    # --- Presets ---------------------------------------------------------------------
+
+    @classproperty
+    def presets(cls):  # noqa: N805 - a class property
+        """The zoo's presets of this class and its subclasses: `{name: description}`."""
+        from keras_gans.zoo import presets
+
+        return presets.presets_of(cls)
+
+    @classmethod
+    def from_preset(cls, preset, cache_dir=None, progress=True):
+        """The trained model of a preset, ready to `fit`, sample and export.
+
+        A preset is a zoo name (`keras_gans.zoo.list_models()`), a preset
+        folder or archive written by `save_to_preset`, or the URL of such an
+        archive. Zoo files are checked against the manifest's sha256 before
+        use. The model comes back with every network (D, and InfoGAN's Q or
+        GAN-CLS's encoders too) and compiled as it was trained (fresh
+        optimizer state), so `fit` fine-tunes it.
+
+        Args:
+            preset: a zoo name, a folder, a `.tar.gz` archive or a URL.
+            cache_dir: where downloads and unpacked archives go. Defaults
+                to `None`: `$KERAS_GANS_HOME/zoo` or `~/.keras/keras_gans/zoo`.
+            progress: show a progress bar while downloading. Defaults to
+                `True`.
+
+        Returns:
+            An instance of this class (a subclass's, for a subclass preset).
+
+        Example:
+
+        ```python
+        gan = keras_gans.DCGAN.from_preset("dcgan_fashion_mnist")
+        gan.fit(sneakers, epochs=1)
+        ```
+        """
+        from keras_gans.zoo import presets
+
+        model = presets.load_preset(preset, cache_dir=cache_dir, progress=progress)
+        if not isinstance(model, cls):
+            raise ValueError(
+                f"Preset {preset!r} holds a {type(model).__name__}, not a "
+                f"{cls.__name__}. Load it with {type(model).__name__}.from_preset"
+                "(...) or keras_gans.models.from_preset(...)."
+            )
+        return model
+
+    def save_to_preset(self, preset_dir, saved_model=True):
+        """Writes this model as a preset folder that `from_preset` loads.
+
+        The folder holds `preset.json` (family, class, format, compile
+        settings), `model.keras` (every network and the noise state, no
+        optimizer state) and, with `saved_model`, `saved_model/` (the
+        generator in TF Serving's layout, `load_pretrained` serves it).
+
+        Args:
+            preset_dir: the folder to write (created; must not hold a preset).
+            saved_model: also export the SavedModel. Defaults to `True`.
+
+        Returns:
+            The folder, a `pathlib.Path`.
+        """
+        from keras_gans.zoo import presets
+
+        return presets.save_preset(self, preset_dir, saved_model=saved_model)

@@ -1,0 +1,237 @@
+"""The GAN-CLS family: text options, captioned runs, `generate-text`, TFLite, zoo."""
+
+from __future__ import annotations
+
+import os
+import types
+
+from keras_gans.models.family import Family, RunOption, model_default, require_family
+from keras_gans.models.gan_cls import figures, runs, tflite, zoo
+from keras_gans.models.gan_cls.gan_cls import GANCLS
+from keras_gans.models.gan_cls.presets import PRESETS
+from keras_gans.validation import check_choice, check_int, check_number
+
+
+def _text_encoder(value):
+    if not isinstance(value, str) or not value:
+        raise ValueError(
+            "Expected text_encoder to be a name or a path (a string); "
+            f"received {value!r}."
+        )
+    return value
+
+
+class GANCLSFamily(Family):
+    def build(self, config, text_encoder=None, **context):
+        del context
+        encoder, text_dim, previews = runs.conditions_and_previews(config, text_encoder)
+        return GANCLS(
+            **self.model_kwargs(config),
+            text_encoder=encoder,
+            text_dim=text_dim,
+            preview_texts=previews,
+        )
+
+    # --- Runs --------------------------------------------------------------------------
+
+    def load_data(self, config):
+        return types.SimpleNamespace(
+            captioned=runs.load_captioned(config), conditions=None
+        )
+
+    def build_context(self, config, out_dir, data, verbose="auto"):
+        if config.text_encoder != runs.TRAIN_TEXT_ENCODER:
+            return {}
+        encoder = runs.pretrain_run_text_encoder(
+            config, out_dir, data.captioned, verbose
+        )
+        return {"text_encoder": encoder}
+
+    def training_dataset(self, model, data, config):
+        from keras_gans.data.captions import from_embeddings
+
+        captioned = data.captioned
+        # Each distinct caption embedded once, outside the training step.
+        data.conditions = runs.gan_cls_conditions(
+            model, captioned.captions, captioned.labels
+        )
+        return from_embeddings(
+            captioned.images,
+            data.conditions,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            labels=captioned.labels.astype("int32"),
+        )
+
+    def finish_run(self, model, out_dir, config, data, verbose="auto"):
+        changed = False
+        if config.style_steps:
+            conditions = data.conditions
+            fit = model.fit_style_encoder(
+                conditions.reshape(-1, conditions.shape[-1]),
+                steps=config.style_steps,
+                batch_size=config.batch_size,
+                seed=config.seed,
+                verbose=verbose not in (0, "0"),
+            )
+            print(f"Style encoder: explains {fit['explained']:.3f} of z's variance.")
+            changed = True
+        written = {
+            p.name: p for p in figures.save_gan_cls_figures(model, out_dir, config)
+        }
+        return changed, {
+            "interp": written["interpolation.png"],
+            "style": written["style_transfer.png"],
+        }
+
+    # --- Command line ------------------------------------------------------------------
+
+    def add_commands(self, subparsers):
+        text = subparsers.add_parser(
+            "generate-text",
+            help="GAN-CLS: write a PNG with one row of generated images per caption",
+        )
+        text.add_argument("texts", nargs="+", help="one or more captions")
+        text.add_argument("--model", required=True, help="run folder or .keras file")
+        text.add_argument("--n", type=int, default=8, help="images per caption")
+        text.add_argument("--seed", type=int, default=0)
+        text.add_argument("--out", default="text_to_image.png")
+        return {"generate-text": self._generate_text}
+
+    def _generate_text(self, args):
+        from keras_gans.images import save_captioned_grid
+        from keras_gans.runs import load_trained
+
+        model = require_family(
+            load_trained(args.model), self, "keras-gans generate-text"
+        )
+        if model.text_encoder is None:
+            raise ValueError(
+                "This GANCLS has no text encoder (it was trained on precomputed "
+                "embeddings or one-hot classes), so it cannot read captions."
+            )
+        n = check_int("n", args.n, minimum=1)
+        images = model.generate(args.texts, n_per_text=n, seed=args.seed)
+        path = save_captioned_grid(images, args.texts, args.out, ncols=n)
+        print(f"Wrote {len(args.texts)} caption(s) x {n} images to {path}")
+        for i, text in enumerate(args.texts):
+            print(f"  row {i}: {text}")
+        return 0
+
+    def sample_images(self, model, args):
+        if not model.preview_texts:
+            raise ValueError(
+                "This GANCLS has no preview_texts; draw captions with "
+                "keras-gans generate-text."
+            )
+        return super().sample_images(model, args)
+
+    # --- TFLite ------------------------------------------------------------------------
+
+    def tflite_metadata(self, meta):
+        return tflite.file_metadata(meta)
+
+    def example_inputs(self, loaded, meta, latent, sample_extras, rng):
+        embeddings = tflite.example_embeddings(
+            loaded, meta, len(latent), sample_extras.get("texts"), rng
+        )
+        return {"text_embedding": embeddings}
+
+    def tflite_programs(self, export_dir, meta, quantize, count, seed):
+        if "tokenizer" not in meta:
+            return {}
+        return {
+            "text_encoder": tflite.convert_text_encoder(
+                export_dir, meta, quantize, count, seed
+            )
+        }
+
+    def tflite_parity(self, export_dir, loaded, meta, program):
+        return tflite.encoder_parity(loaded, meta, program)
+
+    # --- Zoo ---------------------------------------------------------------------------
+
+    def zoo_metrics(self, pretrained, model, recipe, data_dir, n, seed):
+        return zoo.caption_metrics(pretrained, data_dir, n, seed)
+
+    def sample_grid(self, pretrained, path):
+        return zoo.sample_grid(pretrained, path)
+
+    grid_caption = "One row per preview caption, 8 noise vectors (seed 0)."
+
+    def card_usage(self):
+        return [
+            'boots = gan.text_to_image(["a dark ankle boot"] * 4, seed=0)',
+            "# generate() draws the preview captions below, cycled.",
+        ]
+
+    headline_metrics = (("class_agreement", "caption class agreement"),)
+
+
+def _number(name, maximum=None):
+    return lambda value: check_number(name, value, minimum=0, maximum=maximum)
+
+
+FAMILY = GANCLSFamily(
+    name="gan_cls",
+    model_class=GANCLS,
+    description="Reed et al. 2016: text to image, GAN-INT, style transfer",
+    options=(
+        RunOption(
+            "condition",
+            default=runs.CONDITIONS[0],
+            check=lambda v: check_choice("condition", v, runs.CONDITIONS),
+            choices=runs.CONDITIONS,
+            help="train on caption embeddings, or on one-hot classes (the "
+            "class-conditional baseline)",
+            model_argument=None,
+        ),
+        RunOption(
+            "text_encoder",
+            default="fashion_captions",
+            check=_text_encoder,
+            help="'fashion_captions' (shipped), a .keras file, a SavedModel "
+            f"folder, or {runs.TRAIN_TEXT_ENCODER!r} (pretrained on the run's "
+            "captions)",
+            model_argument=None,
+        ),
+        RunOption(
+            "projection_dim",
+            check=lambda v: check_int("projection_dim", v, minimum=1),
+            parse=int,
+            help="size of the projected text embedding in G and D",
+        ),
+        RunOption(
+            "interpolation_weight",
+            check=_number("interpolation_weight"),
+            parse=float,
+            help="weight of GAN-INT's interpolated-text term; 0 for plain GAN-CLS",
+        ),
+        RunOption(
+            "beta",
+            check=_number("beta", 1),
+            parse=float,
+            help="GAN-INT's mixing weight",
+        ),
+        RunOption(
+            "style_steps",
+            default=model_default(GANCLS, "steps", method="fit_style_encoder"),
+            check=lambda v: check_int("style_steps", v, minimum=0),
+            parse=int,
+            help="steps of style-encoder training after the GAN",
+            model_argument=None,
+        ),
+        RunOption(
+            "captions_dir",
+            default=None,
+            check=lambda v: None if v is None else os.fspath(v),
+            help="caltech_birds2011 only: the folder of Reed et al.'s CUB "
+            "captions (text_c10)",
+            model_argument=None,
+            # A location, like data_dir: it may change when a run resumes.
+            resumable=True,
+        ),
+    ),
+    presets=PRESETS,
+    default_dataset="fashion_captions",
+)

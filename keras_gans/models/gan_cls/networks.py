@@ -1,0 +1,106 @@
+"""GAN-CLS's networks (Reed et al. 2016, Fig. 2) and its wrong-text draw.
+
+The width arguments have no defaults here: `GANCLS`'s constructor states
+them once.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from keras_gans.models.blocks import (
+    batch_norm,
+    dcgan_initializer,
+    downsample,
+    upsample_to_image,
+    upsampling_plan,
+)
+
+
+def build_gan_cls_generator(image_shape, latent_dim, text_dim, projection_dim, filters):
+    """G(z, phi): phi projected (Dense + LeakyReLU 0.2), concatenated to z, then DCGAN."""
+    h, w, steps = upsampling_plan(image_shape)
+    channels = filters * 2 ** (steps - 1)
+    z = keras.Input((latent_dim,), name="z")
+    phi = keras.Input((text_dim,), name="text_embedding")
+    projected = keras.layers.Dense(
+        projection_dim, kernel_initializer=dcgan_initializer(), name="text_projection"
+    )(phi)
+    projected = keras.layers.LeakyReLU(0.2)(projected)
+    x = keras.layers.Concatenate()([z, projected])
+    x = keras.layers.Dense(
+        h * w * channels,
+        use_bias=False,
+        kernel_initializer=dcgan_initializer(),
+        name="project",
+    )(x)
+    x = keras.layers.Reshape((h, w, channels))(x)
+    x = keras.layers.ReLU()(batch_norm("project_bn")(x))
+    image = upsample_to_image(x, image_shape, channels, steps)
+    return keras.Model([z, phi], image, name="generator")
+
+
+def build_gan_cls_discriminator(image_shape, text_dim, projection_dim, filters):
+    """D(x, phi): DCGAN convolutions to a small grid, phi projected and tiled over
+    it, a 1x1 convolution over both, then one logit (Reed et al. 2016, Fig. 2)."""
+    _, _, steps = upsampling_plan(image_shape)
+    image = keras.Input(tuple(image_shape), name="image")
+    phi = keras.Input((text_dim,), name="text_embedding")
+    x = downsample(image, filters, steps)
+    gh, gw = x.shape[1], x.shape[2]
+    projected = keras.layers.Dense(
+        projection_dim, kernel_initializer=dcgan_initializer(), name="text_projection"
+    )(phi)
+    projected = keras.layers.LeakyReLU(0.2)(projected)
+    tiled = keras.layers.Reshape((1, 1, projection_dim))(projected)
+    tiled = keras.layers.UpSampling2D((gh, gw), name="tile")(tiled)
+    x = keras.layers.Concatenate()([x, tiled])
+    x = keras.layers.Conv2D(
+        filters * 2 ** (steps - 1),
+        1,
+        use_bias=False,
+        kernel_initializer=dcgan_initializer(),
+        name="joint",
+    )(x)
+    x = keras.layers.LeakyReLU(0.2)(batch_norm("joint_bn")(x))
+    x = keras.layers.Flatten(name="features")(x)
+    logit = keras.layers.Dense(1, kernel_initializer=dcgan_initializer(), name="logit")(
+        x
+    )
+    return keras.Model([image, phi], logit, name="discriminator")
+
+
+def build_style_encoder(image_shape, latent_dim, filters):
+    """S(x) -> z: DCGAN convolutions and a linear read-out of z."""
+    _, _, steps = upsampling_plan(image_shape)
+    image = keras.Input(tuple(image_shape), name="image")
+    x = keras.layers.Flatten()(downsample(image, filters, steps))
+    z = keras.layers.Dense(
+        latent_dim, kernel_initializer=dcgan_initializer(), name="z"
+    )(x)
+    return keras.Model(image, z, name="style_encoder")
+
+
+def wrong_indices(labels, seed):
+    """For each example, the index of another example of a *different* class.
+
+    Drawn uniformly among the batch's examples whose label differs. An
+    example whose class fills the whole batch has no valid partner: it gets
+    -1 (callers leave such examples out of the wrong-text term).
+
+    Args:
+        labels: `(b,)` int labels.
+        seed: an int or a `keras.random.SeedGenerator`.
+
+    Returns:
+        `(b,)` int32 indices into the batch (or -1).
+    """
+    labels = tf.convert_to_tensor(labels)
+    same = tf.equal(labels[:, None], labels[None, :])
+    b = tf.shape(labels)[0]
+    scores = keras.random.uniform((b, b), seed=seed)
+    scores = tf.where(same, -tf.ones_like(scores), scores)
+    index = tf.cast(tf.argmax(scores, axis=1), "int32")
+    valid = tf.reduce_any(tf.logical_not(same), axis=1)
+    return tf.where(valid, index, -tf.ones_like(index))

@@ -1,0 +1,164 @@
+"""The family registry: a family's name -> what keras_gans knows about it.
+
+This is the one module that knows every built-in family. Runs, the CLI,
+export, TFLite and the zoo ask it for a family (by name, or by the class of
+a model) and call the family's hooks; none of them names a family.
+
+A family is a `Family` object (`keras_gans.models.family`): the model class,
+its run options (config fields and CLI flags), and its hooks for runs,
+TFLite and the zoo. A third-party package adds one through the entry-point
+group `keras_gans.families`:
+
+```toml
+# pyproject.toml of the plugin
+[project.entry-points."keras_gans.families"]
+tiny = "tiny_gan.family:FAMILY"
+```
+
+or, in a running program, with `register_family(FAMILY)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import threading
+import warnings
+
+ENTRY_POINT_GROUP = "keras_gans.families"
+
+# Built-in families: name -> "module:attribute" of its Family object. A new
+# family is its folder plus one line here.
+BUILTIN_FAMILIES = {
+    "adversarial": "keras_gans.models.adversarial.family:FAMILY",
+    "gan": "keras_gans.models.gan.family:FAMILY",
+    "dcgan": "keras_gans.models.dcgan.family:FAMILY",
+    "infogan": "keras_gans.models.infogan.family:FAMILY",
+    "gan_cls": "keras_gans.models.gan_cls.family:FAMILY",
+}
+
+_FAMILIES = {}
+_LOADED = False
+_LOCK = threading.RLock()
+
+
+class UnknownFamilyError(ValueError):
+    """A family name that no built-in module or plugin registered."""
+
+
+def _load(target):
+    module, _, attribute = target.partition(":")
+    value = getattr(importlib.import_module(module), attribute)
+    return value() if isinstance(value, type) else value
+
+
+def _ensure_loaded():
+    global _LOADED
+    if _LOADED:
+        return
+    with _LOCK:
+        if _LOADED:
+            return
+        for name, target in BUILTIN_FAMILIES.items():
+            _FAMILIES.setdefault(name, _load(target))
+        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                family = entry.load()
+                family = family() if isinstance(family, type) else family
+                _register(family, replace=False)
+            except Exception as e:  # noqa: BLE001 - a broken plugin must not break us
+                warnings.warn(
+                    f"keras_gans: could not load the model family {entry.name!r} "
+                    f"from {entry.value!r} (entry point group {ENTRY_POINT_GROUP!r}): "
+                    f"{type(e).__name__}: {e}",
+                    stacklevel=2,
+                )
+        _LOADED = True
+
+
+def _register(family, replace):
+    from keras_gans.models.family import Family
+
+    if not isinstance(family, Family):
+        raise TypeError(
+            "Expected a keras_gans.models.family.Family to register; received "
+            f"{type(family).__name__}."
+        )
+    existing = _FAMILIES.get(family.name)
+    if existing is not None and existing is not family and not replace:
+        raise ValueError(
+            f"A model family named {family.name!r} is registered already "
+            f"({existing.model_class.__name__}); pass replace=True to replace it."
+        )
+    _FAMILIES[family.name] = family
+    return family
+
+
+def register_family(family, replace=False):
+    """Adds `family` to the registry; returns it.
+
+    Args:
+        family: a `keras_gans.models.family.Family`.
+        replace: replace a family registered under the same name. Defaults
+            to `False` (then that raises a `ValueError`).
+    """
+    _ensure_loaded()
+    with _LOCK:
+        return _register(family, replace)
+
+
+def unregister_family(name):
+    """Removes the family `name` (a test's, a plugin's); returns it or `None`."""
+    _ensure_loaded()
+    with _LOCK:
+        return _FAMILIES.pop(name, None)
+
+
+def families(trainable=None):
+    """The registered families by name, sorted.
+
+    Args:
+        trainable: `True` for the families `keras-gans train` can build from
+            a config alone, `False` for the others (the adversarial model
+            with user networks), `None` for all. Defaults to `None`.
+    """
+    _ensure_loaded()
+    return {
+        name: family
+        for name, family in sorted(_FAMILIES.items())
+        if trainable is None or family.trainable == trainable
+    }
+
+
+def get_family(name, trainable=None):
+    """The family registered as `name`, or `UnknownFamilyError` listing the known."""
+    known = families(trainable)
+    if name not in known:
+        raise UnknownFamilyError(
+            f"Unknown model: expected one of {sorted(known)}; received {name!r}."
+        )
+    return known[name]
+
+
+def family_of(model):
+    """The family of a model (or model class): the nearest registered class in its MRO."""
+    cls = model if isinstance(model, type) else type(model)
+    by_class = {family.model_class: family for family in families().values()}
+    for klass in cls.__mro__:
+        if klass in by_class:
+            return by_class[klass]
+    raise UnknownFamilyError(
+        f"Expected a keras_gans model (a subclass of AdversarialModel); received "
+        f"a {cls.__name__}."
+    )
+
+
+def family_for_kind(kind):
+    """The family named `kind` in an export's metadata or a zoo entry.
+
+    An export made by a plugin family that is not installed here still
+    converts and serves: it gets the adversarial model's family, whose hooks
+    rely only on the export's own signatures and metadata.
+    """
+    known = families()
+    return known.get(kind) or known["adversarial"]
