@@ -20,25 +20,32 @@ import sys
 VERBOSE_FLAGS = ("--verbose", "-v")
 
 
-def running_cli(argv=None):
-    """Whether this process is the `keras-gans` command (or `python -m keras_gans`)."""
+def command_arguments(argv=None, orig_argv=None):
+    """The arguments of the `keras-gans` command if this process is it, else `None`.
+
+    The process is the command when it was started as `keras-gans ...` or
+    `python -m keras_gans ...` (while Python looks for the module,
+    `sys.argv[0]` is only `"-m"`, so the original command line is read).
+    """
     argv = sys.argv if argv is None else argv
-    if not argv:
-        return False
-    program = os.path.normpath(argv[0])
-    return os.path.basename(program) == "keras-gans" or program.endswith(
-        os.path.join("keras_gans", "__main__.py")
-    )
+    orig_argv = getattr(sys, "orig_argv", argv) if orig_argv is None else orig_argv
+    if "-m" in orig_argv[:-1]:
+        at = orig_argv.index("-m")
+        if orig_argv[at + 1] in ("keras_gans", "keras_gans.cli"):
+            return list(orig_argv[at + 2 :])
+    if argv and os.path.basename(os.path.normpath(argv[0])) == "keras-gans":
+        return list(argv[1:])
+    return None
 
 
-def quiet_wanted(argv=None, environ=None):
+def quiet_wanted(argv=None, environ=None, orig_argv=None):
     """Whether to hide TensorFlow's start-up lines for this process."""
-    argv = sys.argv if argv is None else argv
     environ = os.environ if environ is None else environ
+    arguments = command_arguments(argv, orig_argv)
     return (
-        running_cli(argv)
+        arguments is not None
         and "TF_CPP_MIN_LOG_LEVEL" not in environ
-        and not any(flag in argv[1:2] for flag in VERBOSE_FLAGS)
+        and not any(flag in arguments[:1] for flag in VERBOSE_FLAGS)
     )
 
 

@@ -131,7 +131,12 @@ def base_metadata(model):
     """What a caller of any export needs to know, as a JSON-able dict."""
     from keras_gans.models.registry import family_of
 
-    output_shape = tuple(int(d) for d in model.generator.output.shape[1:])
+    generator = model.generator
+    try:
+        shape = generator.output.shape
+    except AttributeError:  # a Sequential that was never called
+        shape = generator.compute_output_shape(generator.input_shape)
+    output_shape = tuple(int(d) for d in shape[1:])
     return {
         "format_version": FORMAT_VERSION,
         "model": family_of(model).name,

@@ -94,6 +94,20 @@ def _register(family, replace):
     return family
 
 
+def reload_plugins():
+    """Reads the entry-point group again, for a plugin installed while running.
+
+    Families registered with `register_family` (not built in) are dropped
+    and the plugins' entry points are loaded anew.
+    """
+    global _LOADED
+    with _LOCK:
+        for name in [n for n in _FAMILIES if n not in BUILTIN_FAMILIES]:
+            del _FAMILIES[name]
+        _LOADED = False
+    _ensure_loaded()
+
+
 def register_family(family, replace=False):
     """Adds `family` to the registry; returns it.
 

@@ -23,8 +23,8 @@ FAMILY = Family(
             "g_units",
             check=lambda v: check_int_tuple("g_units", v, example="(1200, 1200)"),
             parse=_units,
-            help="widths of G's hidden layers, comma-separated (the paper's: "
-            "1200,1200)",
+            help="widths of G's hidden layers, comma-separated; the default is "
+            "the paper's",
             # Left out of a run's identity while default: older GAN run
             # folders (made before the option existed) still resume.
             omit_default=True,

@@ -296,7 +296,8 @@ FAMILY = InfoGANFamily(
             "hidden",
             check=lambda v: check_int("hidden", v, minimum=1),
             parse=int,
-            help="width of the fully connected layers of G and D (the paper's: 1024)",
+            help="width of the fully connected layers of G and D; the default is "
+            "the paper's",
         ),
     ),
     presets=PRESETS,

@@ -1,0 +1,165 @@
+"""`FamilyTestCase`: the checks every model family passes, for a few lines of setup.
+
+In the spirit of keras-hub's `TestCase`: a family's test class inherits it
+and calls `run_family_checks` with a small model and a dataset; each check
+is also a method of its own. It needs no test framework (plain asserts and
+`numpy.testing`), so a family in another package can use it too.
+
+```python
+class TestDCGAN(FamilyTestCase):
+    def test_family(self, tmp_path):
+        self.run_family_checks(
+            lambda: keras_gans.DCGAN(image_shape=(16, 16, 1), latent_dim=8,
+                                     g_filters=4, d_filters=4, seed=1),
+            images(32, (16, 16, 1)),
+            tmp_path,
+        )
+```
+
+The checks: the config round trip rebuilds the same architecture; a
+`.keras` round trip gives the identical `generate(seed)`, compiled, with its
+optimizer state; one `fit` step changes both networks' weights; the
+SavedModel has the family's signatures and `serving_default` and `sample`
+agree with the model; the TFLite file matches the SavedModel.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+
+BASE_SIGNATURES = ("generate", "sample", "serving_default")
+
+
+def _generate(model):
+    return model.generate(4, seed=0)
+
+
+def _weights(network):
+    return [np.array(w) for w in network.trainable_weights]
+
+
+class FamilyTestCase:
+    """Checks every family passes; see the module's docstring."""
+
+    # Largest |difference| allowed between a `.tflite` file and its SavedModel.
+    tflite_tolerance = 1e-4
+
+    def run_config_round_trip(self, model):
+        """`from_config(get_config())` rebuilds the same architecture."""
+        clone = type(model).from_config(model.get_config())
+        assert clone.get_config() == model.get_config()
+        for mine, theirs in (
+            (model.generator, clone.generator),
+            (model.discriminator, clone.discriminator),
+        ):
+            assert [w.shape for w in mine.weights] == [w.shape for w in theirs.weights]
+        return clone
+
+    def run_fit_step(self, model, dataset):
+        """One `fit` step changes G's and D's weights and logs finite losses."""
+        import keras
+
+        generator, discriminator = (
+            _weights(model.generator),
+            _weights(model.discriminator),
+        )
+        history = model.fit(dataset.take(1), epochs=1, verbose=0).history
+        for key in ("d_loss", "g_loss"):
+            assert np.isfinite(history[key][-1]), (key, history[key])
+        for before, network in (
+            (generator, model.generator),
+            (discriminator, model.discriminator),
+        ):
+            after = _weights(network)
+            assert any(
+                not np.array_equal(a, b) for a, b in zip(before, after, strict=True)
+            ), f"fit() left {network.name}'s weights unchanged"
+        assert int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)) >= 1
+        return history
+
+    def run_keras_round_trip(self, model, tmp_path, generate=_generate):
+        """A `.keras` round trip: compiled, same optimizer step, identical samples."""
+        import keras
+
+        path = pathlib.Path(tmp_path) / "model.keras"
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        assert type(loaded) is type(model)
+        assert loaded.compiled == model.compiled
+        if model.compiled:
+            assert int(loaded.g_optimizer.iterations) == int(
+                model.g_optimizer.iterations
+            )
+        np.testing.assert_allclose(generate(loaded), generate(model), atol=1e-6)
+        return loaded
+
+    def run_export_checks(self, model, tmp_path, signatures=()):
+        """The SavedModel has the signatures, and they draw what the model draws.
+
+        Args:
+            model: the model to export.
+            tmp_path: a scratch folder.
+            signatures: the family's own signatures besides `BASE_SIGNATURES`
+                (GAN-CLS: its text signatures; `sample` may be left out by a
+                family that needs conditions for it).
+
+        Returns:
+            The export's version folder.
+        """
+        import tensorflow as tf
+
+        from keras_gans.export import read_metadata
+        from keras_gans.models.registry import family_of
+
+        folder = model.export(pathlib.Path(tmp_path) / "exports", version=1)
+        loaded = tf.saved_model.load(str(folder))
+        expected = set(signatures) | {"generate", "serving_default"}
+        assert expected <= set(loaded.signatures), sorted(loaded.signatures)
+        meta = read_metadata(folder)
+        assert meta["model"] == family_of(model).name
+        assert set(meta["signatures"]) == set(loaded.signatures)
+        if "sample" in loaded.signatures and "texts" not in str(
+            loaded.signatures["sample"].structured_outputs
+        ):
+            out = loaded.signatures["sample"](
+                count=tf.constant(3, tf.int32), seed=tf.constant(7, tf.int64)
+            )
+            np.testing.assert_allclose(
+                out["images"].numpy(), model.generate(3, seed=7), atol=1e-5
+            )
+        return folder
+
+    def run_tflite_parity(self, export_dir, tmp_path):
+        """Every `.tflite` file of the export matches its SavedModel."""
+        from keras_gans.export import tflite
+
+        paths = tflite.export_tflite(export_dir, pathlib.Path(tmp_path) / "tflite")
+        for role, path in paths.items():
+            if role != "metadata":
+                assert tflite.parity(export_dir, path) <= self.tflite_tolerance, role
+        return paths
+
+    def run_family_checks(
+        self, make_model, dataset, tmp_path, signatures=(), generate=_generate
+    ):
+        """All the checks on a fresh, compiled model from `make_model()`.
+
+        Args:
+            make_model: a callable returning a new, uncompiled model.
+            dataset: a batched `tf.data.Dataset` the model trains on.
+            tmp_path: a scratch folder.
+            signatures: the family's own export signatures.
+            generate: `generate(model) -> images`, reproducible (GAN-CLS
+                passes texts). Defaults to `model.generate(4, seed=0)`.
+        """
+        tmp_path = pathlib.Path(tmp_path)
+        model = make_model()
+        self.run_config_round_trip(model)
+        model.compile()
+        self.run_fit_step(model, dataset)
+        self.run_keras_round_trip(model, tmp_path, generate)
+        export_dir = self.run_export_checks(model, tmp_path, signatures)
+        self.run_tflite_parity(export_dir, tmp_path)
+        return model
