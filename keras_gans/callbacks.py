@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras_gans import images as image_utils
 from keras_gans.files import write_atomic
+from keras_gans.validation import check_int
 
 
 class _FixedLatentCallback(keras.callbacks.Callback):
@@ -24,9 +25,7 @@ class _FixedLatentCallback(keras.callbacks.Callback):
 
     def __init__(self, every, n, seed):
         super().__init__()
-        if int(every) < 1:
-            raise ValueError(f"Expected every >= 1 epochs; received every={every}.")
-        self.every = int(every)
+        self.every = check_int("every", every, minimum=1)
         self.n = int(n)
         self.seed = seed
         self._latent = None
@@ -184,10 +183,8 @@ class LossCurves(keras.callbacks.Callback):
 
     def __init__(self, path, every=10, keys=("d_loss", "g_loss", "d_real", "d_fake")):
         super().__init__()
-        if int(every) < 1:
-            raise ValueError(f"Expected every >= 1 batches; received every={every}.")
         self.path = pathlib.Path(path)
-        self.every = int(every)
+        self.every = check_int("every", every, minimum=1)
         self.keys = tuple(keys)
         self.history = {k: [] for k in self.keys}
         self.steps = []

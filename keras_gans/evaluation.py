@@ -17,6 +17,7 @@ from keras_gans import data as gan_data
 from keras_gans import features as gan_features
 from keras_gans import metrics as gan_metrics
 from keras_gans.images import from_uint8
+from keras_gans.validation import check_int
 
 METRICS = ("fid", "kid", "is", "pr", "dc", "modes", "parzen")
 DEFAULT_METRICS = ("fid", "kid", "pr", "modes")
@@ -211,8 +212,7 @@ class EvaluationCallback(keras.callbacks.Callback):
         seed=0,
     ):
         super().__init__()
-        if int(every) < 1:
-            raise ValueError(f"Expected every >= 1 epochs; received every={every}.")
+        check_int("every", every, minimum=1)
         self.metrics = _check_metrics(metrics)
         if "parzen" in self.metrics:
             raise ValueError("EvaluationCallback does not compute 'parzen' (slow).")
@@ -337,8 +337,7 @@ def code_accuracy(model, images, labels, code=0, batch_size=256):
             "Expected a model with at least one categorical code; this one has "
             "none (infer_codes returned no categories)."
         )
-    if isinstance(code, bool) or not isinstance(code, (int, np.integer)):
-        raise ValueError(f"Expected code to be an integer; received {code!r}.")
+    check_int("code", code)
     if not 0 <= code < num_codes:
         raise ValueError(
             f"Expected code in 0..{num_codes - 1} (the model has {num_codes} "

@@ -481,3 +481,31 @@ def test_unknown_tfds_name(tfds):
         ValueError, match=r"offline datasets \('fashion_mnist', 'digits'\).*not a tfds"
     ):
         data.load("no_such_dataset_xyz")
+
+
+def test_classes_keeps_only_those_labels(fashion_dir):
+    _, labels = data.load_arrays("fashion_mnist", "train", data_dir=str(fashion_dir))
+    ds = data.load(
+        "fashion_mnist",
+        batch_size=8,
+        classes=7,
+        with_labels=True,
+        drop_remainder=False,
+        data_dir=str(fashion_dir),
+    )
+    seen = np.concatenate([y.numpy() for _, y in ds])
+    assert set(seen.tolist()) == {7} and len(seen) == int((labels == 7).sum())
+    two = data.load(
+        "fashion_mnist",
+        batch_size=4,
+        classes=[5, 9],
+        limit=6,
+        with_labels=True,
+        shuffle=False,
+        data_dir=str(fashion_dir),
+    )
+    assert set(np.concatenate([y.numpy() for _, y in two]).tolist()) <= {5, 9}
+    with pytest.raises(ValueError, match="classes among the labels"):
+        data.load("fashion_mnist", classes=42, data_dir=str(fashion_dir))
+    with pytest.raises(ValueError, match="classes to be a tuple of integers"):
+        data.load("fashion_mnist", classes="sneaker", data_dir=str(fashion_dir))

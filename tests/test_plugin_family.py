@@ -86,7 +86,7 @@ def test_zoo_publish_load_pretrained_and_from_preset(tiny, tmp_path):
     np.testing.assert_allclose(
         served.generate(4, seed=0), model.generate(4, seed=0), atol=1e-6
     )
-    archive = tmp_path / "zoo" / "tiny_fashion" / "tiny_fashion.tar.gz"
+    archive = tmp_path / "zoo" / "tiny_fashion" / "tiny_fashion.tar.xz"
     again = tiny.model_class.from_preset(str(archive), cache_dir=tmp_path / "cache")
     assert type(again) is tiny.model_class and again.compiled
     np.testing.assert_allclose(

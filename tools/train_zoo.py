@@ -4,7 +4,7 @@ Each zoo model has `zoo/NAME/recipe.json`: the `keras_gans.runs.TrainConfig`
 settings under "train", the evaluation under "evaluate", a description and
 notes. This tool trains that run into `runs/zoo/NAME` (resuming an unfinished
 run; a finished one is not trained again), then exports the generator, packs
-it into `zoo/NAME/NAME.tar.gz`, measures its metrics, draws its sample grid
+it into `zoo/NAME/NAME.tar.xz`, measures its metrics, draws its sample grid
 and writes its model card and manifest entry (`keras_gans.zoo.publish`).
 
 Usage:

@@ -15,12 +15,12 @@ import re
 
 import numpy as np
 
-from keras_gans.data import loader
 from keras_gans.data.caption_attributes import (
     SHADE_LEVELS,
     WIDTH_LEVELS,
     _check_labels,
 )
+from keras_gans.validation import check_int, is_int
 
 WORDINGS = ("train", "held_out")
 
@@ -83,7 +83,7 @@ def _check_wording(wording):
 
 
 def _check_index(value, size, arg):
-    if not loader._is_int(value) or not 0 <= value < size:
+    if not is_int(value) or not 0 <= value < size:
         raise ValueError(
             f"Expected {arg} to be an integer in [0, {size}), received {arg}={value!r}."
         )
@@ -270,11 +270,8 @@ def captions_for(
             levels or index that are not one valid value per image.
     """
     templates = _check_wording(wording)
-    loader._check_positive_int(n_per_image, "n_per_image")
-    if not loader._is_int(seed) or seed < 0:
-        raise ValueError(
-            f"Expected seed to be a non-negative integer, received seed={seed!r}."
-        )
+    check_int("n_per_image", n_per_image, minimum=1)
+    check_int("seed", seed, minimum=0)
     labels = _check_labels(labels)
     n = len(labels)
     if not isinstance(attributes, dict) or not {"shade_word", "width_word"} <= set(

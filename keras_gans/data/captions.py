@@ -82,6 +82,7 @@ from keras_gans.data.caption_text import (  # noqa: F401 - re-exported
     captions_for,
     parse_caption,
 )
+from keras_gans.validation import check_int
 
 NAME = "fashion_captions"
 IMAGE_SHAPE = fashion_mnist.IMAGE_SHAPE
@@ -113,7 +114,7 @@ class CaptionedData:
 
 def _check_options(captions_per_image, wording):
     _check_wording(wording)
-    loader._check_positive_int(captions_per_image, "captions_per_image")
+    check_int("captions_per_image", captions_per_image, minimum=1)
 
 
 def load_captioned(
@@ -154,7 +155,7 @@ def load_captioned(
             'a dark slim ankle boot']], dtype=object)
     """
     _check_options(captions_per_image, wording)
-    loader._check_positive_int(limit, "limit", allow_none=True)
+    check_int("limit", limit, minimum=1, allow_none=True)
     images, labels = loader.load_arrays("fashion_mnist", split, data_dir=data_dir)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
@@ -273,11 +274,8 @@ def _load(
 
 
 def _check_pipeline_args(batch_size, seed):
-    loader._check_positive_int(batch_size, "batch_size")
-    if seed is not None and not loader._is_int(seed):
-        raise ValueError(
-            f"Expected seed to be an integer or None, received seed={seed!r}."
-        )
+    check_int("batch_size", batch_size, minimum=1)
+    check_int("seed", seed, allow_none=True)
 
 
 def _user_images(images):

@@ -33,6 +33,7 @@ import tensorflow as tf
 
 from keras_gans.data import loader, tfds_source
 from keras_gans.images import to_uint8
+from keras_gans.validation import check_int
 
 NAME = "caltech_birds2011"
 CAPTIONS_FOLDER = "text_c10"
@@ -212,10 +213,8 @@ def load_cub_captions(
         ImportError: tensorflow-datasets is not installed.
     """
     folder = _captions_folder(captions_dir)
-    loader._check_positive_int(limit, "limit", allow_none=True)
-    loader._check_positive_int(
-        captions_per_image, "captions_per_image", allow_none=True
-    )
+    check_int("limit", limit, minimum=1, allow_none=True)
+    check_int("captions_per_image", captions_per_image, minimum=1, allow_none=True)
     image_shape = loader._check_image_shape(image_shape)
     if image_shape is None:
         raise ValueError(

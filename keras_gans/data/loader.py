@@ -10,13 +10,13 @@ captions built from each image's class and measured attributes (see
 `keras_gans.data.captions`), yielding `(image, caption)` pairs.
 """
 
-import numbers
 import os
 
 import numpy as np
 import tensorflow as tf
 
 from keras_gans.data import digits, fashion_mnist, tfds_source
+from keras_gans.validation import check_int, check_int_tuple, is_int
 
 # Offline datasets: name -> module with SPLITS, IMAGE_SHAPE and
 # load_split(split, data_dir) returning uint8 (images (N, H, W), labels (N,)).
@@ -150,7 +150,7 @@ def _check_image_shape(image_shape):
     if (
         shape is None
         or len(shape) != 3
-        or not all(_is_int(d) and d > 0 for d in shape)
+        or not all(is_int(d) and d > 0 for d in shape)
         or shape[2] not in (1, 3)
     ):
         raise ValueError(
@@ -158,19 +158,6 @@ def _check_image_shape(image_shape):
             f"integers and channels 1 or 3, received image_shape={image_shape!r}."
         )
     return tuple(int(d) for d in shape)
-
-
-def _is_int(value):
-    # bool is an Integral, but batch_size=True is a mistake, not 1.
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_positive_int(value, arg, allow_none=False):
-    if allow_none and value is None:
-        return
-    if not _is_int(value) or value <= 0:
-        allowed = "a positive integer or None" if allow_none else "a positive integer"
-        raise ValueError(f"Expected {arg} to be {allowed}, received {arg}={value!r}.")
 
 
 def _centre_crop(image, target_hw):
@@ -246,9 +233,18 @@ def _load_local(
     data_dir,
     repeat,
     limit,
+    classes=None,
 ):
     _check_local_split(key, split)
     images, labels = _cached_arrays(key, split, data_dir)
+    if classes is not None:
+        keep = np.isin(labels, classes)
+        if not keep.any():
+            raise ValueError(
+                f"Expected classes among the labels of {key!r} split {split!r} "
+                f"({sorted(set(labels.tolist()))}); received classes={classes}."
+            )
+        images, labels = images[keep], labels[keep]
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     n = len(images)
@@ -335,6 +331,7 @@ def load(
     repeat=False,
     limit=None,
     source="auto",
+    classes=None,
     **dataset_options,
 ):
     """Loads an image dataset as a batched `tf.data.Dataset` in [-1, 1].
@@ -386,6 +383,10 @@ def load(
         source: `"local"`, `"tfds"`, or `"auto"` (local for names in
             `LOCAL_DATASETS` and `CAPTIONED_DATASETS`, tfds otherwise).
             Defaults to `"auto"`.
+        classes: Keep only the examples of these labels (an int or a list of
+            ints; Fashion-MNIST's are in `CLASS_NAMES`), e.g. to fine-tune
+            on one class; local datasets only. `limit` counts the kept
+            examples. Defaults to `None` (all).
         **dataset_options: Options of `"fashion_captions"` only:
             `wording` (`"train"`, the default, or `"held_out"`: sentence
             patterns kept out of training, for evaluation on
@@ -421,13 +422,11 @@ def load(
         raise ValueError(f"Expected a dataset name string, received name={name!r}.")
     if source not in SOURCES:
         raise ValueError(f"Expected source in {SOURCES}, received source={source!r}.")
-    _check_positive_int(batch_size, "batch_size")
-    _check_positive_int(limit, "limit", allow_none=True)
-    if seed is not None and not _is_int(seed):
-        raise ValueError(
-            f"Expected seed to be an integer or None, received seed={seed!r}."
-        )
+    check_int("batch_size", batch_size, minimum=1)
+    check_int("limit", limit, minimum=1, allow_none=True)
+    check_int("seed", seed, allow_none=True)
     image_shape = _check_image_shape(image_shape)
+    classes = _check_classes(classes)
 
     options = dict(
         split=split,
@@ -459,5 +458,17 @@ def load(
             f"{CAPTIONED_DATASETS}."
         )
     if source == "local" or (source == "auto" and key in _LOCAL_MODULES):
-        return _load_local(_check_local_name(name), **options)
+        return _load_local(_check_local_name(name), classes=classes, **options)
+    if classes is not None:
+        raise ValueError(
+            f"classes= applies to the local datasets {sorted(_LOCAL_MODULES)}; "
+            f"received classes={classes!r} for {name!r}."
+        )
     return _load_tfds(name, **options)
+
+
+def _check_classes(classes):
+    if classes is None:
+        return None
+    values = check_int_tuple("classes", classes, minimum=0, example="7 or (5, 7, 9)")
+    return values

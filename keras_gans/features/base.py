@@ -7,9 +7,10 @@ network on one batch; batching, input checks and softmax live here once.
 """
 
 import hashlib
-import numbers
 
 import numpy as np
+
+from keras_gans.validation import check_int
 
 # Tolerance on the [-1, 1] range: generators end in tanh, and resizing or
 # float round-off may step a hair outside.
@@ -119,15 +120,7 @@ class FeatureExtractor:
                 "use an extractor with num_classes set."
             )
         batch_size = self.default_batch_size if batch_size is None else batch_size
-        if (
-            not isinstance(batch_size, numbers.Integral)
-            or isinstance(batch_size, bool)
-            or batch_size <= 0
-        ):
-            raise ValueError(
-                f"Expected batch_size to be a positive integer, received "
-                f"batch_size={batch_size!r}."
-            )
+        check_int("batch_size", batch_size, minimum=1)
         images = self._as_batched_input(images)
         n = images.shape[0]
         features, probabilities = [], []

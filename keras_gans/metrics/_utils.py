@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_gans.validation import check_int
+
 
 def as_features(x, name, min_samples=1, why=None):
     """`x` as a float64 `(num_samples, num_features)` array, checked."""
@@ -33,9 +35,7 @@ def check_same_features(a, b, name_a, name_b):
 
 
 def check_batch_size(batch_size):
-    if int(batch_size) < 1:
-        raise ValueError(f"Expected batch_size >= 1; received {batch_size}.")
-    return int(batch_size)
+    return check_int("batch_size", batch_size, minimum=1)
 
 
 def chunks(n, batch_size):

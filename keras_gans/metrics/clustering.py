@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.optimize
 
+from keras_gans.validation import check_int
+
 _AVERAGE_METHODS = ("arithmetic", "geometric", "min", "max")
 _SKLEARN_HINT = 'pip install "keras-gans[sklearn]"'
 
@@ -277,9 +279,8 @@ def kmeans_clusters(images, k, seed=0, n_init=10):
         raise ValueError(
             f"Expected at least k={k} images to form {k} clusters; received {len(x)}."
         )
-    if int(n_init) < 1:
-        raise ValueError(f"Expected n_init >= 1; received n_init={n_init!r}.")
-    kmeans = _kmeans_class()(n_clusters=k, n_init=int(n_init), random_state=seed)
+    n_init = check_int("n_init", n_init, minimum=1)
+    kmeans = _kmeans_class()(n_clusters=k, n_init=n_init, random_state=seed)
     return kmeans.fit_predict(x).astype(np.int64)
 
 

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from keras_gans.metrics._utils import as_features, check_same_features
+from keras_gans.validation import check_int
 
 
 def _mmd2_unbiased(x, y, degree, gamma, coef0):
@@ -81,10 +82,8 @@ def kernel_inception_distance(
     real = as_features(real, "real", min_samples=2, why="for an unbiased MMD")
     fake = as_features(fake, "fake", min_samples=2, why="for an unbiased MMD")
     check_same_features(real, fake, "real", "fake")
-    if int(num_subsets) < 1:
-        raise ValueError(f"Expected num_subsets >= 1; received {num_subsets}.")
-    if int(subset_size) < 2:
-        raise ValueError(f"Expected subset_size >= 2; received {subset_size}.")
+    check_int("num_subsets", num_subsets, minimum=1)
+    check_int("subset_size", subset_size, minimum=2)
     m = min(int(subset_size), len(real), len(fake))
     if m < subset_size:
         warnings.warn(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.special
 
+from keras_gans.validation import check_int
+
 
 def _class_ids(values, num_classes, name):
     v = np.asarray(values)
@@ -82,11 +84,8 @@ def mode_collapse_report(
     >>> r["classes_covered"], r["most_frequent_share"]
     (2, 0.75)
     """
-    num_classes = int(num_classes)
-    if num_classes < 1:
-        raise ValueError(f"Expected num_classes >= 1; received {num_classes}.")
-    if int(min_count) < 1:
-        raise ValueError(f"Expected min_count >= 1; received {min_count}.")
+    num_classes = check_int("num_classes", num_classes, minimum=1)
+    check_int("min_count", min_count, minimum=1)
     ids = _class_ids(predictions, num_classes, "predictions")
     if ids.size == 0:
         raise ValueError("Expected at least one prediction; received none.")

@@ -37,12 +37,11 @@ from keras_gans.metrics._utils import (
     chunks,
     squared_distances,
 )
+from keras_gans.validation import check_int
 
 
 def _prepare(real, fake, k, batch_size, need_fake_radii):
-    if int(k) < 1:
-        raise ValueError(f"Expected k >= 1; received k={k}.")
-    k = int(k)
+    k = check_int("k", k, minimum=1)
     why = f"to find each one's k-th nearest neighbour (k={k})"
     real = as_features(real, "real", min_samples=k + 1, why=why)
     fake = as_features(

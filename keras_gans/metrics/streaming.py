@@ -45,6 +45,7 @@ import tensorflow as tf
 
 from keras_gans.metrics.kid import kernel_inception_distance
 from keras_gans.metrics.precision_recall import density_coverage, precision_recall
+from keras_gans.validation import check_int
 
 _SIDES = ("real", "fake")
 
@@ -191,9 +192,7 @@ class InceptionScore(keras.metrics.Metric):
     def __init__(self, num_classes, splits=10, name="inception_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
         self.num_classes = int(num_classes)
-        self.splits = int(splits)
-        if self.splits < 1:
-            raise ValueError(f"Expected splits >= 1; received {splits}.")
+        self.splits = check_int("splits", splits, minimum=1)
         self.seen = self._state((), "seen")
         self.counts = self._state((self.splits,), "counts")
         self.sum_p = self._state((self.splits, self.num_classes), "sum_p")

@@ -23,6 +23,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.validation import check_int
+
 LEVELS = ("word", "character")
 ARCHITECTURES = ("cnn", "bigru")
 STANDARDIZE = "lower_and_strip_punctuation"
@@ -51,13 +53,7 @@ def _check_choice(value, choices, arg):
 
 
 def _check_positive(value, arg, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            f"Expected {arg} to be a positive integer, received {arg}={value!r}."
-        )
-    return int(value)
+    return check_int(arg, value, minimum=1, allow_none=allow_none)
 
 
 def as_string_tensor(texts):

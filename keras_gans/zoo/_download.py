@@ -19,6 +19,7 @@ import contextlib
 import gzip
 import hashlib
 import http.client
+import lzma
 import os
 import pathlib
 import posixpath
@@ -37,6 +38,10 @@ from keras_gans.files import _UMASK, atomic_path, remove_path, replace_dir
 
 _SCHEMES = ("http", "https", "file")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
+
+
+# Tarballs `extract_archive` reads (any compression tarfile knows).
+TAR_SUFFIXES = (".tar.xz", ".txz", ".tar.gz", ".tgz", ".tar")
 
 
 class DownloadError(IOError):
@@ -201,12 +206,12 @@ def fetch(url, dest, sha256, *, progress=True, timeout=60, chunk_size=1 << 16):
 
 def _archive_kind(archive):
     name = archive.name.lower()
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
+    if name.endswith(TAR_SUFFIXES):
         return "tar"
     if name.endswith(".zip"):
         return "zip"
     raise ValueError(
-        f"Expected a .tar.gz, .tgz, .tar or .zip archive; received {archive}."
+        f"Expected a .tar.xz, .tar.gz, .tgz, .tar or .zip archive; received {archive}."
     )
 
 
@@ -374,7 +379,7 @@ def _members(src):
 
 
 def make_archive(src_dir, archive_path):
-    """Writes a reproducible `.tar.gz` of the contents of `src_dir`.
+    """Writes a reproducible `.tar.xz` or `.tar.gz` of the contents of `src_dir`.
 
     Members are the paths inside `src_dir` (no leading folder), sorted, with
     mtime 0, uid/gid 0, no user or group names and modes 0o755/0o644; the
@@ -382,10 +387,15 @@ def make_archive(src_dir, archive_path):
     the same bytes and sha256. The archive is written through a temporary
     file and a rename.
 
+    `.tar.xz` (LZMA, preset 9: a 64 MiB window) finds repeated bytes across
+    files, which gzip's 32 KB window cannot: a preset holds the generator's
+    weights twice (its `model.keras` and its SavedModel), and xz stores them
+    about once.
+
     Args:
         src_dir: the folder to pack; it may hold only plain files and folders.
-        archive_path: the `.tar.gz` or `.tgz` file to write, outside
-            `src_dir`; parent folders are created.
+        archive_path: the `.tar.xz`, `.tar.gz` or `.tgz` file to write,
+            outside `src_dir`; parent folders are created.
 
     Returns:
         `archive_path` as a `pathlib.Path`.
@@ -401,8 +411,11 @@ def make_archive(src_dir, archive_path):
     archive = pathlib.Path(archive_path).expanduser()
     if not src.is_dir():
         raise NotADirectoryError(f"Expected a folder to archive; received {src}.")
-    if not archive.name.lower().endswith((".tar.gz", ".tgz")):
-        raise ValueError(f"Expected a .tar.gz or .tgz path; received {archive}.")
+    xz = archive.name.lower().endswith(".tar.xz")
+    if not xz and not archive.name.lower().endswith((".tar.gz", ".tgz")):
+        raise ValueError(
+            f"Expected a .tar.xz, .tar.gz or .tgz path; received {archive}."
+        )
     if archive.resolve().is_relative_to(src.resolve()):
         raise ValueError(
             f"Expected the archive outside the folder it packs; received "
@@ -411,11 +424,16 @@ def make_archive(src_dir, archive_path):
     members = _members(src)
     with _atomic_file(archive, "tmp") as raw:
         # filename="" keeps the (random) temporary name out of the gzip header.
-        with (
-            gzip.GzipFile(
+        compressed = (
+            lzma.LZMAFile(raw, "wb", preset=9)
+            if xz
+            else gzip.GzipFile(
                 filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-            ) as gz,
-            tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+            )
+        )
+        with (
+            compressed as stream,
+            tarfile.open(fileobj=stream, mode="w", format=tarfile.PAX_FORMAT) as tar,
         ):
             for name in members:
                 path = src / name

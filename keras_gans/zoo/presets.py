@@ -9,7 +9,7 @@ archives hold):
 
 `load_preset(preset)` resolves, like keras-hub's `from_preset`:
 
-1. a preset folder, or a `.tar.gz` / `.zip` archive of one, on disk;
+1. a preset folder, or a `.tar.xz`, `.tar.gz` or `.zip` archive of one, on disk;
 2. an `http(s)://` or `file://` URL of an archive, with its sha256 as
    `URL#sha256=<hex>` (downloads are always checked);
 3. a zoo name (`keras_gans.zoo.list_models()`): the manifest's archive,
@@ -29,7 +29,7 @@ import urllib.parse
 
 from keras_gans.files import replace_dir, write_atomic
 from keras_gans.zoo import registry
-from keras_gans.zoo._download import extract_archive, fetch, sha256_file
+from keras_gans.zoo._download import TAR_SUFFIXES, extract_archive, fetch, sha256_file
 
 PRESET_FILE = "preset.json"
 MODEL_FILE = "model.keras"
@@ -177,7 +177,7 @@ def resolve(preset, cache_dir=None, progress=True, zoo_dir=None):
     if path.is_file():
         digest = sha256_file(path)
         return _unpacked(path, cache / "local" / f"preset-{digest[:16]}"), None
-    if os.sep in text or text.endswith((".tar.gz", ".tgz", ".zip")):
+    if os.sep in text or text.endswith((*TAR_SUFFIXES, ".zip")):
         raise FileNotFoundError(f"No such preset folder or archive: {path}")
     entry = registry.get_entry(text, zoo_dir)
     files = entry.get("files") or []

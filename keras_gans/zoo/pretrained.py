@@ -193,14 +193,7 @@ def _as_texts(texts):
 
 
 def _check_seed(seed):
-    if (
-        isinstance(seed, bool)
-        or not isinstance(seed, (int, np.integer))
-        or not 0 <= seed < 2**31
-    ):
-        raise ValueError(
-            f"Expected seed to be an int in [0, 2**31); received {seed!r}."
-        )
+    return check_int("seed", seed, minimum=0, maximum=2**31 - 1)
 
 
 def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):

@@ -5,7 +5,8 @@
 
 1. writes the model as a preset (`model.save_to_preset`: the Keras model
    with every network, and the generator's SavedModel) and packs it into a
-   reproducible `zoo/NAME/NAME.tar.gz`;
+   reproducible `zoo/NAME/NAME.tar.xz` (xz stores the generator's weights,
+   which the preset holds twice, about once);
 2. measures the recipe's metrics with the family's `zoo_metrics` (FID, KID,
    precision/recall, mode coverage on classifier features; InfoGAN adds its
    code accuracy, GAN-CLS measures caption agreement), on the loaded export
@@ -29,6 +30,7 @@ from keras_gans.zoo import presets, registry
 from keras_gans.zoo._download import make_archive, sha256_file
 
 RECIPE = "recipe.json"
+ARCHIVE_SUFFIX = ".tar.xz"
 LICENSE = (
     "Apache-2.0 (code and weights); trained on Fashion-MNIST (MIT, Zalando Research)"
 )
@@ -134,7 +136,8 @@ def publish(
     zoo_dir = pathlib.Path(zoo_dir)
     folder = zoo_dir / name
     folder.mkdir(parents=True, exist_ok=True)
-    archive = folder / f"{name}.tar.gz"
+    archive = folder / f"{name}{ARCHIVE_SUFFIX}"
+    previous = published_files(zoo_dir, name)
     # Everything is made in a staging folder beside the published files and
     # moved into place only once measured: a failed export, evaluation or
     # sample grid leaves the committed archive, grid and manifest as they were.
@@ -196,6 +199,10 @@ def publish(
     }
     write_entry(zoo_dir, name, entry)
     write_card(folder, name, entry, recipe)
+    for path in previous:
+        # An archive of an earlier format (`.tar.gz`), no longer listed.
+        if path != entry["files"][0]["path"]:
+            (zoo_dir / path).unlink(missing_ok=True)
     return entry
 
 
@@ -255,17 +262,21 @@ def register_unpublished(zoo_dir, name, recipe):
 
 INDEX_HEAD = """# The keras_gans model zoo
 
-Generators trained here, each a SavedModel in TF Serving's layout packed into
-`NAME/NAME.tar.gz`, with a model card (recipe, training time, metrics, sample
-grid) and the recipe that `python tools/train_zoo.py NAME` trains it from.
-`manifest.json` lists them with their sha256; this folder ships inside the
-package (as `keras_gans._zoo_files`), so loading them works offline:
+Models trained here, each a preset packed into `NAME/NAME.tar.xz`: the Keras
+model with every network (`model.keras`, no optimizer state) and its
+generator as a SavedModel in TF Serving's layout (`saved_model/`), with a
+model card (recipe, training time, metrics, sample grid) and the recipe that
+`python tools/train_zoo.py NAME` trains it from. `manifest.json` lists them
+with their sha256; this folder ships inside the package (as
+`keras_gans._zoo_files`), so loading them works offline:
 
 ```python
+import keras_gans
 from keras_gans import zoo
 
 zoo.list_models()
-gan = zoo.load_pretrained("dcgan_fashion_mnist")
+model = keras_gans.DCGAN.from_preset("dcgan_fashion_mnist")  # the Keras model: fit, D
+gan = zoo.load_pretrained("dcgan_fashion_mnist")  # the SavedModel: sample, serve
 images = gan.generate(16, seed=0)  # float32 (16, 28, 28, 1) in [-1, 1]
 ```
 
