@@ -26,7 +26,7 @@ import dataclasses
 import inspect
 import pathlib
 
-from keras_gans.validation import check_int
+from keras_gans.validation import check_int, check_number
 
 _NOT_GIVEN = object()
 
@@ -78,6 +78,26 @@ class RunOption:
     model_argument: object = _NOT_GIVEN
     resumable: bool = False
     omit_default: bool = False
+
+    @classmethod
+    def integer(cls, name, minimum=1, **kwargs):
+        """An integer option >= `minimum` (`--hidden 256`)."""
+        return cls(
+            name,
+            check=lambda value: check_int(name, value, minimum=minimum),
+            parse=int,
+            **kwargs,
+        )
+
+    @classmethod
+    def number(cls, name, minimum=0, maximum=None, **kwargs):
+        """A finite number option in `[minimum, maximum]` (`--beta 0.5`)."""
+        return cls(
+            name,
+            check=lambda value: check_number(name, value, minimum, maximum),
+            parse=float,
+            **kwargs,
+        )
 
     @property
     def flag(self):

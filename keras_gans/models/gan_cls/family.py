@@ -9,7 +9,7 @@ from keras_gans.models.family import Family, RunOption, model_default, require_f
 from keras_gans.models.gan_cls import figures, runs, tflite, zoo
 from keras_gans.models.gan_cls.gan_cls import GANCLS
 from keras_gans.models.gan_cls.presets import PRESETS
-from keras_gans.validation import check_choice, check_int, check_number
+from keras_gans.validation import check_choice, check_int
 
 
 def _text_encoder(value):
@@ -168,10 +168,6 @@ class GANCLSFamily(Family):
     headline_metrics = (("class_agreement", "caption class agreement"),)
 
 
-def _number(name, maximum=None):
-    return lambda value: check_number(name, value, minimum=0, maximum=maximum)
-
-
 FAMILY = GANCLSFamily(
     name="gan_cls",
     model_class=GANCLS,
@@ -195,29 +191,18 @@ FAMILY = GANCLSFamily(
             "captions)",
             model_argument=None,
         ),
-        RunOption(
-            "projection_dim",
-            check=lambda v: check_int("projection_dim", v, minimum=1),
-            parse=int,
-            help="size of the projected text embedding in G and D",
+        RunOption.integer(
+            "projection_dim", help="size of the projected text embedding in G and D"
         ),
-        RunOption(
+        RunOption.number(
             "interpolation_weight",
-            check=_number("interpolation_weight"),
-            parse=float,
             help="weight of GAN-INT's interpolated-text term; 0 for plain GAN-CLS",
         ),
-        RunOption(
-            "beta",
-            check=_number("beta", 1),
-            parse=float,
-            help="GAN-INT's mixing weight",
-        ),
-        RunOption(
+        RunOption.number("beta", maximum=1, help="GAN-INT's mixing weight"),
+        RunOption.integer(
             "style_steps",
+            minimum=0,
             default=model_default(GANCLS, "steps", method="fit_style_encoder"),
-            check=lambda v: check_int("style_steps", v, minimum=0),
-            parse=int,
             help="steps of style-encoder training after the GAN",
             model_argument=None,
         ),

@@ -11,7 +11,7 @@ from keras_gans.models.family import Family, RunOption, model_default, require_f
 from keras_gans.models.infogan import figures
 from keras_gans.models.infogan.infogan import InfoGAN
 from keras_gans.models.infogan.presets import PRESETS
-from keras_gans.validation import check_int, check_number, is_int
+from keras_gans.validation import is_int
 
 
 def _categorical(value):
@@ -63,10 +63,6 @@ def _sweep_values(text):
             f"values from START to STOP); received {text!r}"
         ) from None
     return start, stop, num
-
-
-def _weight(name):
-    return lambda value: check_number(name, value, minimum=0)
 
 
 class InfoGANFamily(Family):
@@ -272,30 +268,23 @@ FAMILY = InfoGANFamily(
             "10,4; 'none' for no categorical code",
             model_argument=None,
         ),
-        RunOption(
+        RunOption.integer(
             "continuous",
+            minimum=0,
             default=model_default(LatentSpec, "continuous"),
-            check=lambda v: check_int("continuous", v, minimum=0),
-            parse=int,
             help="number of continuous codes",
             model_argument=None,
         ),
-        RunOption(
+        RunOption.number(
             "categorical_weight",
-            check=_weight("categorical_weight"),
-            parse=float,
             help="lambda of the categorical codes' information loss",
         ),
-        RunOption(
+        RunOption.number(
             "continuous_weight",
-            check=_weight("continuous_weight"),
-            parse=float,
             help="lambda of the continuous codes' information loss",
         ),
-        RunOption(
+        RunOption.integer(
             "hidden",
-            check=lambda v: check_int("hidden", v, minimum=1),
-            parse=int,
             help="width of the fully connected layers of G and D; the default is "
             "the paper's",
         ),
