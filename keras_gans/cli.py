@@ -28,15 +28,13 @@ import argparse
 import re
 import signal
 import sys
+import warnings
 
 # Common `keras-gans train` flags: TrainConfig field -> (type, help).
 _TRAIN_FLAGS = {
     "epochs": (int, "total epochs of the run"),
     "batch_size": (int, "global batch size"),
-    "latent_dim": (
-        int,
-        "noise size z (default: the model's; 62 for infogan, plus its codes)",
-    ),
+    "latent_dim": (int, "noise size z (default: the model's)"),
     "image_shape": (None, "H,W,C (default: the dataset's)"),
     "loss": (str, "a keras_gans.losses name"),
     "d_steps": (int, "discriminator steps per generator step"),
@@ -46,7 +44,7 @@ _TRAIN_FLAGS = {
     ),
     "g_learning_rate": (
         float,
-        "Adam learning rate of G (default: the model's; --learning-rate)",
+        "Adam learning rate of G (default: the model's, else --learning-rate)",
     ),
     "beta_1": (float, "Adam beta_1"),
     "seed": (int, "seeds weights, noise and data order"),
@@ -99,10 +97,9 @@ def _add_train(sub, families):
         help="train a model; rerun the same command to resume after an interruption",
     )
     train.add_argument("model", choices=sorted(families))
+    datasets = ", ".join(f"{n}: {f.default_dataset}" for n, f in families.items())
     train.add_argument(
-        "--dataset",
-        default=None,
-        help="default: the model's (fashion_mnist; fashion_captions for gan_cls)",
+        "--dataset", default=None, help=f"default: the model's ({datasets})"
     )
     train.add_argument("--out", required=True, help="run folder")
     for field, (kind, help_text) in _TRAIN_FLAGS.items():
@@ -120,13 +117,18 @@ def _add_train(sub, families):
     train.add_argument(
         "--verbose", type=int, choices=(0, 1, 2), default=None, help="fit() verbosity"
     )
+    # A flag that several families declare (two plugins' `--units`) is added
+    # once, under the first; `_train` checks that the chosen family has it.
+    added = set()
     for name, family in families.items():
-        if not family.options:
+        options = [o for o in family.options if o.name not in added]
+        if not options:
             continue
         group = train.add_argument_group(
-            f"{family.model_class.__name__} ({name} only)", family.description
+            f"{family.model_class.__name__} ({name})", family.description
         )
-        for option in family.options:
+        for option in options:
+            added.add(option.name)
             group.add_argument(
                 option.flag,
                 dest=option.name,
@@ -161,9 +163,12 @@ def _parser():
     sample.add_argument("--ncols", type=int, default=None)
     sample.add_argument("--out", default="samples.png")
     owners = {}
-    for family in families().values():
-        for dest in family.add_sample_arguments(sample):
-            owners[dest] = family
+    for name, family in families().items():
+        try:
+            for dest in family.add_sample_arguments(sample):
+                owners[dest] = family
+        except argparse.ArgumentError as e:
+            warnings.warn(f"keras-gans sample: family {name!r}: {e}", stacklevel=2)
     sample.set_defaults(family_options=owners)
 
     evaluate = sub.add_parser(
@@ -242,8 +247,13 @@ def _parser():
     )
 
     handlers = {}
-    for family in families().values():
-        handlers.update(family.add_commands(sub))
+    for name, family in families().items():
+        try:
+            commands = family.add_commands(sub)
+        except argparse.ArgumentError as e:
+            warnings.warn(f"keras-gans: family {name!r}: {e}", stacklevel=2)
+            continue
+        handlers.update({k: v for k, v in commands.items() if k not in COMMANDS})
     parser.set_defaults(family_commands=handlers)
     return parser
 
@@ -271,15 +281,20 @@ def _train(args):
     fields = {"dataset": args.dataset}
     fields.update({k: getattr(args, k) for k in _TRAIN_FLAGS})
     settings = {k: v for k, v in fields.items() if v is not None}
+    own = {o.name for o in chosen.options}
     for name, family in families(trainable=True).items():
-        given = [o for o in family.options if getattr(args, o.name) is not None]
-        if given and family is not chosen:
+        given = [
+            o
+            for o in family.options
+            if o.name not in own and getattr(args, o.name) is not None
+        ]
+        if given:
             raise ValueError(
                 f"{', '.join(o.flag for o in given)} only apply to {name}; "
                 f"received them with {args.model}."
             )
-        settings.update({o.name: getattr(args, o.name) for o in given})
-    option_fields = [o.name for o in chosen.options]
+    settings.update({k: getattr(args, k) for k in own if getattr(args, k) is not None})
+    option_fields = list(own)
     try:
         config = runs.TrainConfig(model=args.model, **settings)
         result = runs.train(
@@ -307,16 +322,10 @@ def _train(args):
 
 def _load(source):
     """A model from a run folder or `.keras` file, else a preset (zoo name, URL)."""
-    import os
-    import pathlib
-
     from keras_gans import runs
+    from keras_gans.zoo.presets import source_kind
 
-    if (
-        pathlib.Path(source).exists()
-        or source.endswith(".keras")
-        or (os.sep in source and "://" not in source)
-    ):
+    if source_kind(source) == "path":
         return runs.load_trained(source)
     from keras_gans.models import from_preset
 

@@ -104,6 +104,8 @@ def test_bad_presets_get_clear_errors(tmp_path):
     (bare / "saved_model.pb").write_bytes(b"")
     with pytest.raises(presets.NotAPresetError, match="bare SavedModel"):
         keras_gans.models.from_preset(str(bare))
+    with pytest.raises(presets.NotAPresetError, match="evaluation classifier"):
+        keras_gans.models.from_preset("fashion_mnist_classifier", cache_dir=tmp_path)
     with pytest.raises(zoo.NotPublishedError, match="tools/train_zoo.py dcgan_celeba"):
         keras_gans.DCGAN.from_preset("dcgan_celeba", cache_dir=tmp_path)
 

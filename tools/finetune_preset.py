@@ -65,7 +65,15 @@ def finetune(
         for x in (before, after)
     ]
     if png is not None:
-        _figure(before[:32], after[:32], data.CLASS_NAMES[class_id], shares, png)
+        _figure(
+            before[:32],
+            after[:32],
+            preset,
+            epochs,
+            data.CLASS_NAMES[class_id],
+            shares,
+            png,
+        )
     return {
         "preset": preset,
         "class": data.CLASS_NAMES[class_id],
@@ -80,7 +88,7 @@ def finetune(
     }
 
 
-def _figure(before, after, name, shares, path):
+def _figure(before, after, preset, epochs, name, shares, path):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,12 +97,12 @@ def _figure(before, after, name, shares, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.3))
     for ax, grid, title in (
         (axes[0], before, f"the preset: {shares[0]:.0%} classified {name}"),
-        (axes[1], after, f"after 1 epoch on {name}s: {shares[1]:.0%}"),
+        (axes[1], after, f"after {epochs} epoch(s) on {name}s: {shares[1]:.0%}"),
     ):
         ax.imshow(images.image_grid(grid, ncols=8)[..., 0], cmap="gray")
         ax.set_title(title)
         ax.axis("off")
-    fig.suptitle("DCGAN.from_preset('dcgan_fashion_mnist'), fine-tuned; same latents")
+    fig.suptitle(f"from_preset({preset!r}), fine-tuned; the same latents")
     fig.tight_layout()
     pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)

@@ -444,6 +444,11 @@ def load(
     if key in _CAPTIONED and source != "tfds":
         from keras_gans.data import captions  # it imports this module
 
+        if classes is not None:
+            raise ValueError(
+                f"classes= applies to image datasets; {name!r} pairs every class "
+                "with captions. Filter its labels with with_labels=True instead."
+            )
         unknown = sorted(set(dataset_options) - set(captions.DATASET_OPTIONS))
         if unknown:
             raise TypeError(

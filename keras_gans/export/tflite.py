@@ -331,11 +331,13 @@ def export_source(source):
 
     `source` is, in this order: an export version folder (with
     `saved_model.pb`); a `<base>/<name>` folder of numeric versions (the
-    highest is taken); a run folder or `.keras` file (loaded with
+    highest is taken); a preset (a zoo name, a preset folder or archive, a
+    URL: its `saved_model/`); a run folder or `.keras` file (loaded with
     `keras_gans.runs.load_trained` and exported to a temporary folder,
-    removed afterwards); otherwise a zoo name
-    (`keras_gans.zoo.load_pretrained(name).export_dir`).
+    removed afterwards).
     """
+    from keras_gans.zoo import presets
+
     path = pathlib.Path(source)
     if (path / "saved_model.pb").is_file():
         yield path
@@ -349,6 +351,26 @@ def export_source(source):
         if versions:
             yield max(versions, key=lambda p: int(p.name))
             return
+    kind = presets.source_kind(source)
+    if kind == "name":
+        from keras_gans import zoo
+
+        try:
+            pretrained = zoo.load_pretrained(str(source))
+        except zoo.UnknownModelError as e:
+            raise zoo.UnknownModelError(
+                f"{source!r} is neither a file or folder here (looked in "
+                f"{pathlib.Path.cwd()}) nor a zoo name: {e}"
+            ) from e
+        if not hasattr(pretrained, "export_dir"):
+            raise ValueError(f"{source!r} is not a generator: nothing to convert.")
+        yield pathlib.Path(pretrained.export_dir)
+        return
+    if kind != "path":
+        folder, _ = presets.resolve(source)
+        presets.read_preset_file(folder)
+        yield folder / presets.SAVED_MODEL_DIR
+        return
     if path.is_dir() or path.suffix == ".keras":
         from keras_gans.runs import load_trained
 
@@ -359,22 +381,11 @@ def export_source(source):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return
-    if path.exists() or os.sep in str(source):
-        raise FileNotFoundError(
-            f"Expected an export version folder (with saved_model.pb), a folder of "
-            f"numeric versions, a run folder, a .keras file or a zoo name; received "
-            f"{source}."
-        )
-    from keras_gans.zoo import UnknownModelError, load_pretrained
-
-    try:
-        pretrained = load_pretrained(str(source))
-    except UnknownModelError as e:
-        raise UnknownModelError(
-            f"{source!r} is neither a file or folder here (looked in "
-            f"{pathlib.Path.cwd()}) nor a zoo name: {e}"
-        ) from e
-    yield pathlib.Path(pretrained.export_dir)
+    raise FileNotFoundError(
+        f"Expected an export version folder (with saved_model.pb), a folder of "
+        f"numeric versions, a run folder, a .keras file, a preset or a zoo name; "
+        f"received {source}."
+    )
 
 
 def quantizations(values):
@@ -406,7 +417,9 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
         role, `"model"` / `"text_encoder"`), and the `export_dir` converted.
     """
     modes = quantizations([quantize] if isinstance(quantize, str) else quantize)
-    if name is None and not pathlib.Path(source).exists() and os.sep not in str(source):
+    from keras_gans.zoo.presets import source_kind
+
+    if name is None and source_kind(source) == "name":
         name = str(source)  # a zoo name: dcgan_fashion_mnist.none.tflite
     results = []
     with export_source(source) as export_dir:
@@ -420,9 +433,9 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
                 "parity": {},
             }
             if check:
-                for role in ("model", "text_encoder"):
-                    if role in paths:
-                        result["parity"][role] = parity(export_dir, paths[role])
+                for role, path in paths.items():
+                    if role != "metadata":
+                        result["parity"][role] = parity(export_dir, path)
             results.append(result)
     return results
 

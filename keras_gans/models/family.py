@@ -142,7 +142,8 @@ class Family:
         model_class: the `AdversarialModel` subclass.
         description: one line for listings and help.
         options: the family's own `RunOption`s. Defaults to `()`.
-        presets: the zoo names of its published models. Defaults to `()`.
+        presets: the zoo names of its models (published, or with a recipe
+            only). Defaults to `()`.
         shape_argument: the constructor argument that takes the image shape.
             Defaults to `"image_shape"`.
         default_dataset: the dataset of a run that names none. Defaults to
@@ -167,6 +168,16 @@ class Family:
             raise ValueError(
                 "Expected a family name that is a Python identifier such as "
                 f"'dcgan', received name={name!r}."
+            )
+        from keras_gans.runs.config import COMMON_FIELDS
+
+        taken = [
+            o.name for o in options if o.name in (*COMMON_FIELDS, "out", "verbose")
+        ]
+        if taken:
+            raise ValueError(
+                f"Family {name!r}: the run options {taken} are settings every run "
+                "has already; give them other names."
             )
         self.name = name
         self.model_class = model_class
@@ -266,16 +277,23 @@ class Family:
         del model, config
         return data
 
-    def finish_run(self, model, out_dir, config, data, verbose="auto"):
-        """After the last epoch: extra training, and the family's figures.
+    def after_fit(self, model, config, data, verbose="auto"):
+        """Training after the last epoch (GAN-CLS fits its style encoder).
 
         Returns:
-            `(saved_again, figures)`: whether the model changed and must be
-            saved again, and `{label: path}` of the figures written (the
-            CLI prints them).
+            Whether the model changed; the run then saves it again before
+            drawing any figure.
         """
-        del model, out_dir, config, data, verbose
-        return False, {}
+        del model, config, data, verbose
+        return False
+
+    # The family's own files in a finished run folder, `{label: file name}`
+    # (the CLI lists those that exist).
+    figures = {}
+
+    def write_figures(self, model, out_dir, config):
+        """Writes the family's figures (`figures`) into a finished run's folder."""
+        del model, out_dir, config
 
     # --- Command line ------------------------------------------------------------------
 
@@ -300,7 +318,8 @@ class Family:
 
         Returns `(images, description)`.
         """
-        images = model.preview_samples(model.sample_latent(args.n, seed=args.seed))
+        n = check_int("n", args.n, minimum=1)
+        images = model.preview_samples(model.sample_latent(n, seed=args.seed))
         if images is None:
             raise ValueError(
                 f"This {type(model).__name__} has nothing to draw without a "
@@ -387,6 +406,15 @@ class Family:
     headline_metrics = (("fid", "FID (classifier features)"),)
 
 
-def check_positive_int(name):
-    """A `RunOption.check` for an integer >= 1."""
-    return lambda value: check_int(name, value, minimum=1)
+def parse_int_list(text, none=False):
+    """A flag's comma-separated integers: `"512,512"` -> `(512, 512)`.
+
+    With `none`, `"none"` gives `()`. What is not a list of integers comes
+    back as it is, for the option's check to refuse with a clear message.
+    """
+    if none and text.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        return text

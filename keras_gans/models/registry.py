@@ -170,9 +170,10 @@ def family_of(model):
 def family_for_kind(kind):
     """The family named `kind` in an export's metadata or a zoo entry.
 
-    An export made by a plugin family that is not installed here still
-    converts and serves: it gets the adversarial model's family, whose hooks
-    rely only on the export's own signatures and metadata.
+    A kind that no installed family has (an export made with a plugin that
+    is not installed here, the zoo's classifier) gets the adversarial
+    model's family: latent-in, images-out hooks, enough for a generator
+    whose only input is its latent.
     """
     known = families()
     return known.get(kind) or known["adversarial"]

@@ -77,9 +77,11 @@ def save_preset(model, preset_dir, saved_model=True):
     from keras_gans.models.registry import family_of
 
     target = pathlib.Path(preset_dir).expanduser()
-    if (target / PRESET_FILE).exists():
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        what = "a preset" if (target / PRESET_FILE).exists() else "files"
         raise FileExistsError(
-            f"{target} holds a preset already; choose another folder or remove it."
+            f"{target} holds {what} already; expected a new or empty folder for "
+            "the preset. Choose another folder or remove it."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = pathlib.Path(
@@ -146,6 +148,27 @@ def _cache(cache_dir):
     return pathlib.Path(cache_dir or registry.default_cache_dir()).expanduser()
 
 
+def source_kind(source):
+    """What a model source names, for everything that takes "a preset or a path".
+
+    Returns:
+        `"url"` (`http(s)://`, `file://`), `"preset"` (a preset folder, or an
+        archive file), `"path"` (any other file or folder, or a string that
+        looks like a path: a run folder, a `.keras` file, a SavedModel) or
+        `"name"` (a zoo name).
+    """
+    text = os.fspath(source)
+    if text.startswith(_URL_SCHEMES):
+        return "url"
+    path = pathlib.Path(text).expanduser()
+    archive = text.endswith((*TAR_SUFFIXES, ".zip"))
+    if (path / PRESET_FILE).is_file() or (archive and path.is_file()):
+        return "preset"
+    if path.exists() or archive or os.sep in text or text.endswith(".keras"):
+        return "path"
+    return "name"
+
+
 def resolve(preset, cache_dir=None, progress=True, zoo_dir=None):
     """The local folder of `preset`, and its zoo entry (or `None`).
 
@@ -164,7 +187,8 @@ def resolve(preset, cache_dir=None, progress=True, zoo_dir=None):
     """
     cache = _cache(cache_dir)
     text = os.fspath(preset)
-    if text.startswith(_URL_SCHEMES):
+    kind = source_kind(text)
+    if kind == "url":
         url, digest = _split_url(text)
         name = pathlib.PurePosixPath(urllib.parse.urlparse(url).path).name
         archive = fetch(
@@ -172,14 +196,20 @@ def resolve(preset, cache_dir=None, progress=True, zoo_dir=None):
         )
         return _unpacked(archive, cache / "urls" / f"preset-{digest[:16]}"), None
     path = pathlib.Path(text).expanduser()
-    if path.is_dir():
-        return path, None
-    if path.is_file():
+    if kind == "preset" and path.is_file():
         digest = sha256_file(path)
         return _unpacked(path, cache / "local" / f"preset-{digest[:16]}"), None
-    if os.sep in text or text.endswith((*TAR_SUFFIXES, ".zip")):
+    if kind != "name":
+        if path.is_dir():
+            return path, None  # read_preset_file says what it holds instead
         raise FileNotFoundError(f"No such preset folder or archive: {path}")
-    entry = registry.get_entry(text, zoo_dir)
+    try:
+        entry = registry.get_entry(text, zoo_dir)
+    except registry.UnknownModelError as e:
+        raise registry.UnknownModelError(
+            f"{text!r} is neither a preset folder or archive here (looked in "
+            f"{pathlib.Path.cwd()}) nor a zoo name: {e}"
+        ) from None
     files = entry.get("files") or []
     if not files:
         command = entry.get("train_command") or f"python tools/train_zoo.py {text}"
@@ -228,7 +258,12 @@ def load_preset(preset, cache_dir=None, progress=True, zoo_dir=None):
 
     import keras_gans  # noqa: F401 - registers the families' classes with Keras
 
-    folder, _ = resolve(preset, cache_dir, progress, zoo_dir)
+    folder, entry = resolve(preset, cache_dir, progress, zoo_dir)
+    if entry is not None and entry.get("kind") == "classifier":
+        raise NotAPresetError(
+            f"{preset!r} is the evaluation classifier (a keras.Model), not a GAN "
+            "preset: load it with keras_gans.zoo.load_pretrained."
+        )
     info = read_preset_file(folder)
     if int(info.get("format_version", 0)) > FORMAT_VERSION:
         raise NotAPresetError(
@@ -242,17 +277,24 @@ def load_preset(preset, cache_dir=None, progress=True, zoo_dir=None):
 
 
 def presets_of(cls, zoo_dir=None):
-    """`{zoo name: description}` of the published presets of `cls` and its subclasses."""
+    """`{zoo name: description}` of the published presets of `cls` and its subclasses.
+
+    The names are the families' `presets`; those whose manifest entry has a
+    preset archive (`preset_format` 2) are listed.
+    """
     from keras_gans.models.registry import families
 
-    kinds = {
-        name
-        for name, family in families().items()
-        if issubclass(family.model_class, cls)
-    }
     models = registry.load_manifest(zoo_dir)["models"]
+    names = [
+        name
+        for family in families().values()
+        if issubclass(family.model_class, cls)
+        for name in family.presets
+    ]
     return {
-        name: entry.get("description", "")
-        for name, entry in models.items()
-        if entry.get("kind") in kinds and entry.get("files")
+        name: models[name].get("description", "")
+        for name in sorted(names)
+        if name in models
+        and models[name].get("files")
+        and models[name].get("preset_format", 1) >= FORMAT_VERSION
     }

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from keras_gans.export.saved_model import read_metadata, sample_in_chunks
 from keras_gans.validation import check_int
-from keras_gans.zoo import presets
+from keras_gans.zoo import presets, registry
 from keras_gans.zoo._download import extract_archive
 
 
@@ -225,6 +225,7 @@ def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):
             message gives the command that trains it).
         ChecksumError, DownloadError: a file is corrupt or cannot be fetched.
     """
+    registry.get_entry(name, zoo_dir)  # zoo names only: UnknownModelError
     folder, entry = presets.resolve(name, cache_dir, progress, zoo_dir)
     if entry.get("kind") == "classifier":
         import keras

@@ -162,8 +162,9 @@ def publish(
         os.replace(staged_archive, archive)
     entry = {
         "description": recipe.get("description", ""),
-        "class": f"keras_gans.{info['class']}",
+        "class": _class_path(type(model)),
         "kind": info["model"],
+        "preset_format": presets.FORMAT_VERSION,
         "dataset": recipe["train"].get("dataset"),
         "image_shape": info["image_shape"],
         "latent": _latent(info),
@@ -230,6 +231,15 @@ def _latent(info):
     return latent
 
 
+def _class_path(cls):
+    """How a user names the class: `keras_gans.DCGAN`, or a plugin's module path."""
+    import keras_gans
+
+    if getattr(keras_gans, cls.__name__, None) is cls:
+        return f"keras_gans.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__name__}"
+
+
 def _folder_bytes(folder):
     return sum(p.stat().st_size for p in pathlib.Path(folder).rglob("*") if p.is_file())
 
@@ -242,7 +252,7 @@ def register_unpublished(zoo_dir, name, recipe):
     config = TrainConfig(**recipe["train"])
     entry = {
         "description": recipe.get("description", ""),
-        "class": f"keras_gans.{config.family.model_class.__name__}",
+        "class": _class_path(config.family.model_class),
         "kind": config.model,
         "dataset": config.dataset,
         "image_shape": list(config.image_shape),

@@ -143,7 +143,8 @@ class Persistence:
         optimizer state), so `fit` fine-tunes it.
 
         Args:
-            preset: a zoo name, a folder, a `.tar.gz` archive or a URL.
+            preset: a zoo name, a preset folder, an archive of one
+                (`.tar.xz`, `.tar.gz`, `.zip`) or a URL (`URL#sha256=<hex>`).
             cache_dir: where downloads and unpacked archives go. Defaults
                 to `None`: `$KERAS_GANS_HOME/zoo` or `~/.keras/keras_gans/zoo`.
             progress: show a progress bar while downloading. Defaults to
@@ -179,7 +180,7 @@ class Persistence:
         generator in TF Serving's layout, `load_pretrained` serves it).
 
         Args:
-            preset_dir: the folder to write (created; must not hold a preset).
+            preset_dir: the folder to write: new, or empty.
             saved_model: also export the SavedModel. Defaults to `True`.
 
         Returns:

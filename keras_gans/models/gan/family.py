@@ -1,18 +1,9 @@
 """The GAN family: run options (`g_units`) and presets."""
 
-from keras_gans.models.family import Family, RunOption
+from keras_gans.models.family import Family, RunOption, parse_int_list
 from keras_gans.models.gan.gan import GAN
 from keras_gans.models.gan.presets import PRESETS
 from keras_gans.validation import check_int_tuple
-
-
-def _units(text):
-    """`--g-units 512,512` -> (512, 512)."""
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError:
-        return text
-
 
 FAMILY = Family(
     name="gan",
@@ -22,7 +13,7 @@ FAMILY = Family(
         RunOption(
             "g_units",
             check=lambda v: check_int_tuple("g_units", v, example="(1200, 1200)"),
-            parse=_units,
+            parse=parse_int_list,
             help="widths of G's hidden layers, comma-separated; the default is "
             "the paper's",
             # Left out of a run's identity while default: older GAN run

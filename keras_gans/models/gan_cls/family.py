@@ -6,7 +6,8 @@ import os
 import types
 
 from keras_gans.models.family import Family, RunOption, model_default, require_family
-from keras_gans.models.gan_cls import figures, runs, tflite, zoo
+from keras_gans.models.gan_cls import figures as text_figures
+from keras_gans.models.gan_cls import runs, tflite, zoo
 from keras_gans.models.gan_cls.gan_cls import GANCLS
 from keras_gans.models.gan_cls.presets import PRESETS
 from keras_gans.validation import check_choice, check_int
@@ -63,26 +64,25 @@ class GANCLSFamily(Family):
             labels=captioned.labels.astype("int32"),
         )
 
-    def finish_run(self, model, out_dir, config, data, verbose="auto"):
-        changed = False
-        if config.style_steps:
-            conditions = data.conditions
-            fit = model.fit_style_encoder(
-                conditions.reshape(-1, conditions.shape[-1]),
-                steps=config.style_steps,
-                batch_size=config.batch_size,
-                seed=config.seed,
-                verbose=verbose not in (0, "0"),
-            )
-            print(f"Style encoder: explains {fit['explained']:.3f} of z's variance.")
-            changed = True
-        written = {
-            p.name: p for p in figures.save_gan_cls_figures(model, out_dir, config)
-        }
-        return changed, {
-            "interp": written["interpolation.png"],
-            "style": written["style_transfer.png"],
-        }
+    def after_fit(self, model, config, data, verbose="auto"):
+        # Reed et al. 4.4: the style encoder learns to invert the finished G.
+        if not config.style_steps:
+            return False
+        conditions = data.conditions
+        fit = model.fit_style_encoder(
+            conditions.reshape(-1, conditions.shape[-1]),
+            steps=config.style_steps,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            verbose=verbose not in (0, "0"),
+        )
+        print(f"Style encoder: explains {fit['explained']:.3f} of z's variance.")
+        return True
+
+    figures = {"interp": "interpolation.png", "style": "style_transfer.png"}
+
+    def write_figures(self, model, out_dir, config):
+        text_figures.save_gan_cls_figures(model, out_dir, config)
 
     # --- Command line ------------------------------------------------------------------
 

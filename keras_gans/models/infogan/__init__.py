@@ -1,6 +1,8 @@
 """InfoGAN (Chen et al. 2016): interpretable codes learned without labels."""
 
 from keras_gans.models.infogan.figures import (
+    SWEEP_NOISE_ROWS,
+    SWEEP_VALUES,
     generate_in_category,
     save_code_figures,
     save_code_sweep,
@@ -13,6 +15,8 @@ from keras_gans.models.infogan.networks import (
 )
 
 __all__ = [
+    "SWEEP_NOISE_ROWS",
+    "SWEEP_VALUES",
     "InfoGAN",
     "build_infogan_generator",
     "build_infogan_trunk",

@@ -7,8 +7,14 @@ import argparse
 import numpy as np
 
 from keras_gans.latent import LatentSpec
-from keras_gans.models.family import Family, RunOption, model_default, require_family
-from keras_gans.models.infogan import figures
+from keras_gans.models.family import (
+    Family,
+    RunOption,
+    model_default,
+    parse_int_list,
+    require_family,
+)
+from keras_gans.models.infogan import figures as code_figures
 from keras_gans.models.infogan.infogan import InfoGAN
 from keras_gans.models.infogan.presets import PRESETS
 from keras_gans.validation import is_int
@@ -36,13 +42,8 @@ def _categorical(value):
 
 def _int_list(text):
     """`--categorical 10,4` -> (10, 4); `none` -> ()."""
-    if text.strip().lower() == "none":
-        return ()
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if not values:
+    values = parse_int_list(text, none=True)
+    if isinstance(values, str):
         raise argparse.ArgumentTypeError(
             "expected comma-separated category counts such as 10 or 10,4 (or "
             f"'none' for no categorical code); received {text!r}"
@@ -89,18 +90,10 @@ class InfoGANFamily(Family):
         kwargs["latent_spec"] = latent_spec(config)
         return kwargs
 
-    def finish_run(self, model, out_dir, config, data, verbose="auto"):
-        written = figures.save_code_figures(model, out_dir, seed=config.seed)
-        names = {p.name: p for p in written}
-        shown = {
-            label: names[name]
-            for label, name in (
-                ("sweep", "code_sweep.png"),
-                ("codes", "categories.png"),
-            )
-            if name in names
-        }
-        return False, shown
+    figures = {"sweep": "code_sweep.png", "codes": "categories.png"}
+
+    def write_figures(self, model, out_dir, config):
+        code_figures.save_code_figures(model, out_dir, seed=config.seed)
 
     # --- Command line ------------------------------------------------------------------
 
@@ -128,7 +121,7 @@ class InfoGANFamily(Family):
 
         model = require_family(load_trained(args.model), self, "keras-gans sweep")
         values = np.linspace(*args.values)
-        path = figures.save_code_sweep(
+        path = code_figures.save_code_sweep(
             model,
             args.out,
             categorical_code=args.categorical_code,
@@ -155,7 +148,7 @@ class InfoGANFamily(Family):
     def sample_images(self, model, args):
         if args.category is None:
             return super().sample_images(model, args)
-        images = figures.generate_in_category(
+        images = code_figures.generate_in_category(
             model, args.n, args.category, seed=args.seed
         )
         return images, f"{args.n} samples of category {args.category}"
@@ -202,6 +195,8 @@ class InfoGANFamily(Family):
         metrics, protocol = super().zoo_metrics(
             pretrained, model, recipe, data_dir, n, seed
         )
+        if model is None:  # the code accuracy needs Q, which the export leaves out
+            return metrics, protocol
         images, labels = load_arrays("fashion_mnist", "test", data_dir)
         result = evaluation.code_accuracy(model, images[:n], labels[:n])
         how = (

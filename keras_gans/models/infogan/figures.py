@@ -103,6 +103,13 @@ def generate_in_category(model, n, category, code=0, seed=0):
     Returns:
         `(n, H, W, C)` float32 images in [-1, 1].
     """
+    from keras_gans.models.infogan.infogan import InfoGAN
+
+    if not isinstance(model, InfoGAN):
+        raise ValueError(
+            "Sampling a category needs an InfoGAN model (with latent codes); "
+            f"received a {type(model).__name__}."
+        )
     spec = model.spec
     if not 0 <= code < len(spec.categorical):
         raise ValueError(
