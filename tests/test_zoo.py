@@ -301,7 +301,7 @@ def test_failed_publish_keeps_the_published_files(tmp_path, monkeypatch):
     zoo_dir = tmp_path / "zoo"
     publish_lib.publish("tiny", tiny(0), zoo_dir, recipe)
     before = {p: p.read_bytes() for p in zoo_dir.rglob("*") if p.is_file()}
-    assert zoo_dir / "tiny" / "tiny.tar.gz" in before
+    assert zoo_dir / "tiny" / "tiny.tar.xz" in before
 
     def broken(pretrained, *args, **kwargs):
         raise RuntimeError("evaluation failed")
@@ -393,7 +393,9 @@ def test_manifest_entries_are_complete_and_files_match():
             )
             assert path.stat().st_size == spec["size"], name
             assert _sha(path) == spec["sha256"], name
-            assert spec["size"] < 12e6, f"{name}: zoo files stay a few MB"
+            # A preset holds every network: InfoGAN's G, D and Q are 3.5M
+            # float32 weights, 14 MB before compression (12 MB in its archive).
+            assert spec["size"] < 13e6, f"{name}: zoo files stay small"
             assert re.match(r"https://", spec["url"])
         if entry["kind"] != "classifier":
             assert (REPO / "zoo" / entry["card"]).is_file()

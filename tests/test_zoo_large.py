@@ -63,11 +63,11 @@ def _write_captions(root, names, lines=CAPTIONS):
 
 def _check_published(zoo_dir, name, cache_dir):
     """The archive, its manifest entry and samples from a fresh load."""
-    archive = zoo_dir / name / f"{name}.tar.gz"
+    archive = zoo_dir / name / f"{name}.tar.xz"
     assert archive.is_file()
     entry = json.loads((zoo_dir / "manifest.json").read_text())["models"][name]
     [spec] = entry["files"]
-    assert spec["path"] == f"{name}/{name}.tar.gz"
+    assert spec["path"] == f"{name}/{name}.tar.xz"
     assert spec["sha256"] == sha256_file(archive)
     assert entry["metrics"] == {}  # --n-eval 0
     assert (zoo_dir / name / "samples.png").is_file()
