@@ -1,0 +1,251 @@
+"""`TrainConfig`: the settings of one training run.
+
+Settings every family shares are fields of `TrainConfig`; a family adds its
+own (`keras_gans.models.family.RunOption`: InfoGAN's `categorical`, GAN's
+`g_units`, ...), whose defaults come from the model's constructor. Errors
+name the config fields; `keras-gans train` turns them into its flags.
+"""
+
+from __future__ import annotations
+
+import os
+
+from keras_gans.models import registry
+from keras_gans.validation import check_choice, check_int, check_number
+
+# name -> default, in the order a run's identity lists them.
+COMMON_FIELDS = {
+    "model": None,
+    "dataset": None,
+    "epochs": 5,
+    "batch_size": 128,
+    "latent_dim": None,
+    "image_shape": None,
+    "loss": "non_saturating",
+    "d_steps": 1,
+    "learning_rate": 2e-4,
+    "beta_1": 0.5,
+    "seed": 0,
+    "limit": None,
+    "data_dir": None,
+    "sample_every": 1,
+    "steps_per_execution": 1,
+    "g_learning_rate": None,
+}
+# Settings that may change between invocations of one run folder.
+RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution")
+
+
+def default_image_shape(dataset):
+    """The image shape a run trains at when none is given.
+
+    Args:
+        dataset: a `keras_gans.data.load` name.
+
+    Returns:
+        The offline dataset's own shape ((28, 28, 1) for Fashion-MNIST,
+        (16, 16, 1) for digits), else (64, 64, 3).
+    """
+    from keras_gans.data import loader
+
+    return loader.local_image_shape(dataset) or (64, 64, 3)
+
+
+def _is_default(option, value):
+    """Whether `value` is `option`'s default once normalised (`[10]` is `(10,)`)."""
+    if option.check is not None:
+        try:
+            value = option.check(value)
+        except (TypeError, ValueError):
+            return False
+    return value == option.default
+
+
+def _plain(value):
+    """JSON's view of a setting: tuples become lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+class TrainConfig:
+    """Settings of one training run (`keras-gans train`'s flags).
+
+    Args:
+        model: a registered family (`keras_gans.models.registry.families()`):
+            `"gan"`, `"dcgan"`, `"infogan"`, `"gan_cls"`, or a plugin's.
+        dataset: a `keras_gans.data.load` name. Defaults to `None`: the
+            family's (`"fashion_captions"` for GAN-CLS, `"fashion_mnist"`
+            otherwise).
+        epochs: total epochs of the run. Defaults to `5`.
+        batch_size: global batch size. Defaults to `128`.
+        latent_dim: size of z (InfoGAN: the noise part; the codes come on
+            top). Defaults to `None`: the model's own default (100; 62 for
+            InfoGAN, as in Chen et al. 2016).
+        image_shape: `(H, W, C)`; `None` for the dataset's own: (28, 28, 1)
+            for Fashion-MNIST, (16, 16, 1) for digits, (64, 64, 3) otherwise.
+            Defaults to `None`.
+        loss: a `keras_gans.losses` name. Defaults to `"non_saturating"`.
+        d_steps: discriminator steps per generator step. Defaults to `1`.
+        learning_rate: Adam learning rate of D, and of G too unless
+            `g_learning_rate` is given. Defaults to `2e-4`.
+        beta_1: Adam beta_1. Defaults to `0.5`.
+        seed: seeds weights, noise and data order. Defaults to `0`.
+        limit: use only the first N training examples. Defaults to `None`.
+        data_dir: where the dataset's files are. Defaults to `None`.
+        sample_every: epochs between sample grids. Defaults to `1`.
+        steps_per_execution: batches per compiled call. Defaults to `1`.
+        g_learning_rate: Adam learning rate of G. Defaults to `None`: the
+            model's own (`G_LEARNING_RATE`, 1e-3 for InfoGAN), else
+            `learning_rate`.
+        **options: the family's own settings (`RunOption`s, see
+            `keras-gans train MODEL --help`). Another family's settings are
+            refused unless they have their defaults.
+
+    Defaults that depend on the family are resolved when the config is made,
+    and the resolved values are what a run folder records.
+    """
+
+    def __init__(self, model, **settings):
+        family = registry.get_family(model, trainable=True)
+        self.__dict__["family"] = family
+        values = {k: settings.pop(k, v) for k, v in COMMON_FIELDS.items() if k != "model"}
+        self.__dict__["options"] = self._resolve_options(family, settings)
+        self.__dict__.update(values, model=model)
+        self._resolve_common()
+
+    def __getattr__(self, name):
+        options = self.__dict__.get("options", {})
+        if name in options:
+            return options[name]
+        family = self.__dict__.get("family")
+        if family is not None:
+            derived = family.config_attribute(self, name)
+            if derived is not None:
+                return derived
+        raise AttributeError(f"TrainConfig has no setting {name!r}.")
+
+    def __setattr__(self, name, value):
+        if name in self.__dict__.get("options", {}):
+            self.options[name] = value
+        else:
+            self.__dict__[name] = value
+
+    def __repr__(self):
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
+        return f"TrainConfig({shown})"
+
+    def __eq__(self, other):
+        return isinstance(other, TrainConfig) and self.to_dict() == other.to_dict()
+
+    # --- Resolution and checks ------------------------------------------------------
+
+    @staticmethod
+    def _resolve_options(family, given):
+        own = {option.name: option for option in family.options}
+        others = {}
+        for other in registry.families().values():
+            for option in other.options:
+                if option.name not in own:
+                    others.setdefault(option.name, (other, option))
+        unknown = sorted(k for k in given if k not in own and k not in others)
+        if unknown:
+            known = sorted(set(COMMON_FIELDS) | set(own) | set(others))
+            raise ValueError(
+                f"Unknown settings {unknown}; expected names from {known}."
+            )
+        misplaced = {}
+        for name, value in given.items():
+            if name in others and not _is_default(others[name][1], value):
+                misplaced.setdefault(others[name][0].name, []).append(
+                    f"{name}={value!r}"
+                )
+        for owner, shown in misplaced.items():
+            raise ValueError(
+                f"{', '.join(shown)} only apply to model={owner!r}; received them "
+                f"with model={family.name!r}."
+            )
+        options = {}
+        for name, option in own.items():
+            value = given.get(name, option.default)
+            options[name] = option.check(value) if option.check else value
+        return family.check_settings(options)
+
+    def _resolve_common(self):
+        family = self.family
+        if self.dataset is None:
+            self.dataset = family.default_dataset
+        if self.latent_dim is None:
+            self.latent_dim = family.default_latent_dim()
+        if self.g_learning_rate is None:
+            self.g_learning_rate = family.default_g_learning_rate() or self.learning_rate
+        for key in ("learning_rate", "g_learning_rate"):
+            setattr(
+                self,
+                key,
+                check_number(key, getattr(self, key), minimum=0, exclusive_minimum=True),
+            )
+        self.beta_1 = check_number("beta_1", self.beta_1, minimum=0, maximum=1)
+        for key in (
+            "epochs",
+            "batch_size",
+            "latent_dim",
+            "d_steps",
+            "sample_every",
+            "steps_per_execution",
+        ):
+            setattr(self, key, check_int(key, getattr(self, key), minimum=1))
+        self.limit = check_int("limit", self.limit, minimum=1, allow_none=True)
+        self.seed = check_int("seed", self.seed, minimum=0)
+        from keras_gans import losses
+
+        check_choice("loss", self.loss, losses.names())
+        if self.data_dir is not None:
+            self.data_dir = os.fspath(self.data_dir)
+        if self.image_shape is None:
+            self.image_shape = default_image_shape(self.dataset)
+        self.image_shape = tuple(int(d) for d in self.image_shape)
+
+    # --- What a run folder records ----------------------------------------------------
+
+    def to_dict(self):
+        """Every setting, common and the family's, as JSON-able values."""
+        values = {k: _plain(self.__dict__[k]) for k in COMMON_FIELDS}
+        values.update({k: _plain(v) for k, v in self.options.items()})
+        return values
+
+    def resumable(self):
+        """Settings that may change between invocations of one run folder."""
+        own = [o.name for o in self.family.options if o.resumable]
+        return (*RESUMABLE, *own)
+
+    def identity(self):
+        """The settings that define the run (everything but the resumable ones).
+
+        `g_learning_rate` is left out while it follows `learning_rate` and
+        the family has no rate of its own, and so is an option marked
+        `omit_default` while it has its default, so that run folders made
+        before those settings existed still resume.
+        """
+        values = self.to_dict()
+        if (
+            self.family.default_g_learning_rate() is None
+            and self.g_learning_rate == self.learning_rate
+        ):
+            del values["g_learning_rate"]
+        for option in self.family.options:
+            if option.omit_default and self.options[option.name] == option.default:
+                del values[option.name]
+        skip = set(self.resumable())
+        return {k: v for k, v in values.items() if k not in skip}
+
+    def complete(self, identity):
+        """An identity (this run's or a recorded one) with omitted defaults filled in.
+
+        Two identities describe the same run when their completed forms are
+        equal, whichever settings each left out.
+        """
+        full = dict(identity)
+        full.setdefault("g_learning_rate", full.get("learning_rate"))
+        for option in self.family.options:
+            if not option.resumable:
+                full.setdefault(option.name, _plain(option.default))
+        return full

@@ -1,0 +1,175 @@
+"""The train loop of a run: build or resume the model, `fit()`, finish.
+
+Rerunning the same run resumes from the last finished epoch; rerunning it
+with more `epochs` on a finished run continues training from `model.keras`
+with its optimizer state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import shutil
+
+import keras
+
+from keras_gans import callbacks as gan_callbacks
+from keras_gans.images import save_image_grid
+from keras_gans.runs.folder import (
+    CHECKPOINT,
+    FINAL_MODEL,
+    RunProgress,
+    check_same_run,
+    read_run_file,
+    save_model_atomic,
+    write_run_file,
+)
+
+__all__ = ["CHECKPOINT", "FINAL_MODEL", "TrainResult", "build_model", "train"]
+
+
+@dataclasses.dataclass
+class TrainResult:
+    model: keras.Model
+    out_dir: pathlib.Path
+    epochs_completed: int
+    history: dict
+    # {label: path} of the family's own figures (InfoGAN's sweeps, ...).
+    figures: dict = dataclasses.field(default_factory=dict)
+
+
+def build_model(config, **context):
+    """A compiled model for `config`, with weights seeded by `config.seed`.
+
+    Args:
+        config: a `TrainConfig`.
+        **context: passed to the family's `build` (GAN-CLS takes
+            `text_encoder=`, the run's pretrained encoder).
+    """
+    keras.utils.set_random_seed(config.seed)
+    model = config.family.build(config, **context)
+    model.compile(
+        g_optimizer=keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1),
+        d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
+        loss=config.loss,
+        steps_per_execution=config.steps_per_execution,
+    )
+    return model
+
+
+def _curve_window(dataset):
+    # Ten-batch windows, but at least a few points per epoch on small data.
+    steps = int(dataset.cardinality())
+    return 10 if steps < 1 else max(1, min(10, steps // 4))
+
+
+def _run_callbacks(out_dir, config, dataset, final_epochs, extra):
+    return [
+        gan_callbacks.RaiseOnNaN(),
+        # double_checkpoint keeps the previous backup, so a kill during a
+        # write falls back to it; the backup is deleted only once model.keras
+        # and run.json say the run is finished.
+        keras.callbacks.BackupAndRestore(
+            out_dir / "backup", double_checkpoint=True, delete_checkpoint=False
+        ),
+        gan_callbacks.SampleGrid(
+            out_dir / "samples", every=config.sample_every, seed=config.seed
+        ),
+        gan_callbacks.LossCurves(out_dir / "curves.png", every=_curve_window(dataset)),
+        keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=True),
+        keras.callbacks.TensorBoard(str(out_dir / "logs")),
+        gan_callbacks.TensorBoardImages(out_dir / "logs", every=config.sample_every),
+        RunProgress(out_dir, config, final_epochs),
+        *extra,
+    ]
+
+
+def train(config, out_dir, verbose="auto", callbacks=()):
+    """Trains (or resumes, or continues) the run `config` in `out_dir`.
+
+    A run is finished once `model.keras` holds every completed epoch; until
+    then `backup/` (BackupAndRestore) is kept, so a kill at any point,
+    including while the final model is written, resumes without losing an
+    epoch.
+
+    Args:
+        config: a `TrainConfig`.
+        out_dir: the run folder (created if needed).
+        verbose: passed to `fit()`. Defaults to `"auto"`.
+        callbacks: extra Keras callbacks. Defaults to `()`.
+
+    Returns:
+        A `TrainResult`.
+    """
+    out_dir = pathlib.Path(out_dir)
+    family = config.family
+    record = read_run_file(out_dir)
+    done, finished, final_epochs = 0, False, 0
+    if record is not None:
+        check_same_run(out_dir, config, record)
+        done = int(record["epochs_completed"])
+        finished = bool(record.get("finished", False))
+        final_epochs = int(record.get("final_model_epochs", 0))
+    if done > config.epochs:
+        raise ValueError(
+            f"{out_dir} has already trained {done} epochs; expected epochs >= "
+            f"{done} to resume or continue it, received epochs={config.epochs}."
+        )
+    final = out_dir / FINAL_MODEL
+    if finished and done == config.epochs and final.exists():
+        print(
+            f"{out_dir} already holds a model trained for {done} epochs "
+            f"({final}); train with more epochs to train it further."
+        )
+        return TrainResult(
+            keras.saving.load_model(final), out_dir, done, {}, _figures(family, out_dir)
+        )
+
+    # Load the data first: a bad dataset name or path leaves no run folder.
+    data = family.load_data(config)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    if final_epochs and final.exists():
+        # Continue from the final model with its optimizer state; a backup
+        # made since then (below) restores later epochs over it.
+        model = keras.saving.load_model(final)
+        initial_epoch = final_epochs
+    else:
+        model = build_model(
+            config, **family.build_context(config, out_dir, data, verbose)
+        )
+        initial_epoch = 0
+    dataset = family.training_dataset(model, data, config)
+    if done:
+        print(f"Resuming {out_dir} from epoch {done} of {config.epochs}.")
+    write_run_file(out_dir, config, done, False, final_epochs)
+
+    history = model.fit(
+        dataset,
+        epochs=config.epochs,
+        initial_epoch=initial_epoch,
+        callbacks=_run_callbacks(out_dir, config, dataset, final_epochs, callbacks),
+        verbose=verbose,
+        shuffle=False,  # the dataset is already shuffled
+    )
+    save_model_atomic(model, final)
+    save_image_grid(
+        model.preview_samples(model.sample_latent(64, seed=config.seed)),
+        out_dir / "samples.png",
+    )
+    if family.after_fit(model, config, data, verbose):
+        save_model_atomic(model, final)
+    family.write_figures(model, out_dir, config)
+    write_run_file(out_dir, config, config.epochs, True, config.epochs)
+    shutil.rmtree(out_dir / "backup", ignore_errors=True)
+    return TrainResult(
+        model, out_dir, config.epochs, history.history, _figures(family, out_dir)
+    )
+
+
+def _figures(family, out_dir):
+    return {
+        label: out_dir / name
+        for label, name in family.figures.items()
+        if (out_dir / name).exists()
+    }
