@@ -483,11 +483,10 @@ def test_published_model_tflite_matches_its_saved_model(name, tmp_path):
 def test_wheel_ships_the_zoo_and_loads_offline(tmp_path):
     # What a fresh `pip install keras-gans` gets: build the wheel, unpack it
     # alone on sys.path (no repository checkout), load a zoo model.
+    import shutil
     import subprocess
     import sys
     import zipfile
-
-    import shutil
 
     # setuptools keeps build/lib between builds and would ship files that the
     # checkout no longer has.
