@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_gans.validation import check_int
+
 
 def _as_vectors(z, name):
     z = np.asarray(z, dtype="float32")
@@ -219,11 +221,8 @@ class LatentSpec:
         if isinstance(categorical, (int, np.integer)):
             categorical = (int(categorical),)
         categorical = tuple(int(k) for k in categorical)
-        if int(noise_dim) < 0 or int(continuous) < 0:
-            raise ValueError(
-                "Expected noise_dim >= 0 and continuous >= 0; received "
-                f"noise_dim={noise_dim}, continuous={continuous}."
-            )
+        noise_dim = check_int("noise_dim", noise_dim, minimum=0)
+        continuous = check_int("continuous", continuous, minimum=0)
         if any(k < 2 for k in categorical):
             raise ValueError(
                 "Each categorical code needs at least 2 categories; received "
