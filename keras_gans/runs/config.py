@@ -107,7 +107,9 @@ class TrainConfig:
     def __init__(self, model, **settings):
         family = registry.get_family(model, trainable=True)
         self.__dict__["family"] = family
-        values = {k: settings.pop(k, v) for k, v in COMMON_FIELDS.items() if k != "model"}
+        values = {
+            k: settings.pop(k, v) for k, v in COMMON_FIELDS.items() if k != "model"
+        }
         self.__dict__["options"] = self._resolve_options(family, settings)
         self.__dict__.update(values, model=model)
         self._resolve_common()
@@ -176,12 +178,16 @@ class TrainConfig:
         if self.latent_dim is None:
             self.latent_dim = family.default_latent_dim()
         if self.g_learning_rate is None:
-            self.g_learning_rate = family.default_g_learning_rate() or self.learning_rate
+            self.g_learning_rate = (
+                family.default_g_learning_rate() or self.learning_rate
+            )
         for key in ("learning_rate", "g_learning_rate"):
             setattr(
                 self,
                 key,
-                check_number(key, getattr(self, key), minimum=0, exclusive_minimum=True),
+                check_number(
+                    key, getattr(self, key), minimum=0, exclusive_minimum=True
+                ),
             )
         self.beta_1 = check_number("beta_1", self.beta_1, minimum=0, maximum=1)
         for key in (
