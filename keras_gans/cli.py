@@ -30,6 +30,8 @@ import signal
 import sys
 import warnings
 
+from keras_gans.models.family import flag_for
+
 # Common `keras-gans train` flags: TrainConfig field -> (type, help).
 _TRAIN_FLAGS = {
     "epochs": (int, "total epochs of the run"),
@@ -53,10 +55,6 @@ _TRAIN_FLAGS = {
     "sample_every": (int, "epochs between sample grids"),
     "steps_per_execution": (int, "batches per compiled call"),
 }
-
-
-def _flag(field):
-    return "--" + field.replace("_", "-")
 
 
 def _shape(text):
@@ -108,7 +106,7 @@ def _add_train(sub, families):
             f"{help_text} (default: {default})" if default is not None else help_text
         )
         train.add_argument(
-            _flag(field),
+            flag_for(field),
             type=_shape if field == "image_shape" else kind,
             choices=losses.names() if field == "loss" else None,
             default=None,
@@ -264,7 +262,7 @@ def _flags_for(message, fields):
     Only where a field is named as a setting (`epochs=0`, `epochs >= 1`,
     `epochs to be ...`); a run folder's differences keep run.json's keys.
     """
-    names = {field: _flag(field) for field in fields}
+    names = {field: flag_for(field) for field in fields}
     pattern = (
         r"(?<![\w.-])("
         + "|".join(map(re.escape, names))
@@ -341,7 +339,7 @@ def _sample(args):
     family = family_of(model)
     for dest, owner in args.family_options.items():
         if getattr(args, dest) is not None and owner is not family:
-            require_family(model, owner, "--" + dest.replace("_", "-"))
+            require_family(model, owner, flag_for(dest))
     images, what = family.sample_images(model, args)
     path = save_image_grid(images, args.out, ncols=args.ncols)
     print(f"Wrote {what} to {path}")

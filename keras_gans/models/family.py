@@ -101,7 +101,7 @@ class RunOption:
 
     @property
     def flag(self):
-        return "--" + self.name.replace("_", "-")
+        return flag_for(self.name)
 
     def shown_default(self):
         """The default as a flag's value: `10,4` for `(10, 4)`, `none` for `()`."""
@@ -119,6 +119,11 @@ class RunOption:
         return dataclasses.replace(
             self, default=model_default(model_class, self.argument())
         )
+
+
+def flag_for(name):
+    """The `keras-gans` flag of a setting: `g_learning_rate` -> `--g-learning-rate`."""
+    return "--" + name.replace("_", "-")
 
 
 def require_family(model, family, what):

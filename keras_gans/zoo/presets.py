@@ -129,17 +129,18 @@ def _split_url(preset):
 
 def _unpacked(archive, target):
     """`archive` unpacked into `target` once (a damaged copy is unpacked again)."""
-    if (target / PRESET_FILE).is_file() or (target / "saved_model.pb").is_file():
+
+    def unpacked():  # a preset, or a zoo archive from before presets
+        return (target / PRESET_FILE).is_file() or (target / "saved_model.pb").is_file()
+
+    if unpacked():
         return target
     try:
         extract_archive(archive, target, overwrite=target.exists())
     except OSError:
         # Another process unpacked the same verified archive at the same
         # time and renamed its copy into place first: that copy is as good.
-        if (
-            not (target / PRESET_FILE).is_file()
-            and not (target / "saved_model.pb").is_file()
-        ):
+        if not unpacked():
             raise
     return target
 
