@@ -1,22 +1,16 @@
-"""keras_gans: GANs for Keras 3 / TensorFlow, trained with `model.fit()`."""
+"""keras_gans: GANs for Keras 3, trained with `model.fit()` on any backend.
 
-import os
+The models train on Keras's TensorFlow, JAX and PyTorch backends (choose one
+with `KERAS_BACKEND`, as for Keras itself; TensorFlow is Keras's default).
+`tf.distribute`, `tf.data` loaders, SavedModel and TFLite export need
+TensorFlow and import it only when used.
+"""
 
 from keras_gans import _startup
 
-# keras_gans is built on tf.distribute, tf.data and SavedModel: Keras must
-# run on its TensorFlow backend.
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
 # The `keras-gans` command starts without TensorFlow's C++ notices.
 with _startup.backend_import():
-    import keras
-
-if keras.backend.backend() != "tensorflow":
-    raise ImportError(
-        "keras_gans needs the TensorFlow Keras backend; received "
-        f"KERAS_BACKEND={keras.backend.backend()!r}. Set KERAS_BACKEND=tensorflow."
-    )
+    import keras  # noqa: F401
 
 from keras_gans import (  # noqa: E402
     callbacks,

@@ -6,6 +6,7 @@ discriminator's raw outputs (logits for the log-loss variants, scores for the
 others) on a batch of real and generated examples. Each returns the batch mean
 by default, or per-example values with `reduction="none"`, which is what the
 models use so they can average over the *global* batch under `tf.distribute`.
+All are written in `keras.ops`: they run on every Keras backend.
 
 `get(name)` returns the pair as a `GANLoss`, which the models use by name
 (`model.compile(loss="hinge")`).
@@ -17,7 +18,8 @@ import dataclasses
 import math
 from collections.abc import Callable
 
-import tensorflow as tf
+import keras
+from keras import ops
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -25,13 +27,14 @@ _REDUCTIONS = ("mean", "sum", "none")
 def _reduce(values, reduction):
     # Per-example first (mean over any non-batch axes, e.g. a patch
     # discriminator's map), then over the batch.
-    values = tf.convert_to_tensor(values)
-    if values.shape.rank is not None and values.shape.rank > 1:
-        values = tf.reduce_mean(values, axis=list(range(1, values.shape.rank)))
+    values = ops.convert_to_tensor(values)
+    rank = len(values.shape)
+    if rank > 1:
+        values = ops.mean(values, axis=tuple(range(1, rank)))
     if reduction == "mean":
-        return tf.reduce_mean(values)
+        return ops.mean(values)
     if reduction == "sum":
-        return tf.reduce_sum(values)
+        return ops.sum(values)
     if reduction == "none":
         return values
     raise ValueError(
@@ -40,8 +43,9 @@ def _reduce(values, reduction):
 
 
 def _float(x):
-    x = tf.convert_to_tensor(x)
-    return x if x.dtype.is_floating else tf.cast(x, "float32")
+    x = ops.convert_to_tensor(x)
+    dtype = keras.backend.standardize_dtype(x.dtype)
+    return x if "float" in dtype else ops.cast(x, "float32")
 
 
 # --- Goodfellow et al. 2014, "Generative Adversarial Nets" ----------------------
@@ -63,7 +67,7 @@ def minimax_discriminator_loss(real_logits, fake_logits, reduction="mean"):
     """
     real = _float(real_logits)
     fake = _float(fake_logits)
-    return _reduce(tf.nn.softplus(-real) + tf.nn.softplus(fake), reduction)
+    return _reduce(ops.softplus(-real) + ops.softplus(fake), reduction)
 
 
 def minimax_generator_loss(fake_logits, reduction="mean"):
@@ -78,7 +82,7 @@ def minimax_generator_loss(fake_logits, reduction="mean"):
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
     # log(1 - sigmoid(x)) = -softplus(x)
-    return _reduce(-tf.nn.softplus(_float(fake_logits)), reduction)
+    return _reduce(-ops.softplus(_float(fake_logits)), reduction)
 
 
 def non_saturating_discriminator_loss(real_logits, fake_logits, reduction="mean"):
@@ -96,7 +100,7 @@ def non_saturating_generator_loss(fake_logits, reduction="mean"):
         fake_logits: D's logits on generated examples.
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
-    return _reduce(tf.nn.softplus(-_float(fake_logits)), reduction)
+    return _reduce(ops.softplus(-_float(fake_logits)), reduction)
 
 
 # --- Mao et al. 2017, "Least Squares Generative Adversarial Networks" ------------
@@ -114,7 +118,7 @@ def least_squares_discriminator_loss(real_scores, fake_scores, reduction="mean")
     """
     real = _float(real_scores)
     fake = _float(fake_scores)
-    return _reduce(0.5 * tf.square(real - 1.0) + 0.5 * tf.square(fake), reduction)
+    return _reduce(0.5 * ops.square(real - 1.0) + 0.5 * ops.square(fake), reduction)
 
 
 def least_squares_generator_loss(fake_scores, reduction="mean"):
@@ -124,7 +128,7 @@ def least_squares_generator_loss(fake_scores, reduction="mean"):
         fake_scores: D's outputs on generated examples.
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
-    return _reduce(0.5 * tf.square(_float(fake_scores) - 1.0), reduction)
+    return _reduce(0.5 * ops.square(_float(fake_scores) - 1.0), reduction)
 
 
 # --- Arjovsky et al. 2017; Gulrajani et al. 2017 (WGAN-GP) -----------------------
@@ -167,18 +171,20 @@ def gradient_penalty(critic, real, fake, alpha, reduction="mean"):
         alpha: interpolation weights, shape `(batch,)`, in [0, 1].
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
-    real = tf.convert_to_tensor(real)
-    fake = tf.cast(tf.convert_to_tensor(fake), real.dtype)
-    alpha = tf.reshape(tf.cast(alpha, real.dtype), [-1] + [1] * (real.shape.rank - 1))
+    from keras_gans.models.adversarial import backends
+
+    real = ops.convert_to_tensor(real)
+    fake = ops.cast(ops.convert_to_tensor(fake), real.dtype)
+    alpha = ops.reshape(
+        ops.cast(alpha, real.dtype), (-1,) + (1,) * (len(real.shape) - 1)
+    )
     x_hat = alpha * real + (1.0 - alpha) * fake
-    with tf.GradientTape() as tape:
-        tape.watch(x_hat)
-        scores = critic(x_hat)
-    grads = tape.gradient(scores, x_hat)
-    grads = tf.reshape(grads, [tf.shape(grads)[0], -1])
+    # The input gradient is the one thing here keras.ops cannot say.
+    grads = backends.input_gradients(critic, x_hat)
+    grads = ops.reshape(grads, (ops.shape(grads)[0], -1))
     # The epsilon keeps the gradient of the norm finite where grads == 0.
-    norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + 1e-12)
-    return _reduce(tf.square(norm - 1.0), reduction)
+    norm = ops.sqrt(ops.sum(ops.square(grads), axis=1) + 1e-12)
+    return _reduce(ops.square(norm - 1.0), reduction)
 
 
 # --- Lim & Ye 2017; Miyato et al. 2018 -------------------------------------------
@@ -194,7 +200,7 @@ def hinge_discriminator_loss(real_scores, fake_scores, reduction="mean"):
     """
     real = _float(real_scores)
     fake = _float(fake_scores)
-    return _reduce(tf.nn.relu(1.0 - real) + tf.nn.relu(1.0 + fake), reduction)
+    return _reduce(ops.relu(1.0 - real) + ops.relu(1.0 + fake), reduction)
 
 
 def hinge_generator_loss(fake_scores, reduction="mean"):
@@ -232,16 +238,17 @@ def categorical_code_loss(codes, logits, reduction="mean"):
         The cross-entropy in nats; `log K` when Q guesses uniformly.
     """
     logits = _float(logits)
-    codes = tf.convert_to_tensor(codes)
-    if codes.shape.rank == 1:
-        codes = tf.one_hot(tf.cast(codes, "int32"), tf.shape(logits)[-1])
-    codes = tf.cast(codes, logits.dtype)
-    if codes.shape.rank != 2 or logits.shape.rank != 2:
+    codes = ops.convert_to_tensor(codes)
+    if len(codes.shape) == 1 and len(logits.shape) == 2:
+        codes = ops.one_hot(ops.cast(codes, "int32"), logits.shape[-1])
+    codes = ops.cast(codes, logits.dtype)
+    if len(codes.shape) != 2 or len(logits.shape) != 2:
         raise ValueError(
             "Expected categorical codes (batch, K) or (batch,) and logits "
-            f"(batch, K); received shapes {codes.shape} and {logits.shape}."
+            f"(batch, K); received shapes {tuple(codes.shape)} and "
+            f"{tuple(logits.shape)}."
         )
-    values = -tf.reduce_sum(codes * tf.nn.log_softmax(logits), axis=-1)
+    values = -ops.sum(codes * ops.log_softmax(logits), axis=-1)
     return _reduce(values, reduction)
 
 
@@ -261,17 +268,17 @@ def continuous_code_loss(codes, mean, log_std=None, reduction="mean"):
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
     mean = _float(mean)
-    codes = tf.cast(codes, mean.dtype)
-    if codes.shape.rank != 2 or codes.shape != mean.shape:
+    codes = ops.cast(codes, mean.dtype)
+    if len(codes.shape) != 2 or tuple(codes.shape) != tuple(mean.shape):
         raise ValueError(
             "Expected continuous codes and Q's means of one shape (batch, c); "
-            f"received {codes.shape} and {mean.shape}."
+            f"received {tuple(codes.shape)} and {tuple(mean.shape)}."
         )
     if log_std is None:
-        log_std = tf.zeros_like(mean)
-    log_std = tf.cast(log_std, mean.dtype)
-    z = (codes - mean) * tf.exp(-log_std)
-    values = tf.reduce_sum(0.5 * tf.square(z) + log_std + _HALF_LOG_2PI, axis=-1)
+        log_std = ops.zeros_like(mean)
+    log_std = ops.cast(log_std, mean.dtype)
+    z = (codes - mean) * ops.exp(-log_std)
+    values = ops.sum(0.5 * ops.square(z) + log_std + _HALF_LOG_2PI, axis=-1)
     return _reduce(values, reduction)
 
 

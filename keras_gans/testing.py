@@ -21,11 +21,17 @@ The checks: the config round trip rebuilds the same architecture; a
 optimizer state; one `fit` step changes both networks' weights; the
 SavedModel has the family's signatures and `serving_default` and `sample`
 agree with the model; the TFLite file matches the SavedModel.
+
+`injected_draws(model)` replaces every random draw of the model's steps with
+NumPy draws, so the same step can be compared across Keras backends (whose
+random number generators differ).
 """
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
+import zlib
 
 import numpy as np
 
@@ -163,3 +169,83 @@ class FamilyTestCase:
         export_dir = self.run_export_checks(model, tmp_path, signatures)
         self.run_tflite_parity(export_dir, tmp_path)
         return model
+
+
+def numpy_latent(model, n, rng):
+    """`n` generator inputs for `model` drawn with NumPy's `rng`.
+
+    As `model.sample_latent` draws them (InfoGAN: noise, one-hot codes and
+    continuous codes from its `LatentSpec`), but the same on every backend.
+    """
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        if model.latent_distribution == "uniform":
+            return rng.uniform(-1.0, 1.0, (n, model.latent_dim)).astype("float32")
+        return rng.standard_normal((n, model.latent_dim)).astype("float32")
+    parts = []
+    if spec.noise_dim:
+        shape = (n, spec.noise_dim)
+        if spec.noise_distribution == "uniform":
+            parts.append(rng.uniform(-1.0, 1.0, shape))
+        else:
+            parts.append(rng.standard_normal(shape))
+    for k in spec.categorical:
+        parts.append(np.eye(k)[rng.integers(0, k, n)])
+    if spec.continuous:
+        r = spec.continuous_range
+        parts.append(rng.uniform(-r, r, (n, spec.continuous)))
+    return np.concatenate(parts, axis=-1).astype("float32")
+
+
+@contextlib.contextmanager
+def injected_draws(model, seed=0, batch_size=None):
+    """Every random draw of `model`'s train and test steps comes from NumPy.
+
+    Each draw is keyed by its name (`"latent"`, `"alpha"`, `"wrong_scores"`,
+    `"wrong_shift"`), its place among the step's draws of that name and
+    `seed`, so every step draws the same values, whether the step runs
+    eagerly or is traced once (`tf.function`, `jax.jit`), on every backend.
+    Dropout is not covered: compare models without it.
+
+    Args:
+        model: an `AdversarialModel`.
+        seed: seed of the NumPy draws. Defaults to `0`.
+        batch_size: the global batch size, for steps traced with an unknown
+            batch dimension (`tf.function` over a dataset). Defaults to
+            `None` (the batch dimension must be known).
+    """
+
+    def known(d):
+        if isinstance(d, (int, np.integer)):
+            return int(d)
+        if batch_size is None:
+            raise ValueError(
+                "injected_draws: a step was traced with an unknown batch "
+                "dimension; pass batch_size=."
+            )
+        return int(batch_size)
+
+    counts = {}
+
+    def hook(name, shape):
+        shape = tuple(known(d) for d in shape)
+        index = counts.get(name, 0)
+        counts[name] = index + 1
+        rng = np.random.default_rng([seed, zlib.crc32(name.encode()), index])
+        if name == "latent":
+            return numpy_latent(model, shape[0], rng)
+        return rng.uniform(size=shape).astype("float32")
+
+    start_step = model._start_step
+
+    def restarting(local_batch):
+        counts.clear()
+        return start_step(local_batch)
+
+    model._draw_hook = hook
+    model._start_step = restarting
+    try:
+        yield model
+    finally:
+        del model._start_step
+        model._draw_hook = None

@@ -8,7 +8,6 @@ import pytest
 import tensorflow as tf
 
 from keras_gans import data, losses
-from keras_gans.models.adversarial import _STEP_STATE
 from keras_gans.models.gan_cls import GANCLS, wrong_indices
 from keras_gans.text import TextEncoder
 
@@ -81,10 +80,10 @@ def test_model_uses_the_three_pairs(encoder, captioned):
     model._start_step(tf.shape(real)[0])
     fake = model.generator([model.sample_latent(8, seed=0), condition[0]])
     keras.utils.set_random_seed(3)
-    per_example, real_out, fake_out = model.discriminator_loss(
+    per_example, real_out, fake_out, extras = model.discriminator_loss(
         real, fake, condition, training=False
     )
-    wrong_out, valid = _STEP_STATE.wrong
+    wrong_out, valid = extras["wrong_out"], extras["wrong_valid"]
     assert float(tf.reduce_min(valid)) == 1.0  # the fixture batch mixes classes
     expected = losses.matching_aware_discriminator_loss(
         real_out, wrong_out, fake_out, reduction="none"
@@ -126,7 +125,7 @@ def test_a_batch_of_one_class_falls_back_to_the_plain_loss(encoder, captioned):
     real, condition = model.unpack_data((images, texts, labels))
     model._start_step(4)
     fake = model.generator([model.sample_latent(4, seed=0), condition[0]])
-    per_example, real_out, fake_out = model.discriminator_loss(
+    per_example, real_out, fake_out, _ = model.discriminator_loss(
         real, fake, condition, training=False
     )
     plain = losses.non_saturating_discriminator_loss(

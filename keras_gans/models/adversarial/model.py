@@ -15,6 +15,10 @@ Distribution (`replicas`): losses are per example, summed and divided by the
 *global* batch, and noise is drawn for the global batch and sliced per
 replica, so a two-replica step is the one-device step.
 
+Backends: the step is written in `keras.ops` and `keras.random`; only the
+gradient steps and input gradients differ per backend (`backends`), so the
+same model trains with `fit()` on TensorFlow, JAX and PyTorch.
+
 Export, TFLite and the zoo reach a model through three methods a subclass
 may extend: `export_signatures()`, `export_metadata()` and
 `export_resources()`; presets through `from_preset` and `save_to_preset`.
@@ -26,11 +30,12 @@ import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from keras_gans import losses as gan_losses
-from keras_gans.models.adversarial import replicas
+from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.persistence import Persistence
+from keras_gans.models.adversarial.step import AdversarialStep, _rank
 from keras_gans.validation import check_choice, check_int
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
@@ -43,7 +48,7 @@ def _default_optimizer():
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class AdversarialModel(Persistence, keras.Model):
+class AdversarialModel(Persistence, AdversarialStep, keras.Model):
     """A generator and a discriminator trained against each other by `fit()`.
 
     Each `train_step` takes `d_steps` discriminator steps and then one
@@ -206,6 +211,9 @@ class AdversarialModel(Persistence, keras.Model):
         # outside it and fail under MirroredStrategy.
         self.g_optimizer.build(self.generator_trainable_variables)
         self.d_optimizer.build(self.discriminator_trainable_variables)
+        # Keras's trainers see both through `model.optimizer` (JAX threads
+        # exactly those variables through its step).
+        self.optimizer = OptimizerPair(self.g_optimizer, self.d_optimizer)
         self._compile_kwargs = {
             k: v
             for k, v in kwargs.items()
@@ -308,165 +316,39 @@ class AdversarialModel(Persistence, keras.Model):
         fake_out = self.discriminator(fake, training=training)
         loss = self.gan_loss.discriminator_loss(real_out, fake_out, reduction="none")
         if self.gradient_penalty_weight:
-            batch = tf.shape(real)[0]
-            alpha = self._local_slice(
-                keras.random.uniform(
-                    (self._global_batch(),),
-                    seed=self.seed_generator
-                    if training
-                    else self.sampling_seed_generator,
-                ),
-                batch,
-            )
-            loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
-                lambda x: self.discriminator(x, training=training),
-                real,
-                fake,
-                alpha,
-                reduction="none",
+            loss += self.gradient_penalty(
+                lambda x: self.discriminator(x, training=training), real, fake, training
             )
         return loss, real_out, fake_out
+
+    def gradient_penalty(self, critic, real, fake, training=True):
+        """The weighted WGAN-GP penalty per example (0 when the weight is 0).
+
+        Args:
+            critic: examples -> D's scores (a conditional D with its
+                condition bound).
+            real, fake: this replica's real and generated examples.
+            training: whether this is a training step (its draws come from
+                the training stream). Defaults to `True`.
+        """
+        if not self.gradient_penalty_weight:
+            return 0.0
+        seed = self.seed_generator if training else self.sampling_seed_generator
+        shape = (self._global_batch(),)
+        alpha = self._local_slice(
+            self._random(
+                "alpha", shape, lambda: keras.random.uniform(shape, seed=seed)
+            ),
+            ops.shape(real)[0],
+        )
+        return self.gradient_penalty_weight * gan_losses.gradient_penalty(
+            critic, real, fake, alpha, reduction="none"
+        )
 
     def generator_loss(self, fake, latent, condition=None, training=True):
         """Per-example G loss (and D's output on the fakes)."""
         fake_out = self.discriminator(fake, training=training)
         return self.gan_loss.generator_loss(fake_out, reduction="none"), fake_out
-
-    # --- The step ---------------------------------------------------------------
-
-    def _start_step(self, local_batch):
-        replicas.start_step(local_batch)
-
-    def _global_batch(self):
-        return replicas.global_batch()
-
-    def _local_slice(self, values, local_batch):
-        return replicas.local_slice(values, local_batch)
-
-    def _draw_latent(self, local_batch, seed=None):
-        # One global draw sliced per replica: N replicas see exactly the noise
-        # that one device would for the same global batch.
-        latent = self.sample_latent(self._global_batch(), seed=seed)
-        return self._local_slice(latent, local_batch)
-
-    def _average(self, per_example):
-        return replicas.average(per_example)
-
-    def _score(self, outputs):
-        outputs = tf.cast(outputs, "float32")
-        return tf.sigmoid(outputs) if self.gan_loss.outputs_logits else outputs
-
-    def discriminator_step(self, real, condition):
-        local_batch = tf.shape(real)[0]
-        latent = self._draw_latent(local_batch)
-        fake = self.generator(self.generator_inputs(latent, condition), training=True)
-        variables = self.discriminator_trainable_variables
-        with tf.GradientTape() as tape:
-            per_example, real_out, fake_out = self.discriminator_loss(
-                real, fake, condition
-            )
-            loss = self._average(per_example)
-        grads = tape.gradient(loss, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables, strict=True))
-        if self.gan_loss.weight_clip:
-            # WGAN (Arjovsky et al. 2017): clipping keeps the critic Lipschitz.
-            c = self.gan_loss.weight_clip
-            for v in variables:
-                v.assign(tf.clip_by_value(v, -c, c))
-        return per_example, real_out, fake_out
-
-    def generator_step(self, local_batch, condition):
-        latent = self._draw_latent(local_batch)
-        variables = self.generator_trainable_variables
-        with tf.GradientTape() as tape:
-            fake = self.generator(
-                self.generator_inputs(latent, condition), training=True
-            )
-            per_example, _ = self.generator_loss(fake, latent, condition)
-            loss = self._average(per_example)
-        grads = tape.gradient(loss, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables, strict=True))
-        return per_example
-
-    def _check_compiled(self):
-        # fit() checks this itself; a direct train_step() call would fail
-        # later with an unhelpful NoneType error.
-        if self.gan_loss is None:
-            raise RuntimeError(
-                f"{type(self).__name__} must be compiled before training: call "
-                "model.compile(g_optimizer=..., d_optimizer=...) first."
-            )
-
-    def _check_examples(self, real):
-        expected = self.discriminator.input_shape
-        if real.dtype.is_integer:
-            raise ValueError(
-                f"{type(self).__name__} expects float examples scaled to [-1, 1] "
-                f"(the range of the generator's tanh); received dtype {real.dtype.name}. "
-                "Use keras_gans.data.load(...) or scale images with x / 127.5 - 1."
-            )
-        if not isinstance(expected, tuple) or real.shape.rank is None:
-            return
-        got = tuple(real.shape[1:])
-        want = tuple(expected[1:])
-        if len(got) != len(want) or any(
-            g is not None and w is not None and g != w
-            for g, w in zip(got, want, strict=True)
-        ):
-            raise ValueError(
-                f"{type(self).__name__} was built for examples of shape {want}; the "
-                f"dataset yields {got}. Build the model for that shape "
-                f"(image_shape= / data_shape=) or load the data with image_shape={want}."
-            )
-
-    def train_step(self, data):
-        self._check_compiled()
-        real, condition = self.unpack_data(data)
-        self._check_examples(real)
-        self._start_step(tf.shape(real)[0])
-        for _ in range(self.d_steps):
-            d_loss, real_out, fake_out = self.discriminator_step(real, condition)
-        g_loss = self.generator_step(tf.shape(real)[0], condition)
-        return self._update_metrics(d_loss, g_loss, real_out, fake_out)
-
-    def test_step(self, data):
-        """Losses on held-out data without updating any weight."""
-        self._check_compiled()
-        real, condition = self.unpack_data(data)
-        self._check_examples(real)
-        local_batch = tf.shape(real)[0]
-        self._start_step(local_batch)
-        # Evaluation draws from the sampling stream: validation never changes
-        # the noise that training sees.
-        latent = self._draw_latent(local_batch, seed=self.sampling_seed_generator)
-        fake = self.generator(self.generator_inputs(latent, condition), training=False)
-        d_loss, real_out, fake_out = self.discriminator_loss(
-            real, fake, condition, training=False
-        )
-        g_loss, _ = self.generator_loss(fake, latent, condition, training=False)
-        return self._update_metrics(d_loss, g_loss, real_out, fake_out)
-
-    def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
-        """Updates the trackers from per-example values.
-
-        Each replica adds its mean weighted by its number of examples, so the
-        logged values are means over the global batch even when replicas hold
-        different numbers of examples (a replica with none adds nothing).
-        """
-        n = tf.cast(tf.shape(d_loss)[0], "float32")
-
-        def mean(values):
-            values = tf.cast(values, "float32")
-            return tf.math.divide_no_nan(tf.reduce_sum(values), n)
-
-        for tracker, values in (
-            (self.d_loss_tracker, d_loss),
-            (self.g_loss_tracker, g_loss),
-            (self.d_real_tracker, self._score(real_out)),
-            (self.d_fake_tracker, self._score(fake_out)),
-        ):
-            tracker.update_state(mean(values), sample_weight=n)
-        return {m.name: m.result() for m in self.metrics}
 
     @property
     def metrics(self):
@@ -484,8 +366,8 @@ class AdversarialModel(Persistence, keras.Model):
         return self.generator(inputs, training=training)
 
     def _check_latent(self, z):
-        z = tf.convert_to_tensor(z, dtype="float32")
-        if z.shape.rank != 2 or z.shape[-1] != self.latent_dim:
+        z = ops.convert_to_tensor(z, dtype="float32")
+        if _rank(z) != 2 or z.shape[-1] != self.latent_dim:
             raise ValueError(
                 f"Expected latent vectors of shape (n, {self.latent_dim}); "
                 f"received shape {tuple(z.shape)}."
@@ -524,10 +406,10 @@ class AdversarialModel(Persistence, keras.Model):
         return self.generate(latent)
 
     def _run_generator(self, inputs, batch_size):
-        n = int(tf.nest.flatten(inputs)[0].shape[0])
+        n = int(keras.tree.flatten(inputs)[0].shape[0])
         chunks = []
         for start in range(0, n, batch_size):
-            chunk = tf.nest.map_structure(
+            chunk = keras.tree.map_structure(
                 lambda v, s=start: v[s : s + batch_size], inputs
             )
             chunks.append(

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from keras_gans import losses as gan_losses
-from keras_gans.models.adversarial import _STEP_STATE, AdversarialModel
+from keras_gans.models.adversarial import AdversarialModel
+from keras_gans.models.adversarial.step import _is_integer, _rank
 from keras_gans.models.gan_cls.networks import (
     build_gan_cls_discriminator,
     build_gan_cls_generator,
@@ -164,7 +165,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
         dim = getattr(encoder, "embedding_dim", None)
         if dim is None:
             try:
-                dim = encoder(tf.constant(["a"]))
+                dim = encoder(np.array(["a"]))
             except Exception as e:  # noqa: BLE001 - any failure means "cannot tell"
                 raise ValueError(
                     "Could not infer text_dim: calling the text encoder on a "
@@ -198,40 +199,40 @@ class GANCLS(StyleTransfer, AdversarialModel):
         Returns:
             float32 `(b, text_dim)`, outside every gradient.
         """
-        if not isinstance(texts, tf.Tensor):
-            array = np.asarray(texts)
-            if array.dtype.kind in "USO":
-                texts = tf.constant(array.astype(str))
-            else:
-                texts = tf.convert_to_tensor(array)
-        if texts.dtype == tf.string:
+        if _is_strings(texts):
             if self.text_encoder is None:
                 raise ValueError(
                     "This GANCLS has no text encoder: it expects precomputed "
                     f"embeddings (b, {self.text_dim}), not strings."
                 )
-            if (
-                tf.distribute.has_strategy()
-                and tf.distribute.get_replica_context() is not None
-            ):
-                raise ValueError(
-                    "Under a tf.distribute strategy, GANCLS cannot run its "
-                    "text encoder inside the replicated step (string lookups "
-                    "do not replicate). Embed the captions in the input "
-                    "pipeline first: model.fit(model.embed_dataset(dataset))."
-                )
+            if keras.backend.backend() == "tensorflow":
+                import tensorflow as tf
+
+                if (
+                    tf.distribute.has_strategy()
+                    and tf.distribute.get_replica_context() is not None
+                ):
+                    raise ValueError(
+                        "Under a tf.distribute strategy, GANCLS cannot run its "
+                        "text encoder inside the replicated step (string lookups "
+                        "do not replicate). Embed the captions in the input "
+                        "pipeline first: model.fit(model.embed_dataset(dataset))."
+                    )
+            if not hasattr(texts, "dtype"):
+                texts = np.asarray(texts).astype(str)
             embeddings = self.text_encoder(texts, training=False)
         else:
-            embeddings = texts
-        embeddings = tf.cast(embeddings, "float32")
-        if embeddings.shape.rank != 2 or (
+            embeddings = ops.convert_to_tensor(texts)
+        embeddings = ops.cast(embeddings, "float32")
+        if len(embeddings.shape) != 2 or (
             embeddings.shape[-1] is not None and embeddings.shape[-1] != self.text_dim
         ):
+            dtype = keras.backend.standardize_dtype(getattr(texts, "dtype", "float32"))
             raise ValueError(
                 f"Expected strings or text embeddings of shape (b, {self.text_dim}); "
-                f"received {texts.dtype.name} of shape {tuple(embeddings.shape)}."
+                f"received {dtype} of shape {tuple(embeddings.shape)}."
             )
-        return tf.stop_gradient(embeddings)
+        return ops.stop_gradient(embeddings)
 
     def embed_dataset(self, dataset):
         """The dataset with its captions replaced by the encoder's embeddings.
@@ -254,6 +255,8 @@ class GANCLS(StyleTransfer, AdversarialModel):
                 "embed_dataset() needs a GANCLS with a text encoder; this one "
                 "takes precomputed embeddings already."
             )
+        import tensorflow as tf
+
         spec = dataset.element_spec
         if not isinstance(spec, tuple) or len(spec) not in (2, 3):
             raise ValueError(
@@ -293,22 +296,28 @@ class GANCLS(StyleTransfer, AdversarialModel):
         return [latent, condition[0]]
 
     def _wrong_embeddings(self, embeddings, labels, training):
-        b = tf.shape(embeddings)[0]
+        b = ops.shape(embeddings)[0]
         seed = self.seed_generator if training else self.sampling_seed_generator
         if labels is None:
             # Another example of the batch: a random non-zero shift.
-            shift = 1 + tf.cast(
-                keras.random.uniform((), 0, 1, seed=seed)
-                * tf.cast(tf.maximum(b - 1, 1), "float32"),
-                "int32",
+            u = self._random(
+                "wrong_shift", (), lambda: keras.random.uniform((), seed=seed)
             )
-            index = tf.math.floormod(tf.range(b) + shift, tf.maximum(b, 1))
-            valid = tf.fill([b], b > 1)
+            shift = 1 + ops.cast(
+                u * ops.cast(ops.maximum(b - 1, 1), "float32"), "int32"
+            )
+            index = ops.mod(ops.arange(b, dtype="int32") + shift, ops.maximum(b, 1))
+            valid = ops.cast(ops.greater(b, 1), "float32") * ops.ones((b,))
         else:
-            index = wrong_indices(tf.reshape(labels, [-1]), seed)
-            valid = index >= 0
-            index = tf.maximum(index, 0)
-        return tf.gather(embeddings, index), tf.cast(valid, "float32")
+            scores = self._random(
+                "wrong_scores",
+                (b, b),
+                lambda: keras.random.uniform((b, b), seed=seed),
+            )
+            index = wrong_indices(ops.reshape(labels, (-1,)), scores=scores)
+            valid = ops.cast(ops.greater_equal(index, 0), "float32")
+            index = ops.maximum(index, 0)
+        return ops.take(embeddings, index, axis=0), valid
 
     def discriminator_loss(self, real, fake, condition=None, training=True):
         embeddings, labels = condition
@@ -322,8 +331,15 @@ class GANCLS(StyleTransfer, AdversarialModel):
         )
         matched = self.gan_loss.discriminator_loss(real_out, fake_out, reduction="none")
         per_example = valid * with_wrong + (1.0 - valid) * matched
-        _STEP_STATE.wrong = (wrong_out, valid)
-        return per_example, real_out, fake_out
+        # WGAN-GP on the image, the text held fixed.
+        per_example += self.gradient_penalty(
+            lambda x: self.discriminator([x, embeddings], training=training),
+            real,
+            fake,
+            training,
+        )
+        extras = {"wrong_out": wrong_out, "wrong_valid": valid}
+        return per_example, real_out, fake_out, extras
 
     def generator_loss(self, fake, latent, condition=None, training=True):
         embeddings, _ = condition
@@ -331,7 +347,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
         per_example = self.gan_loss.generator_loss(fake_out, reduction="none")
         if self.interpolation_weight:
             # GAN-INT: captions nobody wrote, between two of the batch.
-            partner = tf.roll(embeddings, shift=1, axis=0)
+            partner = ops.roll(embeddings, shift=1, axis=0)
             mixed = self.beta * embeddings + (1.0 - self.beta) * partner
             fake_int = self.generator([latent, mixed], training=training)
             int_out = self.discriminator([fake_int, mixed], training=training)
@@ -340,16 +356,11 @@ class GANCLS(StyleTransfer, AdversarialModel):
             )
         return per_example, fake_out
 
-    def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
+    def _update_metrics(self, d_loss, g_loss, real_out, fake_out, extras=None):
         results = super()._update_metrics(d_loss, g_loss, real_out, fake_out)
-        wrong_out, valid = _STEP_STATE.wrong
-        count = tf.reduce_sum(valid)
-        self.d_wrong_tracker.update_state(
-            tf.math.divide_no_nan(
-                tf.reduce_sum(self._score(tf.reshape(wrong_out, [-1])) * valid), count
-            ),
-            sample_weight=count,
-        )
+        valid = extras["wrong_valid"]
+        scores = self._score(ops.reshape(extras["wrong_out"], (-1,))) * valid
+        self._update_mean(self.d_wrong_tracker, scores, ops.sum(valid))
         results.update({m.name: m.result() for m in self.metrics})
         return results
 
@@ -360,10 +371,12 @@ class GANCLS(StyleTransfer, AdversarialModel):
     def _check_examples(self, real):
         # D takes [image, text]; check the image part.
         expected = (None, *self.image_shape)
-        if real.dtype.is_integer:
+        if _is_integer(real):
             return super()._check_examples(real)
+        if _rank(real) is None:
+            return None
         got = tuple(real.shape[1:])
-        if real.shape.rank is not None and got != expected[1:] and None not in got:
+        if got != expected[1:] and None not in got:
             raise ValueError(
                 f"GANCLS was built for images of shape {expected[1:]}; the dataset "
                 f"yields {got}."
@@ -384,7 +397,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
                 "GANCLS takes texts (a string or a list of strings) or text "
                 f"embeddings, not a count; received {texts!r}."
             )
-        if not isinstance(texts, tf.Tensor):
+        if not hasattr(texts, "shape"):
             array = np.asarray(texts)
             if array.ndim == 0 or 0 in array.shape:
                 raise ValueError(
@@ -412,7 +425,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
             `(len(texts) * n_per_text, H, W, C)` float32 in [-1, 1].
         """
         n_per_text = check_int("n_per_text", n_per_text, minimum=1)
-        embeddings = tf.repeat(self._conditions(texts), int(n_per_text), axis=0)
+        embeddings = ops.repeat(self._conditions(texts), int(n_per_text), axis=0)
         n = int(embeddings.shape[0])
         if z is None:
             z = self.sample_latent(
@@ -439,7 +452,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
         latent = self._check_latent(latent)
         n = int(latent.shape[0])
         per_text = -(-n // len(self.preview_texts))
-        embeddings = tf.repeat(self._conditions(self.preview_texts), per_text, axis=0)
+        embeddings = ops.repeat(self._conditions(self.preview_texts), per_text, axis=0)
         return self._run_generator([latent, embeddings[:n]], 256)
 
     # --- Export ----------------------------------------------------------------
@@ -484,7 +497,21 @@ class GANCLS(StyleTransfer, AdversarialModel):
             [text_a, text_b] if isinstance(text_a, str) else np.stack([text_a, text_b])
         )
         ends = self._conditions(pair)
-        t = tf.linspace(0.0, 1.0, int(steps))[:, None]
+        t = ops.linspace(0.0, 1.0, int(steps))[:, None]
         path = (1.0 - t) * ends[0] + t * ends[1]  # (steps, d)
-        z = tf.repeat(self.sample_latent(int(n), seed=seed), int(steps), axis=0)
-        return self._run_generator([z, tf.tile(path, [int(n), 1])], 256)
+        z = ops.repeat(self.sample_latent(int(n), seed=seed), int(steps), axis=0)
+        return self._run_generator([z, ops.tile(path, (int(n), 1))], 256)
+
+
+def _is_strings(texts):
+    """Whether `texts` are strings: Python, NumPy or a `tf.string` tensor."""
+    if isinstance(texts, (str, bytes)):
+        return True
+    dtype = getattr(texts, "dtype", None)
+    if dtype is not None:
+        if getattr(dtype, "name", None) == "string":  # tf.string
+            return True
+        return getattr(dtype, "kind", None) in ("U", "S", "O")
+    if isinstance(texts, (list, tuple)):
+        return np.asarray(texts).dtype.kind in "USO"
+    return False

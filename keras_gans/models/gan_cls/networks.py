@@ -7,7 +7,7 @@ them once.
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from keras_gans.models.blocks import (
     batch_norm,
@@ -82,7 +82,7 @@ def build_style_encoder(image_shape, latent_dim, filters):
     return keras.Model(image, z, name="style_encoder")
 
 
-def wrong_indices(labels, seed):
+def wrong_indices(labels, seed=None, scores=None):
     """For each example, the index of another example of a *different* class.
 
     Drawn uniformly among the batch's examples whose label differs. An
@@ -92,15 +92,18 @@ def wrong_indices(labels, seed):
     Args:
         labels: `(b,)` int labels.
         seed: an int or a `keras.random.SeedGenerator`.
+        scores: optional `(b, b)` uniform draws in [0, 1) to use instead of
+            drawing them from `seed`.
 
     Returns:
         `(b,)` int32 indices into the batch (or -1).
     """
-    labels = tf.convert_to_tensor(labels)
-    same = tf.equal(labels[:, None], labels[None, :])
-    b = tf.shape(labels)[0]
-    scores = keras.random.uniform((b, b), seed=seed)
-    scores = tf.where(same, -tf.ones_like(scores), scores)
-    index = tf.cast(tf.argmax(scores, axis=1), "int32")
-    valid = tf.reduce_any(tf.logical_not(same), axis=1)
-    return tf.where(valid, index, -tf.ones_like(index))
+    labels = ops.convert_to_tensor(labels)
+    same = ops.equal(labels[:, None], labels[None, :])
+    if scores is None:
+        b = ops.shape(labels)[0]
+        scores = keras.random.uniform((b, b), seed=seed)
+    scores = ops.where(same, -ops.ones_like(scores), scores)
+    index = ops.cast(ops.argmax(scores, axis=1), "int32")
+    valid = ops.any(ops.logical_not(same), axis=1)
+    return ops.where(valid, index, -ops.ones_like(index))

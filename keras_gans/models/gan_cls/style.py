@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from keras_gans.images import check_model_images
+from keras_gans.models.adversarial import backends
 from keras_gans.validation import check_int
 
 
@@ -52,15 +53,13 @@ class StyleTransfer:
         """
         steps = check_int("steps", steps, minimum=1)
         batch_size = check_int("batch_size", batch_size, minimum=1)
-        embeddings = tf.constant(
-            keras.ops.convert_to_numpy(
-                tf.concat(
-                    [
-                        self._conditions(texts[i : i + 4096])
-                        for i in range(0, len(texts), 4096)
-                    ],
-                    axis=0,
-                )
+        embeddings = ops.convert_to_tensor(
+            np.concatenate(
+                [
+                    ops.convert_to_numpy(self._conditions(texts[i : i + 4096]))
+                    for i in range(0, len(texts), 4096)
+                ],
+                axis=0,
             )
         )
         count = int(embeddings.shape[0])
@@ -69,21 +68,24 @@ class StyleTransfer:
         optimizer.build(variables)
         seeds = keras.random.SeedGenerator(seed)
 
-        # No Python control flow inside: autograph has nothing to convert.
-        @tf.function(autograph=False)
         def step():
             index = keras.random.randint((batch_size,), 0, count, seed=seeds)
-            phi = tf.gather(embeddings, index)
+            phi = ops.take(embeddings, index, axis=0)
             z = keras.random.normal((batch_size, self.latent_dim), seed=seeds)
-            images = self.generator([z, phi], training=False)
-            with tf.GradientTape() as tape:
-                error = tf.reduce_sum(
-                    tf.square(z - self.style_encoder(images, training=True)), axis=-1
-                )
-                loss = tf.reduce_mean(error)
-            grads = tape.gradient(loss, variables)
-            optimizer.apply_gradients(zip(grads, variables, strict=True))
-            return loss
+            images = ops.stop_gradient(self.generator([z, phi], training=False))
+
+            def loss_fn():
+                guess = self.style_encoder(images, training=True)
+                loss = ops.mean(ops.sum(ops.square(z - guess), axis=-1))
+                return loss, loss
+
+            return backends.current().minimize(self, optimizer, variables, loss_fn)
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            # No Python control flow inside: autograph has nothing to convert.
+            step = tf.function(step, autograph=False)
 
         history = []
         for i in range(int(steps)):
@@ -104,9 +106,9 @@ class StyleTransfer:
         1.0 is no better than predicting z = 0; 0 is a perfect inversion.
         """
         texts = (
-            keras.ops.convert_to_numpy(texts)
-            if isinstance(texts, tf.Tensor)
-            else np.asarray(texts)
+            np.asarray(texts)
+            if isinstance(texts, (list, tuple, np.ndarray))
+            else ops.convert_to_numpy(texts)
         )
         rng = np.random.default_rng(seed)
         chosen = texts[rng.integers(0, len(texts), int(n))]
@@ -145,7 +147,7 @@ class StyleTransfer:
         z = self.infer_style(images, batch_size)
         embeddings = self._conditions(texts)
         if int(embeddings.shape[0]) == 1:
-            embeddings = tf.repeat(embeddings, len(z), axis=0)
+            embeddings = ops.repeat(embeddings, len(z), axis=0)
         if int(embeddings.shape[0]) != len(z):
             raise ValueError(
                 f"Expected one text per image or one for all; received "
@@ -164,6 +166,9 @@ class StyleTransfer:
         embeddings = self._conditions(texts)
         k = int(embeddings.shape[0])
         return self._run_generator(
-            [tf.constant(np.repeat(z, k, axis=0)), tf.tile(embeddings, [len(z), 1])],
+            [
+                ops.convert_to_tensor(np.repeat(z, k, axis=0)),
+                ops.tile(embeddings, (len(z), 1)),
+            ],
             256,
         )

@@ -15,12 +15,12 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from keras_gans import losses as gan_losses
 from keras_gans.images import check_model_images
 from keras_gans.latent import LatentSpec
-from keras_gans.models.adversarial import _STEP_STATE, AdversarialModel
+from keras_gans.models.adversarial import AdversarialModel
 from keras_gans.models.blocks import dense
 from keras_gans.models.infogan.networks import (
     build_infogan_generator,
@@ -260,10 +260,10 @@ class InfoGAN(AdversarialModel):
                     self.spec.categorical, codes["categorical"], logits, strict=True
                 )
             )
-            accuracy = tf.cast(
-                tf.equal(
-                    tf.argmax(logits[0], axis=-1),
-                    tf.argmax(codes["categorical"][0], axis=-1),
+            accuracy = ops.cast(
+                ops.equal(
+                    ops.argmax(logits[0], axis=-1),
+                    ops.argmax(codes["categorical"][0], axis=-1),
                 ),
                 "float32",
             )
@@ -276,24 +276,22 @@ class InfoGAN(AdversarialModel):
         weighted, raw, accuracy, mi_bound = self.information_loss(
             latent, features, training
         )
-        # Read back by _update_metrics in the same replica thread.
-        _STEP_STATE.info = (raw, accuracy, mi_bound)
-        return adversarial + tf.cast(weighted, adversarial.dtype), fake_out
+        extras = {"info_loss": raw}
+        if accuracy is not None:
+            extras.update(code_accuracy=accuracy, code_mi=mi_bound)
+        loss = adversarial + ops.cast(weighted, adversarial.dtype)
+        return loss, fake_out, extras
 
-    def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
+    def _update_metrics(self, d_loss, g_loss, real_out, fake_out, extras=None):
         results = super()._update_metrics(d_loss, g_loss, real_out, fake_out)
-        raw, accuracy, mi_bound = _STEP_STATE.info
-        n = tf.cast(tf.shape(raw)[0], "float32")
-        for tracker, values in (
-            (self.info_loss_tracker, raw),
-            (self.code_accuracy_tracker, accuracy),
-            (self.code_mi_tracker, mi_bound),
+        n = ops.shape(d_loss)[0]
+        for tracker in (
+            self.info_loss_tracker,
+            self.code_accuracy_tracker,
+            self.code_mi_tracker,
         ):
-            if values is not None:
-                values = tf.cast(values, "float32")
-                tracker.update_state(
-                    tf.math.divide_no_nan(tf.reduce_sum(values), n), sample_weight=n
-                )
+            if tracker.name in (extras or {}):
+                self._update_mean(tracker, extras[tracker.name], n)
         results.update({m.name: m.result() for m in self.metrics})
         return results
 
@@ -341,7 +339,7 @@ class InfoGAN(AdversarialModel):
         latent = self.spec.with_codes(
             np.asarray(latent), codes.get("categorical"), codes.get("continuous")
         )
-        return self._run_generator(tf.constant(latent), batch_size)
+        return self._run_generator(ops.convert_to_tensor(latent), batch_size)
 
     def infer_codes(self, images, batch_size=256):
         """Q's predictions of the codes behind `images` (real or generated).
@@ -365,19 +363,20 @@ class InfoGAN(AdversarialModel):
         probs = [[] for _ in self.spec.categorical]
         means, stds, feats = [], [], []
         for start in range(0, len(images), batch_size):
-            chunk = tf.constant(images[start : start + batch_size], "float32")
+            chunk = ops.convert_to_tensor(images[start : start + batch_size], "float32")
             features = self.trunk(chunk, training=False)
             logits, mean, log_std = self._q_outputs(features, training=False)
             for i, lg in enumerate(logits):
-                probs[i].append(tf.nn.softmax(lg).numpy())
+                probs[i].append(ops.convert_to_numpy(ops.softmax(lg)))
             if mean is not None:
-                means.append(mean.numpy())
+                mean = ops.convert_to_numpy(mean)
+                means.append(mean)
                 stds.append(
-                    np.ones_like(mean.numpy())
+                    np.ones_like(mean)
                     if log_std is None
-                    else np.exp(log_std.numpy())
+                    else np.exp(ops.convert_to_numpy(log_std))
                 )
-            feats.append(features.numpy())
+            feats.append(ops.convert_to_numpy(features))
         c = self.spec.continuous
         n = len(images)
         categorical = [
@@ -415,7 +414,7 @@ class InfoGAN(AdversarialModel):
             or use `save_code_sweep`.
         """
         latent = self.spec.sweep_grid(categorical_code, continuous_code, values, seed)
-        return self._run_generator(tf.constant(latent), 256)
+        return self._run_generator(ops.convert_to_tensor(latent), 256)
 
     def discriminator_features(self, images):
         """The shared trunk's features for `images` (as DCGAN's)."""

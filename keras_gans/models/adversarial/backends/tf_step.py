@@ -1,0 +1,31 @@
+"""TensorFlow: `tf.GradientTape`; Keras's trainer calls the step as it is."""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+
+def train_step(model, args):
+    (data,) = args
+    return model.run_train_step(data)
+
+
+def test_step(model, args):
+    (data,) = args
+    return model.run_test_step(data)
+
+
+def minimize(model, optimizer, variables, loss_fn):
+    with tf.GradientTape() as tape:
+        loss, aux = loss_fn()
+        loss = optimizer.scale_loss(loss)
+    grads = tape.gradient(loss, variables)
+    optimizer.apply(grads, variables)
+    return aux
+
+
+def input_gradients(fn, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+    return tape.gradient(y, x)

@@ -1,0 +1,188 @@
+"""Checks that run on whichever Keras backend this process has.
+
+The default suite runs them on TensorFlow; CI runs this file again with
+KERAS_BACKEND=jax and KERAS_BACKEND=torch. Cross-backend comparisons of the
+same step live in test_backends.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import keras_gans
+from keras_gans import losses
+from keras_gans.models.adversarial import backends
+
+
+def _images(n, shape=(16, 16, 1), seed=0):
+    return np.tanh(np.random.default_rng(seed).standard_normal((n, *shape))).astype(
+        "float32"
+    )
+
+
+FAMILIES = {
+    "gan": lambda: keras_gans.GAN(
+        data_shape=(16, 16, 1), latent_dim=4, g_units=(16,), d_units=(16,), seed=0
+    ),
+    "dcgan": lambda: keras_gans.DCGAN(
+        image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4, seed=0
+    ),
+    "infogan": lambda: keras_gans.InfoGAN(
+        image_shape=(16, 16, 1), g_filters=4, d_filters=4, hidden=8, q_hidden=4, seed=0
+    ),
+    "gan_cls": lambda: keras_gans.GANCLS(
+        text_dim=5, image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4
+    ),
+}
+
+
+def _data(family, n=16):
+    images = _images(n)
+    if family != "gan_cls":
+        return images
+    texts = np.random.default_rng(1).standard_normal((n, 5)).astype("float32")
+    return (images, texts, np.arange(n, dtype="int32") % 3)
+
+
+class Batches(keras.utils.PyDataset):
+    def __init__(self, data, batch):
+        super().__init__()
+        self.data, self.batch = data, batch
+
+    def __len__(self):
+        n = len(keras.tree.flatten(self.data)[0])
+        return n // self.batch
+
+    def __getitem__(self, i):
+        part = slice(i * self.batch, (i + 1) * self.batch)
+        return keras.tree.map_structure(lambda a: a[part], self.data)
+
+
+def test_backend_is_what_the_environment_says():
+    import os
+
+    assert keras.backend.backend() == os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def test_losses_against_hand_computed_values():
+    real, fake = np.array([2.0, -1.0]), np.array([0.5, -0.5])
+    sp = lambda x: np.log1p(np.exp(x))  # noqa: E731
+    np.testing.assert_allclose(
+        losses.minimax_discriminator_loss(real, fake, "none"),
+        sp(-real) + sp(fake),
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        losses.hinge_discriminator_loss(real, fake), np.mean([0 + 1.5, 2.0 + 0.5])
+    )
+    np.testing.assert_allclose(
+        losses.categorical_code_loss(np.array([0, 1]), np.zeros((2, 3))),
+        math.log(3),
+        rtol=1e-6,
+    )
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    # D(x) = x . w has input gradient w everywhere: penalty (||w|| - 1)^2.
+    w = ops.convert_to_tensor(np.array([3.0, 4.0], "float32"))
+    critic = lambda x: ops.sum(x * w, axis=-1)  # noqa: E731
+    x = np.random.default_rng(0).standard_normal((3, 2)).astype("float32")
+    got = losses.gradient_penalty(critic, x, -x, np.full(3, 0.3, "float32"), "none")
+    np.testing.assert_allclose(ops.convert_to_numpy(got), np.full(3, 16.0), rtol=1e-5)
+
+
+def test_input_gradients_are_differentiable_again():
+    # d/dx sum(x^3) = 3x^2; its penalty sum(9 x^4) has gradient 36 x^3 in a
+    # weight that scales x.
+    v = keras.Variable(np.array([1.0, 2.0], "float32"))
+    optimizer = keras.optimizers.SGD(1.0)
+    optimizer.build([v])
+
+    class Holder(keras.layers.Layer):
+        pass
+
+    holder = Holder()
+    holder.v = v
+
+    def loss_fn():
+        x = ops.convert_to_tensor(np.array([1.0, 1.0], "float32")) * v
+        grads = backends.input_gradients(lambda t: ops.sum(t**3), x)
+        return ops.sum(grads**2), ()
+
+    before = ops.convert_to_numpy(v)
+    if keras.backend.backend() == "jax":
+        with keras.StatelessScope(
+            [(v, v.value), *[(o, o.value) for o in optimizer.variables]]
+        ) as scope:
+            backends.current().minimize(holder, optimizer, [v], loss_fn)
+        after = np.asarray(scope.get_current_value(v))
+    else:
+        backends.current().minimize(holder, optimizer, [v], loss_fn)
+        after = ops.convert_to_numpy(v)
+    np.testing.assert_allclose(before - after, 36 * before**3, rtol=1e-5)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_fit_trains_both_networks_and_round_trips(family, tmp_path):
+    model = FAMILIES[family]()
+    model.compile(loss="non_saturating")
+    g0 = [ops.convert_to_numpy(w) for w in model.generator.trainable_weights]
+    d0 = [ops.convert_to_numpy(w) for w in model.discriminator.trainable_weights]
+    history = model.fit(Batches(_data(family), 8), epochs=2, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values()), history
+    assert int(model.g_optimizer.iterations) == int(model.d_optimizer.iterations) == 4
+    for before, network in ((g0, model.generator), (d0, model.discriminator)):
+        after = [ops.convert_to_numpy(w) for w in network.trainable_weights]
+        assert any(not np.allclose(a, b) for a, b in zip(before, after, strict=True))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    z = (
+        np.random.default_rng(4)
+        .standard_normal((3, model.latent_dim))
+        .astype("float32")
+    )
+    inputs = [z, _data(family, 3)[1]] if family == "gan_cls" else z
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(loaded.generator(inputs, training=False)),
+        ops.convert_to_numpy(model.generator(inputs, training=False)),
+        atol=1e-6,
+    )
+    assert int(loaded.g_optimizer.iterations) == 4
+    loaded.fit(Batches(_data(family), 8), epochs=1, verbose=0)
+    assert int(loaded.g_optimizer.iterations) == 6
+
+
+def test_training_moves_generated_data_toward_the_data():
+    # A 2-D Gaussian at (2, -1): after training, G's samples have moved there.
+    rng = np.random.default_rng(0)
+    data = (rng.standard_normal((512, 2)) * 0.3 + [2.0, -1.0]).astype("float32")
+    z = keras.Input((2,))
+    generator = keras.Model(z, keras.layers.Dense(2)(keras.layers.Dense(16, "relu")(z)))
+    x = keras.Input((2,))
+    discriminator = keras.Model(
+        x, keras.layers.Dense(1)(keras.layers.Dense(16, "relu")(x))
+    )
+    model = keras_gans.AdversarialModel(generator, discriminator, seed=0)
+    model.compile(
+        g_optimizer=keras.optimizers.Adam(5e-3, beta_1=0.5),
+        d_optimizer=keras.optimizers.Adam(5e-3, beta_1=0.5),
+    )
+    before = np.linalg.norm(model.generate(256, seed=1).mean(0) - [2.0, -1.0])
+    model.fit(data, batch_size=64, epochs=15, verbose=0)
+    after = np.linalg.norm(model.generate(256, seed=1).mean(0) - [2.0, -1.0])
+    assert after < 0.5 * before, (before, after)
+
+
+def test_wrong_examples_give_clear_errors():
+    model = FAMILIES["dcgan"]()
+    model.compile()
+    with pytest.raises(ValueError, match="built for examples of shape"):
+        model.fit(_images(8, (8, 8, 1)), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match=r"Expected latent vectors of shape \(n, 4\)"):
+        model.generate(np.zeros((2, 3), "float32"))
