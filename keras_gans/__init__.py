@@ -12,22 +12,40 @@ from keras_gans import _startup
 with _startup.backend_import():
     import keras  # noqa: F401
 
-from keras_gans import (  # noqa: E402
-    callbacks,
-    data,
-    evaluation,
-    export,
-    features,
-    images,
-    latent,
-    losses,
-    metrics,
-    models,
-    runs,
-    text,
-    validation,
-    zoo,
+import importlib  # noqa: E402
+
+# Subpackages load on first use (`keras_gans.data`, `keras_gans.export`, ...):
+# several need TensorFlow, which a JAX or PyTorch user need not import.
+_SUBMODULES = (
+    "callbacks",
+    "data",
+    "evaluation",
+    "export",
+    "features",
+    "images",
+    "latent",
+    "losses",
+    "metrics",
+    "models",
+    "runs",
+    "text",
+    "validation",
+    "zoo",
 )
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"keras_gans.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'keras_gans' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))
+
+
 from keras_gans.models import (  # noqa: E402
     DCGAN,
     GAN,

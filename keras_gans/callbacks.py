@@ -9,7 +9,6 @@ import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gans import images as image_utils
 from keras_gans.files import write_atomic
@@ -108,6 +107,8 @@ class TensorBoardImages(_FixedLatentCallback):
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         if self._writer is None:
+            from keras_gans._tensorflow import tf
+
             self._writer = tf.summary.create_file_writer(str(self.log_dir / "images"))
 
     def on_epoch_end(self, epoch, logs=None):
@@ -116,6 +117,8 @@ class TensorBoardImages(_FixedLatentCallback):
         samples = self._samples()
         if samples is None:
             return
+        from keras_gans._tensorflow import tf
+
         with self._writer.as_default():
             tf.summary.image(
                 "samples",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import tensorflow as tf
 
 from keras_gans.files import write_atomic
 
@@ -111,7 +110,15 @@ def save_png(path, image):
         image = image[..., None]
     if image.dtype != np.uint8:
         image = to_uint8(image)
-    return write_atomic(path, tf.io.encode_png(image).numpy())
+    import io
+
+    from PIL import Image  # Pillow comes with matplotlib
+
+    buffer = io.BytesIO()
+    Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(
+        buffer, format="PNG"
+    )
+    return write_atomic(path, buffer.getvalue())
 
 
 def save_image_grid(images, path, ncols=None, padding=2):

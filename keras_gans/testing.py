@@ -114,8 +114,7 @@ class FamilyTestCase:
         Returns:
             The export's version folder.
         """
-        import tensorflow as tf
-
+        from keras_gans._tensorflow import tf
         from keras_gans.export import read_metadata
         from keras_gans.models.registry import family_of
 

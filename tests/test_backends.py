@@ -184,3 +184,59 @@ def test_pinned_files_from_before_load_on_every_backend(tmp_path, backend):
         assert len(a.files) == 2 * len(list(pinned.glob("*.keras")))
         for key in a.files:
             np.testing.assert_allclose(b[key], a[key], atol=1e-5, err_msg=key)
+
+
+def test_cli_trains_and_continues_a_run_on_jax(tmp_path, fashion_dir):
+    _backends()
+    out = tmp_path / "run"
+    env = dict(
+        os.environ,
+        KERAS_BACKEND="jax",
+        KERAS_GANS_DATA_DIR=str(fashion_dir),
+        TF_CPP_MIN_LOG_LEVEL="3",
+    )
+    for epochs in (1, 2):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "keras_gans",
+                "train",
+                "dcgan",
+                "--dataset",
+                "fashion_mnist",
+                "--epochs",
+                str(epochs),
+                "--batch-size",
+                "64",
+                "--latent-dim",
+                "16",
+                "--out",
+                str(out),
+                "--verbose",
+                "0",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    import json
+
+    run = json.loads((out / "run.json").read_text())
+    assert run["epochs_completed"] == 2 and run["finished"]
+    rows = (out / "history.csv").read_text().strip().splitlines()
+    assert len(rows) == 3  # header and one row per epoch: the second continued
+    check = (
+        "import keras, keras_gans; m = keras.saving.load_model(r'%s');"
+        "print(int(m.g_optimizer.iterations), keras.backend.backend())"
+    ) % (out / "model.keras")
+    done = subprocess.run(
+        [sys.executable, "-c", check],
+        env=dict(env, KERAS_BACKEND="tensorflow"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.stdout.split() == ["16", "tensorflow"], done.stderr[-2000:]

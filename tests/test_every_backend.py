@@ -186,3 +186,28 @@ def test_wrong_examples_give_clear_errors():
         model.fit(_images(8, (8, 8, 1)), batch_size=8, verbose=0)
     with pytest.raises(ValueError, match=r"Expected latent vectors of shape \(n, 4\)"):
         model.generate(np.zeros((2, 3), "float32"))
+
+
+def test_gan_cls_takes_strings_and_token_ids():
+    # The pinned GAN-CLS has a text encoder; off TensorFlow its tokenizer is
+    # the plain-Python one, which gives the same ids and so the same vectors
+    # (values measured on TensorFlow).
+    import pathlib
+
+    path = pathlib.Path(__file__).parent / "fixtures" / "pinned" / "gan_cls.keras"
+    model = keras.saving.load_model(path)
+    vector = ops.convert_to_numpy(model.text_encoder(["a dark ankle boot"]))[0, :4]
+    np.testing.assert_allclose(vector, [0.27879, 0.13682, -0.25339, 0.61769], atol=1e-4)
+    texts = ["a dark ankle boot", "a pale slim dress"] * 8
+    ids = np.asarray(model.text_encoder.tokenize(texts))
+    assert ids.dtype.kind == "i" and ids.shape[0] == 16
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model.embed_texts(ids[:2])),
+        ops.convert_to_numpy(model.embed_texts(texts[:2])),
+        atol=1e-6,
+    )
+    data = (_images(16), ids, np.array([0, 1] * 8, "int32"))
+    history = model.fit(Batches(data, 8), epochs=1, verbose=0).history
+    assert np.isfinite(history["d_wrong"][-1])
+    assert model.generate(texts[:2], n_per_text=2, seed=0).shape == (4, 16, 16, 1)
+    assert model.fit_style_encoder(texts, steps=2, batch_size=4)["loss"]

@@ -1,5 +1,10 @@
-"""The README's quickstart runs as written (on the small committed fixture)."""
+"""The README's quickstart runs as written (on the small committed fixture).
 
+On each Keras backend: TensorFlow, JAX and PyTorch (the last two skip where
+not installed, unless KERAS_GANS_REQUIRE_BACKENDS=1, as in CI).
+"""
+
+import importlib.util
 import os
 import pathlib
 import re
@@ -20,7 +25,12 @@ def quickstart_code():
 
 
 @pytest.mark.slow
-def test_quickstart_runs_and_saves_a_model_that_reloads(fashion_dir, tmp_path):
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_quickstart_runs_and_saves_a_model_that_reloads(fashion_dir, tmp_path, backend):
+    if importlib.util.find_spec(backend) is None:
+        if os.environ.get("KERAS_GANS_REQUIRE_BACKENDS") == "1":
+            pytest.fail(f"{backend} is not installed")
+        pytest.skip(f"{backend} is not installed")
     code = quickstart_code()
     check = (
         "\nloaded = keras.saving.load_model('dcgan.keras')\n"
@@ -29,7 +39,7 @@ def test_quickstart_runs_and_saves_a_model_that_reloads(fashion_dir, tmp_path):
         "np.testing.assert_array_equal(loaded.generate(16, seed=0), images)\n"
         "assert images.shape == (16, 28, 28, 1) and images.dtype == np.float32\n"
     )
-    env = dict(os.environ, KERAS_GANS_DATA_DIR=str(fashion_dir))
+    env = dict(os.environ, KERAS_GANS_DATA_DIR=str(fashion_dir), KERAS_BACKEND=backend)
     result = subprocess.run(
         [sys.executable, "-c", code + check],
         cwd=tmp_path,

@@ -23,16 +23,31 @@ Example:
 >>> ds = keras_gans.data.load("fashion_captions", batch_size=64, with_labels=True)
 """
 
-from keras_gans.data.captions import (
-    CaptionedData,
-    from_embeddings,
-    from_pairs,
-    load_captioned,
-    measure_attributes,
-)
-from keras_gans.data.cub import CubCaptions, load_cub_captions
+from keras_gans._lazy import lazy
 from keras_gans.data.fashion_mnist import CLASS_NAMES, DataNotFoundError
-from keras_gans.data.loader import CAPTIONED_DATASETS, LOCAL_DATASETS, load, load_arrays
+
+# The tf.data pipelines import TensorFlow when first used.
+__getattr__, __dir__ = lazy(
+    __name__,
+    {
+        **dict.fromkeys(
+            (
+                "CaptionedData",
+                "from_embeddings",
+                "from_pairs",
+                "load_captioned",
+                "measure_attributes",
+            ),
+            "keras_gans.data.captions",
+        ),
+        "CubCaptions": "keras_gans.data.cub",
+        "load_cub_captions": "keras_gans.data.cub",
+        **dict.fromkeys(
+            ("CAPTIONED_DATASETS", "LOCAL_DATASETS", "load", "load_arrays"),
+            "keras_gans.data.loader",
+        ),
+    },
+)
 
 __all__ = [
     "CAPTIONED_DATASETS",

@@ -55,8 +55,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.data import fashion_mnist, loader
 from keras_gans.data.caption_attributes import (  # noqa: F401 - re-exported
     GARMENT_THRESHOLD,

@@ -29,8 +29,8 @@ import os
 import pathlib
 
 import numpy as np
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.data import loader, tfds_source
 from keras_gans.images import to_uint8
 from keras_gans.validation import check_int

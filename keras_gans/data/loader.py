@@ -1,4 +1,11 @@
-"""`load()`: image datasets as batched `tf.data` pipelines in [-1, 1].
+"""`load()`: image datasets as batched pipelines in [-1, 1].
+
+On the TensorFlow backend `load()` returns a `tf.data.Dataset`; on JAX and
+PyTorch, for the offline datasets, a `keras.utils.PyDataset` over NumPy
+arrays with the same batching, per-epoch shuffling and scaling
+(`keras_gans.data.arrays`), so that no TensorFlow is needed there.
+tensorflow-datasets and captioned datasets stay `tf.data` pipelines, which
+Keras's JAX and PyTorch `fit()` take too (with TensorFlow installed).
 
 GAN generators end in `tanh`, so real images are scaled to the same range:
 pixel value 0 becomes -1.0 and 255 becomes 1.0.
@@ -12,15 +19,19 @@ captions built from each image's class and measured attributes (see
 
 import os
 
+import keras
 import numpy as np
-import tensorflow as tf
 
-from keras_gans.data import digits, fashion_mnist, tfds_source
+from keras_gans._lazy import lazy_tensorflow
+from keras_gans.data import digits, fashion_mnist
 from keras_gans.validation import check_int, check_int_tuple, is_int
 
 # Offline datasets: name -> module with SPLITS, IMAGE_SHAPE and
 # load_split(split, data_dir) returning uint8 (images (N, H, W), labels (N,)).
 # File-based ones (with FILES and find_data_dir()) are cached per file version.
+# TensorFlow is imported when a tf.data pipeline is first built.
+tf = lazy_tensorflow()
+
 _LOCAL_MODULES = {"fashion_mnist": fashion_mnist, "digits": digits}
 LOCAL_DATASETS = tuple(_LOCAL_MODULES)
 # Captioned datasets: name -> the offline image dataset they caption. Their
@@ -259,6 +270,18 @@ def _load_local(
     native = _LOCAL_MODULES[key].IMAGE_SHAPE
     target = image_shape or native
     images = images.reshape((n,) + native)
+    if keras.backend.backend() != "tensorflow":
+        from keras_gans.data.arrays import ArrayBatches, to_model_range
+
+        return ArrayBatches(
+            to_model_range(images, target),
+            labels.astype(np.int32) if with_labels else None,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_remainder=drop_remainder,
+            repeat=repeat,
+        )
     ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
     ds = _finish(ds, batch_size, shuffle, max(n, 1), seed, repeat, drop_remainder)
 
@@ -284,6 +307,8 @@ def _load_tfds(
     repeat,
     limit,
 ):
+    from keras_gans.data import tfds_source
+
     ds, source_shape = tfds_source.load_tfds(
         name,
         split=split,

@@ -4,7 +4,7 @@ tensorflow-datasets is an optional dependency (`pip install "keras-gans[tfds]"`)
 imported only when a tfds dataset is asked for.
 """
 
-import tensorflow as tf
+from keras_gans._tensorflow import tf
 
 
 def _local_datasets():

@@ -38,7 +38,7 @@ def _interpreter(model_path=None, model_content=None, litert_only=True):
     except ImportError as e:
         if litert_only:
             raise ImportError(LITERT_HINT) from e
-        import tensorflow as tf
+        from keras_gans._tensorflow import tf
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tf.lite.Interpreter is deprecated

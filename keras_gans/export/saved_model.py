@@ -19,8 +19,8 @@ import shutil
 import tempfile
 
 import keras
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.export.signatures import FORMAT_VERSION, MAX_SAMPLE_COUNT
 from keras_gans.files import replace_dir
 from keras_gans.validation import check_int

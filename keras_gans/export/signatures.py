@@ -20,7 +20,8 @@ A family adds its own through the model's `export_signatures()` (InfoGAN's
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+
+from keras_gans._tensorflow import tf
 
 FORMAT_VERSION = 1
 # Largest `count` the `sample` signature accepts (one request, one batch).

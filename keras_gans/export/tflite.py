@@ -84,7 +84,7 @@ def _check_quantize(quantize):
 
 def convert_signature(export_dir, signature, quantize, representative=None):
     """`.tflite` bytes of one signature, and notes on how it was converted."""
-    import tensorflow as tf
+    from keras_gans._tensorflow import tf
 
     converter = tf.lite.TFLiteConverter.from_saved_model(
         str(export_dir), signature_keys=[signature]
@@ -133,7 +133,7 @@ def unsupported_ops(error):
 
 
 def _load(export_dir):
-    import tensorflow as tf
+    from keras_gans._tensorflow import tf
 
     return tf.saved_model.load(str(export_dir))
 
@@ -308,7 +308,7 @@ def parity(export_dir, tflite_path, n=8, seed=0):
     Returns:
         The max absolute difference, a float.
     """
-    import tensorflow as tf
+    from keras_gans._tensorflow import tf
 
     program = _Program(_interpreter(model_path=str(tflite_path), litert_only=False))
     loaded = _load(export_dir)

@@ -17,10 +17,10 @@ import pathlib
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gans import data as kg_data
 from keras_gans import files
+from keras_gans._tensorflow import tf
 from keras_gans.features.base import FeatureExtractor, file_digest
 from keras_gans.images import from_uint8
 

@@ -17,8 +17,8 @@ import os
 import pathlib
 
 import keras
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.features.base import FeatureExtractor, file_digest
 
 NAME = "inception_v3"

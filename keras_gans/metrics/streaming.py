@@ -41,8 +41,8 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.metrics.kid import kernel_inception_distance
 from keras_gans.metrics.precision_recall import density_coverage, precision_recall
 from keras_gans.validation import check_int

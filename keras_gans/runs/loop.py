@@ -8,6 +8,7 @@ with its optimizer state.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import pathlib
 import shutil
 
@@ -59,7 +60,10 @@ def build_model(config, **context):
 
 def _curve_window(dataset):
     # Ten-batch windows, but at least a few points per epoch on small data.
-    steps = int(dataset.cardinality())
+    if hasattr(dataset, "cardinality"):  # tf.data
+        steps = int(dataset.cardinality())
+    else:  # a PyDataset (JAX, PyTorch); None when it never ends
+        steps = dataset.num_batches or 0
     return 10 if steps < 1 else max(1, min(10, steps // 4))
 
 
@@ -77,8 +81,17 @@ def _run_callbacks(out_dir, config, dataset, final_epochs, extra):
         ),
         gan_callbacks.LossCurves(out_dir / "curves.png", every=_curve_window(dataset)),
         keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=True),
-        keras.callbacks.TensorBoard(str(out_dir / "logs")),
-        gan_callbacks.TensorBoardImages(out_dir / "logs", every=config.sample_every),
+        # TensorBoard writes through tf.summary: where TensorFlow is installed.
+        *(
+            [
+                keras.callbacks.TensorBoard(str(out_dir / "logs")),
+                gan_callbacks.TensorBoardImages(
+                    out_dir / "logs", every=config.sample_every
+                ),
+            ]
+            if importlib.util.find_spec("tensorflow") is not None
+            else []
+        ),
         RunProgress(out_dir, config, final_epochs),
         *extra,
     ]

@@ -37,8 +37,8 @@ from __future__ import annotations
 import math
 
 import keras
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.text.encoder import TextEncoder, l2_normalize
 
 IMAGE_ENCODERS = ("cnn", "classifier")

@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from keras_gans._lazy import lazy_tensorflow
 from keras_gans.validation import check_int
+
+# TensorFlow for the tokenizer layer and SavedModel signatures, when used.
+tf = lazy_tensorflow()
 
 LEVELS = ("word", "character")
 ARCHITECTURES = ("cnn", "bigru")
@@ -40,9 +44,9 @@ _NORM_EPSILON = 1e-12
 
 def l2_normalize(x, axis=-1):
     """`x / ||x||` along `axis`, finite (zero) for zero vectors."""
-    x = tf.convert_to_tensor(x)
-    return x * tf.math.rsqrt(
-        tf.reduce_sum(tf.square(x), axis=axis, keepdims=True) + _NORM_EPSILON
+    x = ops.convert_to_tensor(x)
+    return x * ops.rsqrt(
+        ops.sum(ops.square(x), axis=axis, keepdims=True) + _NORM_EPSILON
     )
 
 
@@ -253,13 +257,32 @@ class TextEncoder(keras.Model):
         return "string"
 
     def __call__(self, inputs, *args, **kwargs):
+        if keras.backend.backend() != "tensorflow":
+            # JAX and PyTorch have no string tensors: the plain-Python
+            # tokenizer makes the ids, the network embeds them.
+            return self.embed_token_ids(
+                ops.convert_to_tensor(self.tokenize(inputs)),
+                training=kwargs.get("training", False),
+            )
         # Lists of str, numpy str arrays -> one tf.string tensor.
         if isinstance(inputs, (str, bytes, list, tuple, np.ndarray)):
             inputs = as_string_tensor(inputs)
         return super().__call__(inputs, *args, **kwargs)
 
     def tokenize(self, texts):
-        """Token ids `(b, sequence_length)`: 0 padding, 1 unknown ("[UNK]")."""
+        """Token ids `(b, sequence_length)`: 0 padding, 1 unknown ("[UNK]").
+
+        On TensorFlow by Keras's `TextVectorization`; on JAX and PyTorch by
+        `keras_gans.export.tokenizer.tokenize`, which gives the same ids in
+        plain Python (NumPy int64).
+        """
+        if keras.backend.backend() != "tensorflow":
+            from keras_gans.export.tokenizer import tokenize
+
+            if isinstance(texts, (str, bytes)):
+                texts = [texts]
+            flat = np.asarray(texts, dtype=object).reshape(-1)
+            return tokenize(list(flat), self.tokenizer_config())
         return self.vectorizer(as_string_tensor(texts))
 
     def call(self, inputs, training=False):
@@ -272,7 +295,7 @@ class TextEncoder(keras.Model):
         tokenizes with `tokenizer_config()` and feeds the ids.
         """
         tokens = self.token_embedding(ids)
-        mask = tf.cast(tf.not_equal(ids, 0), tokens.dtype)[..., None]
+        mask = ops.cast(ops.not_equal(ids, 0), tokens.dtype)[..., None]
         if self.recurrent is None:
             # Zero the padding before and after each convolution: the text
             # then reads the same whatever the padding length, and the
@@ -281,18 +304,18 @@ class TextEncoder(keras.Model):
             x = tokens * mask
             for conv in self.convolutions:
                 x = conv(x) * mask
-            pooled = tf.reduce_max(x, axis=1)
+            pooled = ops.max(x, axis=1)
         else:
             # Rows with no token at all (empty strings): keep one padding
             # step so the GRU runs, then zero the result.
-            has_tokens = tf.reduce_any(tf.not_equal(ids, 0), axis=1, keepdims=True)
-            step_mask = tf.not_equal(ids, 0)
-            first = tf.one_hot(0, tf.shape(ids)[1], on_value=True, off_value=False)
-            step_mask = tf.logical_or(
-                step_mask, tf.logical_and(tf.logical_not(has_tokens), first[None])
+            has_tokens = ops.any(ops.not_equal(ids, 0), axis=1, keepdims=True)
+            step_mask = ops.not_equal(ids, 0)
+            first = ops.equal(ops.arange(ops.shape(ids)[1]), 0)
+            step_mask = ops.logical_or(
+                step_mask, ops.logical_and(ops.logical_not(has_tokens), first[None])
             )
             pooled = self.recurrent(tokens, mask=step_mask, training=training)
-            pooled = pooled * tf.cast(has_tokens, pooled.dtype)
+            pooled = pooled * ops.cast(has_tokens, pooled.dtype)
         outputs = self.projection(pooled)
         return l2_normalize(outputs) if self.normalize else outputs
 
@@ -335,7 +358,7 @@ class TextEncoder(keras.Model):
         if not flat.size:
             return np.zeros((0, self.embedding_dim), np.float32)
         parts = [
-            np.asarray(self(tf.constant(flat[i : i + batch_size].astype(str))))
+            ops.convert_to_numpy(self(flat[i : i + batch_size].astype(str)))
             for i in range(0, len(flat), batch_size)
         ]
         return np.concatenate(parts).astype(np.float32)

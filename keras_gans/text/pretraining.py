@@ -15,9 +15,9 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gans import files
+from keras_gans._tensorflow import tf
 from keras_gans.data import captions as captions_lib
 from keras_gans.images import from_uint8
 from keras_gans.text import retrieval

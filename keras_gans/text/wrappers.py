@@ -22,8 +22,8 @@ import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.text import pretraining
 from keras_gans.text.encoder import TextEncoder, as_string_tensor
 

@@ -19,8 +19,8 @@ gan.signatures["serving_default"]  # the SavedModel's own signatures
 import pathlib
 
 import numpy as np
-import tensorflow as tf
 
+from keras_gans._tensorflow import tf
 from keras_gans.export.saved_model import read_metadata, sample_in_chunks
 from keras_gans.validation import check_int
 from keras_gans.zoo import presets, registry

@@ -257,9 +257,20 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
         # networks are built when the model is made and the optimizers in
         # compile(); calling the model on (images, texts) would be wrong
         # anyway, since call() runs the generator.
-        if self.built and self._compile_loss is None and self._compile_metrics is None:
+        if self._nothing_to_build():
             return None
         return super()._maybe_symbolic_build(iterator, data_batch)
+
+    def _symbolic_build(self, iterator=None, data_batch=None):
+        # What the JAX and PyTorch trainers call directly (see above).
+        if self._nothing_to_build():
+            return None
+        return super()._symbolic_build(iterator, data_batch)
+
+    def _nothing_to_build(self):
+        return (
+            self.built and self._compile_loss is None and self._compile_metrics is None
+        )
 
     # --- Hooks for subclasses ------------------------------------------------------
 

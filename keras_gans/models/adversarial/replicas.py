@@ -27,7 +27,7 @@ _LAYOUT = threading.local()
 def _replica_context():
     if keras.backend.backend() != "tensorflow":
         return None
-    import tensorflow as tf
+    from keras_gans._tensorflow import tf
 
     ctx = tf.distribute.get_replica_context()
     if ctx is None or ctx.num_replicas_in_sync == 1:
@@ -41,7 +41,7 @@ def start_step(local_batch):
     if ctx is None:
         _LAYOUT.value = (local_batch, 0)
         return
-    import tensorflow as tf
+    from keras_gans._tensorflow import tf
 
     sizes = ctx.all_gather(tf.reshape(local_batch, [1]), axis=0)
     earlier = tf.range(tf.shape(sizes)[0]) < ctx.replica_id_in_sync_group

@@ -12,8 +12,7 @@
 
 from __future__ import annotations
 
-import tensorflow as tf
-
+from keras_gans._tensorflow import tf
 from keras_gans.export.signatures import (
     TensorSeed,
     check_count,

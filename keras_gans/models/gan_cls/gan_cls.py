@@ -105,6 +105,8 @@ class GANCLS(StyleTransfer, AdversarialModel):
     ):
         kwargs.pop("style_weight", None)  # files saved by an earlier draft
         if isinstance(text_encoder, dict):
+            import keras_gans.text  # noqa: F401 - registers the encoder classes
+
             text_encoder = keras.saving.deserialize_keras_object(text_encoder)
         if text_encoder is not None and not isinstance(text_encoder, keras.Layer):
             raise ValueError(
@@ -191,9 +193,11 @@ class GANCLS(StyleTransfer, AdversarialModel):
         """phi(t): the frozen encoder's vectors for strings; embeddings pass through.
 
         Args:
-            texts: strings (a list, array or `tf.string` tensor), or
+            texts: strings (a list, array or `tf.string` tensor), token ids
+                `(b, length)` from `text_encoder.tokenize` (a model with an
+                encoder; how text enters a JAX or PyTorch training step), or
                 precomputed embeddings `(b, text_dim)`: a model with an
-                encoder takes both (`embed_dataset` precomputes them in the
+                encoder takes all three (`embed_dataset` precomputes them in the
                 input pipeline), a model without one only embeddings.
 
         Returns:
@@ -206,7 +210,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
                     f"embeddings (b, {self.text_dim}), not strings."
                 )
             if keras.backend.backend() == "tensorflow":
-                import tensorflow as tf
+                from keras_gans._tensorflow import tf
 
                 if (
                     tf.distribute.has_strategy()
@@ -221,6 +225,12 @@ class GANCLS(StyleTransfer, AdversarialModel):
             if not hasattr(texts, "dtype"):
                 texts = np.asarray(texts).astype(str)
             embeddings = self.text_encoder(texts, training=False)
+        elif self.text_encoder is not None and _is_token_ids(texts, self.text_dim):
+            # Token ids from the tokenizer (text_encoder.tokenize): what
+            # carries text into a JAX or PyTorch step, which has no strings.
+            embeddings = self.text_encoder.embed_token_ids(
+                ops.convert_to_tensor(texts), training=False
+            )
         else:
             embeddings = ops.convert_to_tensor(texts)
         embeddings = ops.cast(embeddings, "float32")
@@ -255,7 +265,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
                 "embed_dataset() needs a GANCLS with a text encoder; this one "
                 "takes precomputed embeddings already."
             )
-        import tensorflow as tf
+        from keras_gans._tensorflow import tf
 
         spec = dataset.element_spec
         if not isinstance(spec, tuple) or len(spec) not in (2, 3):
@@ -501,6 +511,14 @@ class GANCLS(StyleTransfer, AdversarialModel):
         path = (1.0 - t) * ends[0] + t * ends[1]  # (steps, d)
         z = ops.repeat(self.sample_latent(int(n), seed=seed), int(steps), axis=0)
         return self._run_generator([z, ops.tile(path, (int(n), 1))], 256)
+
+
+def _is_token_ids(texts, text_dim):
+    """Whether `texts` are a `(b, length)` batch of integer token ids."""
+    dtype = getattr(texts, "dtype", None)
+    if dtype is None or len(getattr(texts, "shape", ())) != 2:
+        return False
+    return keras.backend.standardize_dtype(dtype).startswith(("int", "uint"))
 
 
 def _is_strings(texts):

@@ -82,7 +82,7 @@ class StyleTransfer:
             return backends.current().minimize(self, optimizer, variables, loss_fn)
 
         if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
+            from keras_gans._tensorflow import tf
 
             # No Python control flow inside: autograph has nothing to convert.
             step = tf.function(step, autograph=False)

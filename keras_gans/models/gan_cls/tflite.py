@@ -52,7 +52,7 @@ def _unit_vectors(rng, n, dim):
 def example_embeddings(loaded, meta, n, texts, rng):
     """Embeddings of the captions `sample` chose, else random unit vectors."""
     if texts and STRING_ENCODER_SIGNATURE in loaded.signatures:
-        import tensorflow as tf
+        from keras_gans._tensorflow import tf
 
         embed = loaded.signatures[STRING_ENCODER_SIGNATURE]
         return embed(texts=tf.constant(texts))["embeddings"].numpy()
@@ -128,7 +128,7 @@ def encoder_parity(loaded, meta, program):
     captions and `PARITY_TEXTS`, tokenized by `tokenize`: this also checks
     the Python tokenizer against Keras's.
     """
-    import tensorflow as tf
+    from keras_gans._tensorflow import tf
 
     texts = list(meta.get("preview_texts") or ()) + list(PARITY_TEXTS)
     strings = loaded.signatures[STRING_ENCODER_SIGNATURE]

@@ -1,0 +1,203 @@
+"""DCGAN `fit()` throughput on Keras's TensorFlow, JAX and PyTorch backends.
+
+Each measurement is a fresh process (Keras picks its backend at import):
+the same DCGAN (28x28x1 or 64x64x1, batch 64, Adam) trains with `fit()` on
+the same in-memory images, as a `tf.data` pipeline on TensorFlow and as
+`keras_gans.data.arrays.ArrayBatches` on JAX and PyTorch, after a warm-up
+epoch that compiles the step. The processes run in alternation, the order
+rotated every round, so that load from other processes hits every backend
+alike. Each process also times the step alone (the compiled step on one
+batch held in memory, no `fit()` loop, no input pipeline): the difference
+is what `fit()` spends outside the step.
+
+Reported: medians of images/s over the processes, and ratios to TensorFlow
+(ratio of medians).
+
+Usage:
+
+    python tools/bench_backends.py                 # writes BENCHMARKS.md
+    python tools/bench_backends.py --rounds 1 --steps 10 --output ''
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SECTION = "## Training throughput per Keras backend"
+BACKENDS = ("tensorflow", "jax", "torch")
+BATCH = 64
+
+
+def worker(size, steps):
+    import keras
+    import numpy as np
+
+    import keras_gans
+
+    backend = keras.backend.backend()
+    rng = np.random.default_rng(0)
+    n = BATCH * steps
+    images = np.tanh(rng.standard_normal((n, size, size, 1))).astype("float32")
+    model = keras_gans.DCGAN(image_shape=(size, size, 1), seed=0)
+    model.compile()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        data = tf.data.Dataset.from_tensor_slices(images).batch(BATCH).cache()
+    else:
+        from keras_gans.data.arrays import ArrayBatches
+
+        data = ArrayBatches(images, batch_size=BATCH, seed=0)
+    model.fit(data, epochs=1, verbose=0)  # compiles the step
+    start = time.perf_counter()
+    model.fit(data, epochs=1, verbose=0)
+    fit_rate = n / (time.perf_counter() - start)
+
+    batch = images[:BATCH]
+    if backend == "tensorflow":
+        step = tf.function(model.train_step)
+        run = lambda: step(tf.constant(batch))  # noqa: E731
+        sync = lambda out: float(out["d_loss"])  # noqa: E731
+    elif backend == "jax":
+        import jax
+
+        state = model._get_jax_state(
+            trainable_variables=True,
+            non_trainable_variables=True,
+            optimizer_variables=True,
+            metrics_variables=True,
+        )
+        step = jax.jit(model.train_step)
+        holder = [state]
+        batch = jax.numpy.asarray(batch)
+
+        def run():
+            logs, holder[0] = step(holder[0], batch)
+            return logs
+
+        sync = lambda out: float(out["d_loss"])  # noqa: E731
+    else:
+        import torch
+
+        batch = torch.as_tensor(batch)
+        run = lambda: model.train_step(batch)  # noqa: E731
+        sync = lambda out: float(out["d_loss"])  # noqa: E731
+    sync(run())
+    start = time.perf_counter()
+    for _ in range(steps):
+        out = run()
+    sync(out)
+    step_rate = n / (time.perf_counter() - start)
+    return {"backend": backend, "fit": fit_rate, "step": step_rate}
+
+
+def measure(backend, size, steps):
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", str(size), "--steps", str(steps)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"{backend} {size}: {done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def section(results, args):
+    import keras
+
+    lines = [
+        SECTION,
+        "",
+        f"`python tools/bench_backends.py --rounds {args.rounds} --steps "
+        f"{args.steps}`, {time.strftime('%Y-%m-%d')}, {platform.machine()} "
+        f"{os.cpu_count()} CPUs, Keras {keras.__version__}"
+        + "".join(f", {b} {_version(b)}" for b in BACKENDS)
+        + f". DCGAN (default widths), batch {BATCH}, Adam; {args.rounds} fresh "
+        "processes per backend and size, alternated. Images/s, medians; "
+        "ratios are medians over TensorFlow's median.",
+        "",
+        "| image | backend | fit() images/s | vs TF | step alone images/s | vs TF | fit() / step |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size in args.sizes:
+        medians = {
+            b: {
+                key: statistics.median(r[key] for r in results[(size, b)])
+                for key in ("fit", "step")
+            }
+            for b in BACKENDS
+        }
+        tf_fit, tf_step = medians["tensorflow"]["fit"], medians["tensorflow"]["step"]
+        for b in BACKENDS:
+            m = medians[b]
+            lines.append(
+                f"| {size}x{size} | {b} | {m['fit']:.0f} | {m['fit'] / tf_fit:.2f} "
+                f"| {m['step']:.0f} | {m['step'] / tf_step:.2f} "
+                f"| {m['fit'] / m['step']:.2f} |"
+            )
+    lines += [
+        "",
+        "Every process: "
+        + "; ".join(
+            f"{size} {b}: "
+            + ", ".join(f"{r['fit']:.0f}/{r['step']:.0f}" for r in results[(size, b)])
+            for size in args.sizes
+            for b in BACKENDS
+        )
+        + " (fit/step images/s).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _version(name):
+    from importlib.metadata import version
+
+    try:
+        return version(name)
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[28, 64])
+    parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.steps)))
+        return
+    results = {(s, b): [] for s in args.sizes for b in BACKENDS}
+    for r in range(args.rounds):
+        for size in args.sizes:
+            order = BACKENDS[r % 3 :] + BACKENDS[: r % 3]
+            for b in order:
+                result = measure(b, size, args.steps)
+                results[(size, b)].append(result)
+                print(size, b, result, flush=True)
+    text = section(results, args)
+    print(text)
+    if args.output:
+        sys.path.insert(0, str(ROOT / "tools"))
+        from bench_train import write_report
+
+        write_report(args.output, text)
+
+
+if __name__ == "__main__":
+    main()
