@@ -28,15 +28,6 @@ LOSSES = (
     "wasserstein_gp",
     "hinge",
 )
-# Keras's BatchNormalization takes its batch moments on TensorFlow with
-# tf.nn.moments, whose variance stops the gradient through the mean: first
-# derivatives are exact, second derivatives (which the gradient penalty's
-# update needs) are not. JAX and PyTorch differentiate the moments exactly
-# and agree; TensorFlow's D update differs by up to a few percent for a
-# batch-normalised critic (measured here; Gulrajani et al. 2017 use none,
-# and compile() warns about it).
-BATCH_NORM_CRITICS = ("dcgan", "infogan", "gan_cls")
-
 pytestmark = pytest.mark.slow
 
 
@@ -94,20 +85,13 @@ def test_same_losses_gradients_and_weights_on_every_backend(steps, family, loss)
     reference = _case(steps["tensorflow"], prefix)
     others = {b: _case(steps[b], prefix) for b in ("jax", "torch")}
     # Each step's logs, -lr x the first step's gradients, the weights after
-    # three steps.
+    # three steps. WGAN-GP with a batch-normalised critic (DCGAN, InfoGAN,
+    # GAN-CLS) agrees too because keras_gans's BatchNormalization takes
+    # moments that differentiate twice alike on every backend
+    # (keras_gans.models.blocks.BatchNormalization).
     assert any(k.startswith("delta1/") for k in reference)
     assert any(k.startswith("weights3/") for k in reference)
     _assert_same(others["jax"], others["torch"], f"{prefix} jax vs torch")
-    if loss == "wasserstein_gp" and family in BATCH_NORM_CRITICS:
-        # The first D loss (penalty included) needs first derivatives only.
-        first = [f"logs0/{m}" for m in ("d_loss", "d_real", "d_fake")]
-        for backend in ("jax", "torch"):
-            _assert_same(
-                {k: reference[k] for k in first},
-                {k: others[backend][k] for k in first},
-                f"{prefix} tensorflow vs {backend}",
-            )
-        return
     for backend in ("jax", "torch"):
         _assert_same(reference, others[backend], f"{prefix} tensorflow vs {backend}")
 

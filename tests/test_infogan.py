@@ -319,21 +319,26 @@ def test_q_recovers_the_codes_on_a_toy_problem():
     # Before training Q guesses (about 1/3 right, no correlation); the
     # information term alone drives both up. With the information weights at
     # zero Q gets no gradient and stays where it started.
-    trained = tiny_infogan(continuous_weight=1.0)
     control = tiny_infogan(categorical_weight=0.0, continuous_weight=0.0)
-    before_accuracy, before_corr = q_recovery(trained)
+    before_accuracy, before_corr = q_recovery(tiny_infogan(continuous_weight=1.0))
     assert before_accuracy < 0.6 and abs(before_corr) < 0.5
     ds = tf.data.Dataset.from_tensor_slices(toy_images(512)).shuffle(512, 0).batch(32)
-    for model in (trained, control):
-        model.compile()
-        model.fit(ds, epochs=10, verbose=0)
-    accuracy, corr = q_recovery(trained, training=True)
-    assert accuracy > 0.95 and corr > 0.8, (accuracy, corr)
+    control.compile()
+    control.fit(ds, epochs=10, verbose=0)
+    moving = []
+    for seed in (1, 2, 3):
+        trained = tiny_infogan(continuous_weight=1.0, seed=seed)
+        trained.compile()
+        trained.fit(ds, epochs=10, verbose=0)
+        accuracy, corr = q_recovery(trained, training=True)
+        assert accuracy > 0.95 and corr > 0.8, (seed, accuracy, corr)
+        moving.append(q_recovery(trained))
     # With batch norm's moving statistics, which lag behind a generator that
-    # is still changing fast, recovery is lower and noisier (0.8-1.0 and
-    # 0.6-0.85 over seeds here) but still far from chance.
-    accuracy, corr = q_recovery(trained)
-    assert accuracy > 0.7 and corr > 0.4, (accuracy, corr)
+    # is still changing fast, recovery is lower and noisier: over seeds 1-7
+    # here, accuracy 0.38-0.96 (median 0.79) and correlation 0.44-0.9, so
+    # the median of three seeds is checked, still far from chance.
+    accuracy, corr = np.median(np.array(moving), axis=0)
+    assert accuracy > 0.7 and corr > 0.4, moving
     for training in (True, False):
         accuracy, corr = q_recovery(control, training=training)
         assert accuracy < 0.6 and abs(corr) < 0.5, (training, accuracy, corr)

@@ -8,7 +8,11 @@ epoch that compiles the step. The processes run in alternation, the order
 rotated every round, so that load from other processes hits every backend
 alike. Each process also times the step alone (the compiled step on one
 batch held in memory, no `fit()` loop, no input pipeline): the difference
-is what `fit()` spends outside the step.
+is what `fit()` spends outside the step. And each network's forward pass
+alone (`predict_on_batch`, compiled), to see whether a slower backend is
+slower in the networks' layers themselves; and Keras's own `fit()` of D
+alone as a classifier and of G alone regressing onto the images, to see whether Keras's own step on these
+convolutions is as slow there.
 
 Reported: medians of images/s over the processes, and ratios to TensorFlow
 (ratio of medians).
@@ -97,7 +101,39 @@ def worker(size, steps):
         out = run()
     sync(out)
     step_rate = n / (time.perf_counter() - start)
-    return {"backend": backend, "fit": fit_rate, "step": step_rate}
+
+    # Where the step's time goes: each network's compiled forward pass.
+    z = rng.standard_normal((BATCH, model.latent_dim)).astype("float32")
+    parts = {}
+    for name, network, inputs in (
+        ("g_forward", model.generator, z),
+        ("d_forward", model.discriminator, images[:BATCH]),
+    ):
+        network.predict_on_batch(inputs)
+        start = time.perf_counter()
+        for _ in range(steps):
+            network.predict_on_batch(inputs)
+        parts[name] = n / (time.perf_counter() - start)
+    # Keras's own train step on the same convolutions: D alone as a
+    # classifier, plain compile()/fit(), no keras_gans code.
+    critic = keras.models.clone_model(model.discriminator)
+    critic.compile(
+        optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True)
+    )
+    labels = np.ones((n, 1), "float32")
+    critic.fit(images, labels, batch_size=BATCH, epochs=1, verbose=0)
+    start = time.perf_counter()
+    critic.fit(images, labels, batch_size=BATCH, epochs=1, verbose=0)
+    parts["keras_d_fit"] = n / (time.perf_counter() - start)
+    # The same for G, regressing its images onto the data.
+    painter = keras.models.clone_model(model.generator)
+    painter.compile(optimizer="adam", loss="mse")
+    noise = rng.standard_normal((n, model.latent_dim)).astype("float32")
+    painter.fit(noise, images, batch_size=BATCH, epochs=1, verbose=0)
+    start = time.perf_counter()
+    painter.fit(noise, images, batch_size=BATCH, epochs=1, verbose=0)
+    parts["keras_g_fit"] = n / (time.perf_counter() - start)
+    return {"backend": backend, "fit": fit_rate, "step": step_rate, **parts}
 
 
 def measure(backend, size, steps):
@@ -128,14 +164,23 @@ def section(results, args):
         "processes per backend and size, alternated. Images/s, medians; "
         "ratios are medians over TensorFlow's median.",
         "",
-        "| image | backend | fit() images/s | vs TF | step alone images/s | vs TF | fit() / step |",
-        "|---|---|---|---|---|---|---|",
+        "| image | backend | fit() images/s | vs TF | step alone images/s | vs TF "
+        "| fit() / step | G forward vs TF | D forward vs TF "
+        "| Keras fit() of D alone vs TF | Keras fit() of G alone vs TF |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in args.sizes:
         medians = {
             b: {
                 key: statistics.median(r[key] for r in results[(size, b)])
-                for key in ("fit", "step")
+                for key in (
+                    "fit",
+                    "step",
+                    "g_forward",
+                    "d_forward",
+                    "keras_d_fit",
+                    "keras_g_fit",
+                )
             }
             for b in BACKENDS
         }
@@ -145,7 +190,11 @@ def section(results, args):
             lines.append(
                 f"| {size}x{size} | {b} | {m['fit']:.0f} | {m['fit'] / tf_fit:.2f} "
                 f"| {m['step']:.0f} | {m['step'] / tf_step:.2f} "
-                f"| {m['fit'] / m['step']:.2f} |"
+                f"| {m['fit'] / m['step']:.2f} "
+                f"| {m['g_forward'] / medians['tensorflow']['g_forward']:.2f} "
+                f"| {m['d_forward'] / medians['tensorflow']['d_forward']:.2f} "
+                f"| {m['keras_d_fit'] / medians['tensorflow']['keras_d_fit']:.2f} "
+                f"| {m['keras_g_fit'] / medians['tensorflow']['keras_g_fit']:.2f} |"
             )
     lines += [
         "",

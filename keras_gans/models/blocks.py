@@ -9,6 +9,7 @@ LeakyReLU in D.
 from __future__ import annotations
 
 import keras
+from keras import ops
 
 
 def dcgan_initializer():
@@ -23,13 +24,37 @@ def dcgan_initializer():
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
+@keras.saving.register_keras_serializable(package="keras_gans")
+class BatchNormalization(keras.layers.BatchNormalization):
+    """Keras's batch norm, with batch moments differentiable to any order.
+
+    On TensorFlow, Keras takes the batch moments with `tf.nn.moments`, whose
+    variance stops the gradient through the mean. First derivatives come out
+    exact, but second derivatives do not, and WGAN-GP's update of a
+    batch-normalised critic needs them: its D step then differed from JAX's
+    and PyTorch's by up to a few percent (measured; `tests/test_backends.py`).
+    Here the variance is the mean of `(x - mean)^2` with gradients through
+    both, as JAX and PyTorch compute it, so the step is the same on every
+    backend. The outputs are Keras's (the same formula). Masked inputs and
+    `synchronized=True` keep Keras's own moments.
+    """
+
+    def _moments(self, inputs, mask):
+        if mask is not None or self.synchronized:
+            return super()._moments(inputs, mask)
+        axes = tuple(self._reduction_axes)
+        mean = ops.mean(inputs, axis=axes, keepdims=True)
+        variance = ops.mean(ops.square(inputs - mean), axis=axes)
+        return ops.reshape(mean, ops.shape(variance)), variance
+
+
 def batch_norm(name):
     """Batch norm as DCGAN uses it: momentum 0.9, epsilon 1e-5, gamma ~ N(1, 0.02).
 
     Momentum 0.9 (PyTorch's 0.1) keeps the moving statistics, used when
     sampling with training=False, close to the fast-changing batch ones.
     """
-    return keras.layers.BatchNormalization(
+    return BatchNormalization(
         momentum=0.9,
         epsilon=1e-5,
         gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
