@@ -125,6 +125,7 @@ def test_adam_state_after_compiled_steps_is_the_same(steps):
         ("tensorflow", "jax"),
         ("tensorflow", "torch"),
         ("jax", "torch"),
+        ("torch", "jax"),
     ],
 )
 def test_keras_files_move_between_backends(tmp_path, source, target):
@@ -224,3 +225,86 @@ def test_cli_trains_and_continues_a_run_on_jax(tmp_path, fashion_dir):
         timeout=600,
     )
     assert done.stdout.split() == ["16", "tensorflow"], done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_import_and_numpy_fit_leave_tensorflow_out(backend):
+    _backends()
+    code = (
+        "import sys, numpy as np, keras_gans\n"
+        "assert 'tensorflow' not in sys.modules, 'import'\n"
+        "x = keras_gans.data.load('fashion_mnist', batch_size=16, limit=64,"
+        " data_dir=sys.argv[1])\n"
+        "gan = keras_gans.DCGAN(image_shape=(28, 28, 1), latent_dim=4,"
+        " g_filters=4, d_filters=4)\n"
+        "gan.compile(loss='wasserstein_gp')\n"
+        "gan.fit(x, epochs=1, verbose=0)\n"
+        "gan.generate(2, seed=0)\n"
+        "assert 'tensorflow' not in sys.modules, 'fit'\n"
+        "print(type(x).__name__)\n"
+    )
+    env = dict(os.environ, KERAS_BACKEND=backend)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(HERE / "fixtures" / "fashion-mnist")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "ArrayBatches"
+
+
+def test_jax_data_parallel_over_two_devices_is_the_one_device_step():
+    _backends()
+    env = dict(
+        os.environ,
+        KERAS_BACKEND="jax",
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+    )
+    done = subprocess.run(
+        [sys.executable, str(HERE / "backend_devices.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    diff, moved, devices, steps = done.stdout.split()[:4]
+    assert int(devices) == 2 and int(steps) == 3
+    assert float(moved) > 1e-4  # the steps changed the weights
+    assert float(diff) < 1e-5, (diff, moved)
+
+
+def test_without_tensorflow_the_core_trains_and_tf_parts_say_what_to_install(
+    tmp_path,
+):
+    _backends()
+    # TensorFlow made unimportable, as in an install of keras-gans[jax].
+    code = (
+        "import sys; sys.modules['tensorflow'] = None\n"
+        "import numpy as np, keras, keras_gans\n"
+        "gan = keras_gans.DCGAN(image_shape=(16, 16, 1), latent_dim=4,"
+        " g_filters=4, d_filters=4)\n"
+        "gan.compile()\n"
+        "x = np.zeros((16, 16, 16, 1), 'float32')\n"
+        "gan.fit(x, batch_size=8, epochs=1, verbose=0)\n"
+        "gan.save(sys.argv[1] + '/m.keras')\n"
+        "keras_gans.images.save_image_grid(gan.generate(4), sys.argv[1] + '/g.png')\n"
+        "try:\n"
+        "    gan.export(sys.argv[1] + '/export')\n"
+        "except ModuleNotFoundError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        env=dict(os.environ, KERAS_BACKEND="jax"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    message = done.stdout.strip()
+    assert "\n" not in message
+    assert "pip install 'keras-gans[tensorflow]'" in message, message
+    assert (tmp_path / "m.keras").is_file() and (tmp_path / "g.png").is_file()
