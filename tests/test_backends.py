@@ -308,3 +308,46 @@ def test_without_tensorflow_the_core_trains_and_tf_parts_say_what_to_install(
     assert "\n" not in message
     assert "pip install 'keras-gans[tensorflow]'" in message, message
     assert (tmp_path / "m.keras").is_file() and (tmp_path / "g.png").is_file()
+
+
+def test_cli_run_interrupted_on_jax_resumes(tmp_path, fashion_dir):
+    import signal
+    import time
+
+    _backends()
+    out = tmp_path / "run"
+    env = dict(
+        os.environ,
+        KERAS_BACKEND="jax",
+        KERAS_GANS_DATA_DIR=str(fashion_dir),
+        TF_CPP_MIN_LOG_LEVEL="3",
+    )
+    command = [
+        sys.executable, "-m", "keras_gans", "train", "dcgan", "--dataset",
+        "fashion_mnist", "--epochs", "12", "--batch-size", "64",
+        "--latent-dim", "16", "--out", str(out), "--verbose", "0",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    history = out / "history.csv"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if history.exists() and len(history.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    epochs = [line.split(",")[0] for line in history.read_text().splitlines()[1:]]
+    assert epochs == [str(e) for e in range(12)], epochs
+    check = (
+        "import keras, keras_gans; m = keras.saving.load_model(r'%s');"
+        "print(int(m.g_optimizer.iterations))"
+    ) % (out / "model.keras")
+    done = subprocess.run(
+        [sys.executable, "-c", check], env=env, capture_output=True, text=True
+    )
+    assert done.stdout.split() == ["96"], done.stderr[-2000:]  # 12 epochs x 8 steps
