@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import sys
 import warnings
 
@@ -425,10 +424,6 @@ def _export_tflite(args):
     return 0
 
 
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 COMMANDS = {
     "train": _train,
     "sample": _sample,
@@ -443,8 +438,11 @@ def main(argv=None):
     if argv is None:
         argv = sys.argv[1:]
     args = _parser().parse_args(_join_negative_values(argv))
-    # `kill` (SIGTERM) stops a run as cleanly as Ctrl-C does.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    # `kill` (SIGTERM) stops a run as cleanly as Ctrl-C does, and neither
+    # is lost where NumPy swallows the KeyboardInterrupt (runs.interrupt).
+    from keras_gans.runs import interrupt
+
+    interrupt.install()
     handler = COMMANDS.get(args.command) or args.family_commands[args.command]
     try:
         return handler(args)

@@ -25,6 +25,7 @@ from keras_gans.runs.folder import (
     save_model_atomic,
     write_run_file,
 )
+from keras_gans.runs.interrupt import StopOnRequest
 
 __all__ = ["CHECKPOINT", "FINAL_MODEL", "TrainResult", "build_model", "train"]
 
@@ -69,6 +70,7 @@ def _curve_window(dataset):
 
 def _run_callbacks(out_dir, config, dataset, final_epochs, extra):
     return [
+        StopOnRequest(),
         gan_callbacks.RaiseOnNaN(),
         # double_checkpoint keeps the previous backup, so a kill during a
         # write falls back to it; the backup is deleted only once model.keras
