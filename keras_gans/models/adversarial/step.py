@@ -147,13 +147,21 @@ class AdversarialStep:
     def test_step(self, *args):
         return backends.current().test_step(self, args)
 
-    def run_train_step(self, data):
-        """The training step on any backend: `d_steps` D updates, one G update."""
+    def _begin_step(self, data):
+        """Checks a step's data and records this replica's layout.
+
+        Returns `(real examples, condition, local batch size)`.
+        """
         self._check_compiled()
         real, condition = self.unpack_data(_as_tensors(data))
         self._check_examples(real)
         local_batch = ops.shape(real)[0]
         self._start_step(local_batch)
+        return real, condition, local_batch
+
+    def run_train_step(self, data):
+        """The training step on any backend: `d_steps` D updates, one G update."""
+        real, condition, local_batch = self._begin_step(data)
         for _ in range(self.d_steps):
             d_loss, real_out, fake_out, d_extras = self.discriminator_step(
                 real, condition
@@ -165,11 +173,7 @@ class AdversarialStep:
 
     def run_test_step(self, data):
         """Losses on held-out data without updating any weight."""
-        self._check_compiled()
-        real, condition = self.unpack_data(_as_tensors(data))
-        self._check_examples(real)
-        local_batch = ops.shape(real)[0]
-        self._start_step(local_batch)
+        real, condition, local_batch = self._begin_step(data)
         # Evaluation draws from the sampling stream: validation never changes
         # the noise that training sees.
         latent = self._draw_latent(local_batch, seed=self.sampling_seed_generator)
