@@ -19,6 +19,7 @@ import importlib  # noqa: E402
 _SUBMODULES = (
     "callbacks",
     "data",
+    "distribute",
     "evaluation",
     "export",
     "features",

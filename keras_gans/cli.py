@@ -86,7 +86,7 @@ def _join_negative_values(argv):
 
 
 def _add_train(sub, families):
-    from keras_gans import losses
+    from keras_gans import distribute, losses
     from keras_gans.runs.config import COMMON_FIELDS
 
     train = sub.add_parser(
@@ -113,6 +113,32 @@ def _add_train(sub, families):
         )
     train.add_argument(
         "--verbose", type=int, choices=(0, 1, 2), default=None, help="fit() verbosity"
+    )
+    where = train.add_argument_group(
+        "where to train",
+        "TensorFlow: a tf.distribute strategy; JAX: a keras.distribution. "
+        "See keras_gans.distribute.",
+    )
+    where.add_argument(
+        "--strategy",
+        choices=distribute.STRATEGIES,
+        default="auto",
+        help="TensorFlow: auto (multi_worker when TF_CONFIG names several "
+        "machines, mirrored with several GPUs, else one device), one_device, "
+        "mirrored (this machine's GPUs), multi_worker (the machines of "
+        "TF_CONFIG; run the same command on each), tpu (default: auto)",
+    )
+    where.add_argument(
+        "--tpu",
+        default=None,
+        help="with --strategy tpu: the TPU's name or address (default: local, "
+        "a Cloud TPU VM's own)",
+    )
+    where.add_argument(
+        "--distribution",
+        choices=distribute.DISTRIBUTIONS,
+        default="none",
+        help="JAX: data_parallel splits each batch over every device (default: none)",
     )
     # A flag that several families declare (two plugins' `--units`) is added
     # once, under the first; `_train` checks that the chosen family has it.
@@ -292,10 +318,16 @@ def _train(args):
             )
     settings.update({k: getattr(args, k) for k in own if getattr(args, k) is not None})
     option_fields = list(own)
+    # Before any other TensorFlow work: a multi-worker or TPU strategy must
+    # start first.
+    strategy = _placement(args)
     try:
         config = runs.TrainConfig(model=args.model, **settings)
         result = runs.train(
-            config, args.out, verbose="auto" if args.verbose is None else args.verbose
+            config,
+            args.out,
+            verbose="auto" if args.verbose is None else args.verbose,
+            strategy=strategy,
         )
     except KeyboardInterrupt:
         record = runs.read_run_file(args.out) or {}
@@ -315,6 +347,32 @@ def _train(args):
     for label, path in result.figures.items():
         print(f"  {label + ':':<9}{path}")
     return 0
+
+
+def _placement(args):
+    """The strategy (TensorFlow) or distribution (JAX) of `keras-gans train`."""
+    import keras
+
+    from keras_gans import distribute
+
+    backend = keras.backend.backend()
+    if args.distribution != "none" and backend != "jax":
+        raise ValueError(
+            f"--distribution {args.distribution} uses keras.distribution, which "
+            f"runs on JAX; the backend is {backend!r} (set KERAS_BACKEND=jax, or "
+            "use --strategy on TensorFlow)."
+        )
+    if backend != "tensorflow":
+        if args.strategy != "auto" or args.tpu is not None:
+            raise ValueError(
+                f"--strategy and --tpu choose a tf.distribute strategy, on the "
+                f"TensorFlow backend; the backend is {backend!r}. On JAX use "
+                "--distribution data_parallel."
+            )
+        if args.distribution == "data_parallel":
+            distribute.data_parallel()
+        return None
+    return distribute.make_strategy(args.strategy, tpu=args.tpu)
 
 
 def _load(source):
@@ -446,9 +504,9 @@ def main(argv=None):
     handler = COMMANDS.get(args.command) or args.family_commands[args.command]
     try:
         return handler(args)
-    except (ValueError, LookupError, OSError, ImportError) as e:
+    except (ValueError, LookupError, OSError, ImportError, FloatingPointError) as e:
         # Bad input, unknown zoo names, unpublished models, failed downloads,
-        # missing files: a one-line error, not a traceback.
+        # missing files, a NaN loss: a one-line error, not a traceback.
         print(f"keras-gans {args.command}: error: {e}", file=sys.stderr)
         return 2
 

@@ -336,3 +336,95 @@ def test_plot_curves_writes_a_png_from_hand_made_data(tmp_path):
         steps, {"d_loss": [0.1, 2.0, 0.1, 2.0]}, tmp_path / "b.png"
     )
     assert not np.array_equal(_read_png(other), first)
+
+
+# --- HistoryCSV ---------------------------------------------------------------------
+
+
+def _rows(path):
+    import csv
+
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def test_history_csv_keeps_one_row_per_epoch_through_a_resume(model, tmp_path):
+    path = tmp_path / "history.csv"
+    history = _fit(model, [callbacks.HistoryCSV(path)], epochs=3)
+    rows = _rows(path)
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"]
+    assert sorted(rows[0]) == ["d_fake", "d_loss", "d_real", "epoch", "g_loss"]
+    np.testing.assert_allclose(
+        [float(r["g_loss"]) for r in rows], history.history["g_loss"], rtol=1e-6
+    )
+    # A kill after epoch 1's row but before its backup: the run resumes at
+    # epoch 1, which replaces rows 1 and 2 rather than adding to them.
+    _fit(model, [callbacks.HistoryCSV(path)], epochs=3, initial_epoch=1)
+    resumed = _rows(path)
+    assert [r["epoch"] for r in resumed] == ["0", "1", "2"]
+    assert resumed[0] == rows[0]
+    assert resumed[1]["g_loss"] != rows[1]["g_loss"]
+
+
+def test_history_csv_writes_na_for_keys_an_epoch_lacks(tmp_path):
+    path = tmp_path / "history.csv"
+    cb = callbacks.HistoryCSV(path)
+    cb.on_train_begin()
+    cb.on_epoch_begin(0)
+    cb.on_epoch_end(0, {"d_loss": np.float32(0.5)})
+    cb.on_epoch_end(1, {"d_loss": 0.25, "val_d_loss": 1.0})
+    assert path.read_text().splitlines() == [
+        "epoch,d_loss,val_d_loss",
+        "0,0.5,NA",
+        "1,0.25,1.0",
+    ]
+
+
+# --- BackupAndRestore ---------------------------------------------------------------
+
+
+def test_a_kill_while_a_backup_is_written_restores_the_last_whole_one(tmp_path):
+    backup = tmp_path / "backup"
+    model = _model()
+    _fit(model, [callbacks.BackupAndRestore(backup, delete_checkpoint=False)], 1)
+    after_one = model.get_weights()
+    real_save = model.save_weights
+
+    def killed_midway(filepath, overwrite=True):
+        with open(filepath, "wb") as f:
+            f.write(b"\x89HDF\r\n")  # the start of a file, then the kill
+        raise KeyboardInterrupt
+
+    model.save_weights = killed_midway
+    with pytest.raises(KeyboardInterrupt):
+        _fit(model, [callbacks.BackupAndRestore(backup, delete_checkpoint=False)], 3)
+    model.save_weights = real_save
+    assert sorted(p.name for p in backup.iterdir()) == [
+        "epoch_00001.weights.h5",
+        "training_metadata.json",
+    ]
+
+    resumed = _model(seed=1)
+    restore = callbacks.BackupAndRestore(backup, delete_checkpoint=False)
+    restore.set_model(resumed)
+    restore.on_train_begin()
+    assert resumed._initial_epoch == 1
+    for a, b in zip(resumed.get_weights(), after_one, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_backups_written_by_keras_still_restore(tmp_path):
+    backup = tmp_path / "backup"
+    model = _model()
+    _fit(
+        model,
+        [keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)],
+        2,
+    )
+    resumed = _model(seed=1)
+    restore = callbacks.BackupAndRestore(backup)
+    restore.set_model(resumed)
+    restore.on_train_begin()
+    assert resumed._initial_epoch == 2
+    for a, b in zip(resumed.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)

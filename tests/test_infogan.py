@@ -217,7 +217,8 @@ def toy_images(n=64, seed=0):
     x[kind == 1, :, :8] = 1.0
     x[kind == 2, 4:12, 4:12] = 1.0
     x = np.where(x > 0, level, x)
-    return x + rng.normal(0, 0.05, size=x.shape).astype("float32")
+    noisy = x + rng.normal(0, 0.05, size=x.shape).astype("float32")
+    return np.clip(noisy, -1.0, 1.0)  # what a tanh generator can make
 
 
 def q_recovery(model, n=300, training=False):

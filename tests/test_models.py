@@ -467,3 +467,58 @@ def test_set_random_seed_determines_the_initial_weights():
     first = model.generator.get_layer("project").get_weights()[0].ravel()
     logit = model.discriminator.get_layer("logit").get_weights()[0].ravel()
     assert not np.allclose(first[: logit.size], logit)
+
+
+# --- Bad input caught before the first step ------------------------------------------
+
+
+def _tiny_gan(**kwargs):
+    model = keras_gans.GAN(
+        data_shape=(4, 4, 1), latent_dim=2, g_units=(4,), d_units=(4,), **kwargs
+    )
+    model.compile()
+    return model
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: keras_gans.GAN(latent_dim=0),
+        lambda: keras_gans.DCGAN(latent_dim=-3),
+        lambda: keras_gans.GANCLS(text_dim=4, latent_dim=0),
+    ],
+    ids=["gan", "dcgan", "gan_cls"],
+)
+def test_latent_dim_below_one_is_refused(make):
+    with pytest.raises(ValueError, match="Expected latent_dim to be a positive"):
+        make()
+
+
+def test_infogan_refuses_a_latent_dim_its_spec_does_not_have():
+    with pytest.raises(ValueError, match="comes from latent_spec .* 74"):
+        keras_gans.InfoGAN(latent_dim=5)
+    assert keras_gans.InfoGAN(latent_dim=74).latent_dim == 74  # a config round trip
+
+
+def test_empty_data_is_refused_before_training():
+    model = _tiny_gan()
+    empty = np.zeros((0, 4, 4, 1), "float32")
+    for data in (empty, tf.data.Dataset.from_tensor_slices(empty).batch(2)):
+        with pytest.raises(ValueError, match="expected at least one batch"):
+            model.fit(data, verbose=0)
+    assert int(model.g_optimizer.iterations) == 0
+
+
+def test_data_outside_the_generators_range_is_refused():
+    model = _tiny_gan()
+    pixels = np.random.default_rng(0).integers(0, 256, (8, 4, 4, 1)).astype("float32")
+    with pytest.raises(ValueError, match=r"in \[-1, 1\]; the first batch .* x / 127.5"):
+        model.fit(tf.data.Dataset.from_tensor_slices(pixels).batch(4), verbose=0)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        model.fit(np.full((8, 4, 4, 1), np.nan, "float32"), verbose=0)
+    # A small overshoot (an antialiased resize) passes; so does [0, 1], with
+    # a warning; and unbounded data where G has no tanh.
+    model.fit(np.full((8, 4, 4, 1), 1.04, "float32"), verbose=0)
+    with pytest.warns(UserWarning, match=r"images scaled to \[0, 1\]\? Use 2 \* x - 1"):
+        model.fit(pixels / 255.0, verbose=0)
+    _tiny_gan(output_activation=None).fit(pixels, verbose=0)

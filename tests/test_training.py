@@ -537,3 +537,29 @@ def test_gan_units_set_the_generator_widths_and_only_apply_to_gan():
         training.TrainConfig(model="dcgan", g_units=(8,))
     with pytest.raises(ValueError, match="Expected g_units"):
         training.TrainConfig(model="gan", g_units=(0,))
+
+
+def test_after_a_nan_stop_history_has_each_epoch_once_and_the_cli_says_why(
+    fashion_dir, tmp_path, monkeypatch, capsys
+):
+    config = small_config(fashion_dir, epochs=4)
+    with pytest.raises(FloatingPointError, match=r"[dg]_loss became nan at epoch 3"):
+        training.train(config, tmp_path, verbose=0, callbacks=[PoisonAt(2)])
+    rows = (tmp_path / "history.csv").read_text().strip().splitlines()[1:]
+    assert [int(r.split(",")[0]) for r in rows] == [0, 1]
+    result = training.train(config, tmp_path, verbose=0)
+    assert result.epochs_completed == 4
+    rows = (tmp_path / "history.csv").read_text().strip().splitlines()[1:]
+    assert [int(r.split(",")[0]) for r in rows] == [0, 1, 2, 3]
+
+    # The command line says so in one line and exits with 2.
+    real = training.loop._run_callbacks
+    monkeypatch.setattr(
+        training.loop, "_run_callbacks", lambda *a: [*real(*a), PoisonAt(0)]
+    )
+    args = ["train", "gan", "--limit", "256", "--batch-size", "64"]
+    args += ["--latent-dim", "8", "--data-dir", str(fashion_dir), "--verbose", "0"]
+    assert cli.main([*args, "--out", str(tmp_path / "cli")]) == 2
+    err = capsys.readouterr().err
+    assert "error: " in err and "became nan at epoch 1, batch 1" in err
+    assert "Traceback" not in err

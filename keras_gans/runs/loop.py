@@ -7,14 +7,17 @@ with its optimizer state.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import pathlib
 import shutil
+import tempfile
 
 import keras
 
 from keras_gans import callbacks as gan_callbacks
+from keras_gans import distribute
 from keras_gans.images import save_image_grid
 from keras_gans.runs.folder import (
     CHECKPOINT,
@@ -72,17 +75,16 @@ def _run_callbacks(out_dir, config, dataset, final_epochs, extra):
     return [
         StopOnRequest(),
         gan_callbacks.RaiseOnNaN(),
-        # double_checkpoint keeps the previous backup, so a kill during a
-        # write falls back to it; the backup is deleted only once model.keras
-        # and run.json say the run is finished.
-        keras.callbacks.BackupAndRestore(
-            out_dir / "backup", double_checkpoint=True, delete_checkpoint=False
-        ),
+        # Before the backup: an epoch's row is written before the epoch
+        # counts as done, and a resumed run rewrites the rows it repeats.
+        gan_callbacks.HistoryCSV(out_dir / "history.csv"),
+        # Written through renames, so a kill leaves the last whole backup;
+        # deleted only once model.keras and run.json say the run is finished.
+        gan_callbacks.BackupAndRestore(out_dir / "backup", delete_checkpoint=False),
         gan_callbacks.SampleGrid(
             out_dir / "samples", every=config.sample_every, seed=config.seed
         ),
         gan_callbacks.LossCurves(out_dir / "curves.png", every=_curve_window(dataset)),
-        keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=True),
         # TensorBoard writes through tf.summary: where TensorFlow is installed.
         *(
             [
@@ -99,7 +101,30 @@ def _run_callbacks(out_dir, config, dataset, final_epochs, extra):
     ]
 
 
-def train(config, out_dir, verbose="auto", callbacks=()):
+# What a worker that is not the chief copies from the run folder to resume.
+_STATE = ("run.json", "backup", FINAL_MODEL)
+
+
+def _worker_folder(out_dir):
+    """A private copy of the run's state, for a worker that is not the chief.
+
+    Every worker of a multi-worker run does the same work, saving included
+    (saving may wait on the other workers), but only the chief writes the
+    run folder. The others resume from the chief's state and write to a
+    temporary folder, deleted at the end. Nothing in the run folder changes
+    before every worker has started the first step, so the copy is whole.
+    """
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="keras_gans_worker_"))
+    for name in _STATE:
+        source = out_dir / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name)
+        elif source.exists():
+            shutil.copy2(source, folder / name)
+    return folder
+
+
+def train(config, out_dir, verbose="auto", callbacks=(), strategy=None):
     """Trains (or resumes, or continues) the run `config` in `out_dir`.
 
     A run is finished once `model.keras` holds every completed epoch; until
@@ -109,14 +134,32 @@ def train(config, out_dir, verbose="auto", callbacks=()):
 
     Args:
         config: a `TrainConfig`.
-        out_dir: the run folder (created if needed).
+        out_dir: the run folder (created if needed). On many machines, a
+            folder every machine sees (a shared disk): the chief writes it,
+            the other workers read it to resume.
         verbose: passed to `fit()`. Defaults to `"auto"`.
         callbacks: extra Keras callbacks. Defaults to `()`.
+        strategy: a `tf.distribute.Strategy` to build and train in
+            (`keras_gans.distribute.make_strategy`). Defaults to `None`:
+            the current one.
 
     Returns:
         A `TrainResult`.
     """
     out_dir = pathlib.Path(out_dir)
+    if distribute.is_chief():
+        return _train(config, out_dir, verbose, callbacks, strategy)
+    folder = _worker_folder(out_dir)
+    try:
+        result = _train(config, folder, verbose, callbacks, strategy)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result.out_dir = out_dir
+    result.figures = _figures(config.family, out_dir)
+    return result
+
+
+def _train(config, out_dir, verbose, callbacks, strategy):
     family = config.family
     record = read_run_file(out_dir)
     done, finished, final_epochs = 0, False, 0
@@ -144,16 +187,18 @@ def train(config, out_dir, verbose="auto", callbacks=()):
     data = family.load_data(config)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    if final_epochs and final.exists():
-        # Continue from the final model with its optimizer state; a backup
-        # made since then (below) restores later epochs over it.
-        model = keras.saving.load_model(final)
-        initial_epoch = final_epochs
-    else:
-        model = build_model(
-            config, **family.build_context(config, out_dir, data, verbose)
-        )
-        initial_epoch = 0
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        if final_epochs and final.exists():
+            # Continue from the final model with its optimizer state; a
+            # backup made since then (below) restores later epochs over it.
+            model = keras.saving.load_model(final)
+            initial_epoch = final_epochs
+        else:
+            model = build_model(
+                config, **family.build_context(config, out_dir, data, verbose)
+            )
+            initial_epoch = 0
     dataset = family.training_dataset(model, data, config)
     if done:
         print(f"Resuming {out_dir} from epoch {done} of {config.epochs}.")

@@ -39,6 +39,7 @@ import math
 import keras
 
 from keras_gans._tensorflow import tf
+from keras_gans.distribute import multi_worker_logs
 from keras_gans.text.encoder import TextEncoder, l2_normalize
 
 IMAGE_ENCODERS = ("cnn", "classifier")
@@ -293,13 +294,13 @@ class JointEmbedding(keras.Model):
         )
         self.loss_tracker.update_state(loss)
         self.accuracy_tracker.update_state(accuracy)
-        return {m.name: m.result() for m in self.metrics}
+        return multi_worker_logs({m.name: m.result() for m in self.metrics})
 
     def test_step(self, data):
         loss, accuracy = self._loss(data, training=False)
         self.loss_tracker.update_state(loss)
         self.accuracy_tracker.update_state(accuracy)
-        return {m.name: m.result() for m in self.metrics}
+        return multi_worker_logs({m.name: m.result() for m in self.metrics})
 
     def get_config(self):
         config = super().get_config()

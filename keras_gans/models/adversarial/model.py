@@ -33,6 +33,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans import losses as gan_losses
+from keras_gans.models.adversarial import first_batch
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.persistence import Persistence
 from keras_gans.models.adversarial.step import AdversarialStep, _rank
@@ -111,7 +112,7 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
         self.discriminator = discriminator
         if latent_dim is None:
             latent_dim = self._infer_latent_dim(generator)
-        self.latent_dim = int(latent_dim)
+        self.latent_dim = check_int("latent_dim", latent_dim, minimum=1)
         self.latent_distribution = latent_distribution
         self.d_steps = d_steps
         self.seed = seed
@@ -249,6 +250,16 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
         config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
         config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
         self.compile(**config)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking the data's first batch.
+
+        Empty data, and examples outside [-1, 1] (beyond a small tolerance)
+        for a generator that ends in tanh, raise a `ValueError` before the
+        first step (`first_batch.check_first_batch`).
+        """
+        first_batch.check_first_batch(self, x)
+        return super().fit(x, y, *args, **kwargs)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Under a distribution strategy, Keras builds a model before fit() by

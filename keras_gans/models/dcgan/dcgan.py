@@ -12,6 +12,7 @@ from keras_gans.models.blocks import (
     upsample_to_image,
     upsampling_plan,
 )
+from keras_gans.validation import check_int
 
 
 def build_dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4):
@@ -101,6 +102,7 @@ class DCGAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        latent_dim = check_int("latent_dim", latent_dim, minimum=1)
         image_shape = tuple(int(d) for d in image_shape)
         super().__init__(
             generator=build_dcgan_generator(

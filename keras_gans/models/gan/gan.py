@@ -7,6 +7,7 @@ import math
 import keras
 
 from keras_gans.models.adversarial import AdversarialModel
+from keras_gans.validation import check_int
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -142,6 +143,7 @@ class GAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        latent_dim = check_int("latent_dim", latent_dim, minimum=1)
         data_shape = tuple(int(d) for d in data_shape)
         super().__init__(
             generator=build_mlp_generator(

@@ -128,6 +128,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
                 "Expected text_dim >= 1 (the size of the precomputed text "
                 f"embeddings) when there is no text_encoder; received {text_dim!r}."
             )
+        latent_dim = check_int("latent_dim", latent_dim, minimum=1)
         beta = check_number("beta", beta, minimum=0, maximum=1)
         interpolation_weight = check_number(
             "interpolation_weight", interpolation_weight, minimum=0

@@ -128,7 +128,13 @@ class InfoGAN(AdversarialModel):
         hidden = check_int("hidden", hidden, minimum=1)
         # Config round trips pass latent_dim/latent_distribution back in;
         # both follow from the spec.
-        kwargs.pop("latent_dim", None)
+        latent_dim = kwargs.pop("latent_dim", None)
+        if latent_dim is not None and latent_dim != latent_spec.dim:
+            raise ValueError(
+                "InfoGAN's latent size comes from latent_spec (noise_dim plus "
+                f"the codes: {latent_spec.dim}); received latent_dim={latent_dim!r}. "
+                "Set latent_spec=LatentSpec(noise_dim=...) instead."
+            )
         kwargs.pop("latent_distribution", None)
         image_shape = tuple(int(d) for d in image_shape)
         trunk = build_infogan_trunk(image_shape, d_filters, hidden)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from keras_gans.distribute import multi_worker_logs
+
 
 def train_step(model, args):
     (data,) = args
-    return model.run_train_step(data)
+    # Shaped for Keras's multi-worker reduction (keras-team/keras#20585).
+    return multi_worker_logs(model.run_train_step(data))
 
 
 def test_step(model, args):
     (data,) = args
-    return model.run_test_step(data)
+    return multi_worker_logs(model.run_test_step(data))
 
 
 def minimize(model, optimizer, variables, loss_fn):

@@ -1,0 +1,91 @@
+"""Mixed precision for a GAN's networks: where 16 bits pay and where they must not.
+
+`dtype_policy="mixed_bfloat16"` (or `"mixed_float16"`) computes the
+networks' layers in 16 bits with float32 weights, except the layers that
+make each network's outputs: G's image (the tanh), D's logit and Q's
+heads stay float32, so `generate()` and the exports give float32 images,
+and the losses, D's scores and the gradient penalty are computed from
+float32 values. Batch norm computes its moments in float32 (Keras upcasts
+16-bit inputs), so its statistics stay float32 too.
+
+float16 has 5 exponent bits: gradients below ~6e-8 flush to zero. Under
+`"mixed_float16"`, `compile()` wraps G's and D's optimizers (Q trains with
+G's) in `keras.optimizers.LossScaleOptimizer`: each backend's `minimize`
+multiplies the loss by the dynamic scale before differentiating, and the
+optimizer divides it out, skipping the step and halving the scale when a
+gradient is not finite. bfloat16 has float32's exponent range and needs no
+scaling.
+"""
+
+from __future__ import annotations
+
+import keras
+
+POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+
+# Layers that only move values around: the layer before them makes the output.
+_SHAPE_LAYERS = (
+    keras.layers.Reshape,
+    keras.layers.Flatten,
+    keras.layers.Permute,
+    keras.layers.Cropping2D,
+)
+
+
+def _history_op(tensor):
+    history = getattr(tensor, "_keras_history", None)
+    return None if history is None else history.operation, history
+
+
+def output_layers(network):
+    """The layers of `network` whose results are its outputs.
+
+    Follows shape-only layers (Reshape, Flatten, ...) back to the layer that
+    computes the values, and nested models to their own output layers.
+    """
+    found = []
+    outputs = getattr(network, "outputs", None)
+    if not outputs:
+        layers = getattr(network, "layers", None)
+        return [layers[-1]] if layers else []
+    for tensor in keras.tree.flatten(outputs):
+        op, history = _history_op(tensor)
+        while op is not None:
+            if isinstance(op, keras.Model):
+                found.extend(output_layers(op))
+                break
+            found.append(op)
+            if not isinstance(op, _SHAPE_LAYERS):
+                break
+            node = op._inbound_nodes[history.node_index]
+            op, history = _history_op(node.input_tensors[0])
+    return found
+
+
+def _computes_floats(layer):
+    return keras.backend.is_float_dtype(layer.dtype_policy.compute_dtype)
+
+
+def apply(network, policy):
+    """Sets `policy` on the layers of `network`; its output layers get float32.
+
+    Layers that do not compute in floats (text lookup, integer inputs) and
+    nested models (containers: their layers get the policy) are left as
+    they are. Weights keep float32 under both mixed policies, so a built
+    network can change policy.
+    """
+    policy = keras.dtype_policies.get(policy)
+    outputs = {id(layer) for layer in output_layers(network)}
+    for layer in network._flatten_layers(include_self=False, recursive=True):
+        if isinstance(layer, (keras.Model, keras.layers.InputLayer)):
+            continue
+        if not _computes_floats(layer):
+            continue
+        layer.dtype_policy = "float32" if id(layer) in outputs else policy
+
+
+def loss_scaled(optimizer):
+    """`optimizer` wrapped in dynamic loss scaling (once)."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer)
