@@ -53,6 +53,11 @@ _TRAIN_FLAGS = {
     "data_dir": (str, "where the dataset's files are"),
     "sample_every": (int, "epochs between sample grids"),
     "steps_per_execution": (int, "batches per compiled call"),
+    "mixed_precision": (
+        str,
+        "bfloat16 or float16: 16-bit compute, float32 weights and outputs "
+        "(float16 with loss scaling)",
+    ),
 }
 
 
@@ -87,7 +92,7 @@ def _join_negative_values(argv):
 
 def _add_train(sub, families):
     from keras_gans import distribute, losses
-    from keras_gans.runs.config import COMMON_FIELDS
+    from keras_gans.runs.config import COMMON_FIELDS, MIXED_PRECISIONS
 
     train = sub.add_parser(
         "train",
@@ -107,7 +112,13 @@ def _add_train(sub, families):
         train.add_argument(
             flag_for(field),
             type=_shape if field == "image_shape" else kind,
-            choices=losses.names() if field == "loss" else None,
+            choices=(
+                losses.names()
+                if field == "loss"
+                else MIXED_PRECISIONS
+                if field == "mixed_precision"
+                else None
+            ),
             default=None,
             help=shown,
         )

@@ -43,6 +43,7 @@ __all__ = [
     "is_multi_worker",
     "make_strategy",
     "multi_worker_logs",
+    "needs_static_shapes",
 ]
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
@@ -132,6 +133,15 @@ def is_multi_worker(strategy=None):
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and bool(
         strategy.extended._in_multi_worker_mode()
     )
+
+
+def needs_static_shapes(strategy):
+    """Whether `strategy` runs on TPUs, which need batches of one shape."""
+    if strategy is None or keras.backend.backend() != "tensorflow":
+        return False
+    from keras_gans._tensorflow import tf
+
+    return isinstance(strategy, tf.distribute.TPUStrategy)
 
 
 def multi_worker_logs(logs):

@@ -26,17 +26,28 @@ def _images(n, shape=(16, 16, 1), seed=0):
 
 
 FAMILIES = {
-    "gan": lambda: keras_gans.GAN(
-        data_shape=(16, 16, 1), latent_dim=4, g_units=(16,), d_units=(16,), seed=0
+    "gan": lambda **kw: keras_gans.GAN(
+        data_shape=(16, 16, 1), latent_dim=4, g_units=(16,), d_units=(16,), seed=0, **kw
     ),
-    "dcgan": lambda: keras_gans.DCGAN(
-        image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4, seed=0
+    "dcgan": lambda **kw: keras_gans.DCGAN(
+        image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4, seed=0, **kw
     ),
-    "infogan": lambda: keras_gans.InfoGAN(
-        image_shape=(16, 16, 1), g_filters=4, d_filters=4, hidden=8, q_hidden=4, seed=0
+    "infogan": lambda **kw: keras_gans.InfoGAN(
+        image_shape=(16, 16, 1),
+        g_filters=4,
+        d_filters=4,
+        hidden=8,
+        q_hidden=4,
+        seed=0,
+        **kw,
     ),
-    "gan_cls": lambda: keras_gans.GANCLS(
-        text_dim=5, image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4
+    "gan_cls": lambda **kw: keras_gans.GANCLS(
+        text_dim=5,
+        image_shape=(16, 16, 1),
+        latent_dim=4,
+        g_filters=4,
+        d_filters=4,
+        **kw,
     ),
 }
 
@@ -211,3 +222,93 @@ def test_gan_cls_takes_strings_and_token_ids():
     assert np.isfinite(history["d_wrong"][-1])
     assert model.generate(texts[:2], n_per_text=2, seed=0).shape == (4, 16, 16, 1)
     assert model.fit_style_encoder(texts, steps=2, batch_size=4)["loss"]
+
+
+# --- Mixed precision -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_trains_in_mixed_precision(family, policy, tmp_path):
+    from keras_gans.models.adversarial import precision
+
+    model = FAMILIES[family](dtype_policy=policy)
+    model.compile()
+    scaled = isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert scaled == (policy == "mixed_float16")
+    d0 = [ops.convert_to_numpy(w) for w in model.discriminator.trainable_weights]
+    # Dynamic loss scaling starts at 2**15 and skips (and halves) while the
+    # scaled gradients overflow float16: a few steps.
+    history = model.fit(Batches(_data(family), 8), epochs=4, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values()), history
+    after = [ops.convert_to_numpy(w) for w in model.discriminator.trainable_weights]
+    assert any(not np.allclose(a, b) for a, b in zip(d0, after, strict=True))
+    # 16-bit layers inside, float32 weights, outputs and batch-norm statistics.
+    assert any(layer.dtype_policy.name == policy for layer in model.generator.layers)
+    assert {w.dtype for w in model.trainable_weights} == {"float32"}
+    for network in (model.generator, model.discriminator):
+        for layer in precision.output_layers(network):
+            assert layer.dtype_policy.name == "float32", layer.name
+    for layer in model._flatten_layers():
+        if isinstance(layer, keras.layers.BatchNormalization):
+            assert layer.moving_mean.dtype == "float32"
+            assert np.isfinite(ops.convert_to_numpy(layer.moving_variance)).all()
+    if family == "gan_cls":
+        images = model.generate(np.zeros((2, 5), "float32"), seed=0)
+    else:
+        images = model.generate(2, seed=0)
+    assert images.dtype == np.float32 and np.abs(images).max() <= 1.0
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.dtype_policy.name == policy
+    assert type(loaded.d_optimizer) is type(model.d_optimizer)
+    loaded.fit(Batches(_data(family), 8), epochs=1, verbose=0)
+
+
+def _underflow_model(policy):
+    # D's hidden kernel gets gradients near 5e-9: below float16's smallest
+    # number (6e-8), so unscaled they flush to zero in its float16 matmul.
+    init = keras.initializers.Constant
+    z = keras.Input((2,))
+    # G makes zeros: only the real examples give D's gradient (no
+    # cancellation between real and fake terms to blur the comparison).
+    generator = keras.Model(
+        z, keras.layers.Dense(4, activation="tanh", kernel_initializer="zeros")(z)
+    )
+    x = keras.Input((4,))
+    hidden = keras.layers.Dense(4, kernel_initializer=init(0.5), name="hidden")(x)
+    tiny = keras.layers.Rescaling(1e-4, name="tiny")(hidden)
+    logit = keras.layers.Dense(1, kernel_initializer=init(1e-4), name="logit")(tiny)
+    model = keras_gans.AdversarialModel(
+        generator, keras.Model(x, logit), seed=0, dtype_policy=policy
+    )
+    # A learning rate that makes such a gradient a visible change of 0.5.
+    model.compile(
+        g_optimizer=keras.optimizers.SGD(1.0), d_optimizer=keras.optimizers.SGD(1e4)
+    )
+    return model
+
+
+def _hidden_update(model, data):
+    kernel = model.discriminator.get_layer("hidden").kernel
+    before = ops.convert_to_numpy(kernel)
+    model.fit(data, batch_size=len(data), epochs=1, verbose=0, shuffle=False)
+    return ops.convert_to_numpy(kernel) - before
+
+
+def test_float16_loss_scaling_survives_gradients_that_underflow():
+    from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
+
+    data = np.random.default_rng(0).uniform(-1, 1, (8, 4)).astype("float32")
+    reference = _hidden_update(_underflow_model("float32"), data)
+    # Gradients of about 5e-9: float16 cannot hold them.
+    assert 1e-10 < np.abs(reference).max() / 1e4 < 6e-8
+    scaled = _hidden_update(_underflow_model("mixed_float16"), data)
+    np.testing.assert_allclose(scaled, reference, rtol=0.05)
+
+    unscaled = _underflow_model("mixed_float16")
+    unscaled.d_optimizer = keras.optimizers.SGD(1e4)
+    unscaled.d_optimizer.build(unscaled.discriminator.trainable_variables)
+    unscaled.optimizer = OptimizerPair(unscaled.g_optimizer, unscaled.d_optimizer)
+    assert np.all(_hidden_update(unscaled, data) == 0)

@@ -136,12 +136,12 @@ def test_only_the_chief_writes_the_run_folder(tmp_path, fashion_dir):
     assert "keras_gans_worker_" not in " ".join(os.listdir(tmp_path))
 
 
-@pytest.mark.parametrize("killed", [1, 0], ids=["worker", "chief"])
-def test_a_killed_worker_stops_the_others_and_the_job_resumes(
-    tmp_path, fashion_dir, killed
-):
+def test_a_killed_chief_stops_the_others_and_the_job_resumes(tmp_path, fashion_dir):
+    # The chief runs TensorFlow's coordination service: the harder case.
+    # tools/check_kills.py kills either worker, in turn, 5 times.
+    killed = 0
     run = tmp_path / "run"
-    command = _train_command(run, 8, fashion_dir)
+    command = _train_command(run, 5, fashion_dir)
     ports = free_ports(2)
     procs = start_workers(command, ports, tmp_path)
     deadline = time.time() + 300
@@ -149,7 +149,7 @@ def test_a_killed_worker_stops_the_others_and_the_job_resumes(
         assert all(p.poll() is None for p in procs)
         time.sleep(0.2)
     stopped_at = _epochs_completed(run)
-    assert 1 <= stopped_at < 8
+    assert 1 <= stopped_at < 5
     procs[killed].send_signal(signal.SIGKILL)
     killed_at = time.time()
     survivor = procs[1 - killed]
@@ -168,5 +168,5 @@ def test_a_killed_worker_stops_the_others_and_the_job_resumes(
     assert wait_all(procs, 600) == [0, 0], (tmp_path / "worker0.log").read_text()
     log = (tmp_path / "worker0.log").read_text()
     assert f"Resuming {run} from epoch {stopped_at}" in log
-    assert _epochs_completed(run) == 8
-    assert history_epochs(run) == list(range(8))
+    assert _epochs_completed(run) == 5
+    assert history_epochs(run) == list(range(5))

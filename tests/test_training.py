@@ -563,3 +563,20 @@ def test_after_a_nan_stop_history_has_each_epoch_once_and_the_cli_says_why(
     err = capsys.readouterr().err
     assert "error: " in err and "became nan at epoch 1, batch 1" in err
     assert "Traceback" not in err
+
+
+def test_mixed_precision_is_a_run_setting(fashion_dir, tmp_path):
+    config = small_config(fashion_dir, mixed_precision="bfloat16", epochs=1)
+    assert config.identity()["mixed_precision"] == "bfloat16"
+    # Runs from before the setting existed still match a float32 config.
+    assert "mixed_precision" not in small_config(fashion_dir).identity()
+    with pytest.raises(ValueError, match="Expected mixed_precision to be one of"):
+        small_config(fashion_dir, mixed_precision="half")
+    result = training.train(config, tmp_path, verbose=0)
+    assert result.model.dtype_policy.name == "mixed_bfloat16"
+    loaded = training.load_trained(tmp_path)
+    assert loaded.dtype_policy.name == "mixed_bfloat16"
+    assert loaded.generate(2, seed=0).dtype == np.float32
+    # A rerun with float32 into the same folder is another run: refused.
+    with pytest.raises(ValueError, match="mixed_precision"):
+        training.train(small_config(fashion_dir, epochs=2), tmp_path, verbose=0)

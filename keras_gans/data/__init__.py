@@ -41,6 +41,8 @@ __getattr__, __dir__ = lazy(
             "keras_gans.data.captions",
         ),
         "CubCaptions": "keras_gans.data.cub",
+        "pipeline_options": "keras_gans.data.options",
+        "with_pipeline_options": "keras_gans.data.options",
         "load_cub_captions": "keras_gans.data.cub",
         **dict.fromkeys(
             ("CAPTIONED_DATASETS", "LOCAL_DATASETS", "load", "load_arrays"),
@@ -63,4 +65,6 @@ __all__ = [
     "load_captioned",
     "load_cub_captions",
     "measure_attributes",
+    "pipeline_options",
+    "with_pipeline_options",
 ]

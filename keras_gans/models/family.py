@@ -236,6 +236,8 @@ class Family:
         for option in self.options:
             if option.argument() is not None:
                 kwargs[option.argument()] = config.options[option.name]
+        if config.mixed_precision is not None:
+            kwargs["dtype_policy"] = f"mixed_{config.mixed_precision}"
         return kwargs
 
     def build(self, config, **context):

@@ -31,7 +31,9 @@ COMMON_FIELDS = {
     "sample_every": 1,
     "steps_per_execution": 1,
     "g_learning_rate": None,
+    "mixed_precision": None,
 }
+MIXED_PRECISIONS = ("bfloat16", "float16")
 # Settings that may change between invocations of one run folder.
 RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution")
 
@@ -96,6 +98,9 @@ class TrainConfig:
         g_learning_rate: Adam learning rate of G. Defaults to `None`: the
             model's own (`G_LEARNING_RATE`, 1e-3 for InfoGAN), else
             `learning_rate`.
+        mixed_precision: `"bfloat16"` or `"float16"`: the networks compute
+            in 16 bits (`dtype_policy="mixed_..."`; float16 with loss
+            scaling). Defaults to `None`: float32.
         **options: the family's own settings (`RunOption`s, see
             `keras-gans train MODEL --help`). Another family's settings are
             refused unless they have their defaults.
@@ -200,6 +205,8 @@ class TrainConfig:
         ):
             setattr(self, key, check_int(key, getattr(self, key), minimum=1))
         self.limit = check_int("limit", self.limit, minimum=1, allow_none=True)
+        if self.mixed_precision is not None:
+            check_choice("mixed_precision", self.mixed_precision, MIXED_PRECISIONS)
         self.seed = check_int("seed", self.seed, minimum=0)
         from keras_gans import losses
 
@@ -232,6 +239,8 @@ class TrainConfig:
         before those settings existed still resume.
         """
         values = self.to_dict()
+        if values.get("mixed_precision") is None:
+            values.pop("mixed_precision", None)  # runs from before it existed
         if (
             self.family.default_g_learning_rate() is None
             and self.g_learning_rate == self.learning_rate
@@ -250,6 +259,7 @@ class TrainConfig:
         equal, whichever settings each left out.
         """
         full = dict(identity)
+        full.setdefault("mixed_precision", None)
         full.setdefault("g_learning_rate", full.get("learning_rate"))
         for option in self.family.options:
             if not option.resumable:

@@ -200,6 +200,9 @@ def _train(config, out_dir, verbose, callbacks, strategy):
             )
             initial_epoch = 0
     dataset = family.training_dataset(model, data, config)
+    if distribute.needs_static_shapes(strategy) and hasattr(dataset, "rebatch"):
+        # A TPU compiles one program per shape: no partial last batch.
+        dataset = dataset.rebatch(config.batch_size, drop_remainder=True)
     if done:
         print(f"Resuming {out_dir} from epoch {done} of {config.epochs}.")
     write_run_file(out_dir, config, done, False, final_epochs)

@@ -33,13 +33,17 @@ import numpy as np
 from keras import ops
 
 from keras_gans import losses as gan_losses
-from keras_gans.models.adversarial import first_batch
+from keras_gans.models.adversarial import first_batch, precision
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.persistence import Persistence
 from keras_gans.models.adversarial.step import AdversarialStep, _rank
 from keras_gans.validation import check_choice, check_int
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
+
+
+def _is_tf_dataset(x):
+    return hasattr(x, "with_options") and hasattr(x, "element_spec")
 
 
 def _default_optimizer():
@@ -73,6 +77,12 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
             Each reuses the batch's real examples with new noise. Defaults to
             `1`.
         seed: seed of the model's noise. Defaults to `None` (random).
+        dtype_policy: `"float32"`, `"mixed_bfloat16"` or `"mixed_float16"`:
+            the networks compute in 16 bits with float32 weights, while G's
+            image, D's logit, the losses and batch-norm statistics stay
+            float32; `"mixed_float16"` adds dynamic loss scaling to both
+            optimizers (`keras_gans.models.adversarial.precision`).
+            Defaults to `None`: Keras's global policy.
 
     Example:
 
@@ -92,9 +102,13 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
         latent_distribution="normal",
         d_steps=1,
         seed=None,
+        dtype_policy=None,
         **kwargs,
     ):
+        if dtype_policy is not None:
+            kwargs["dtype"] = dtype_policy
         super().__init__(**kwargs)
+        check_choice("dtype_policy", self.dtype_policy.name, precision.POLICIES)
         check_choice("latent_distribution", latent_distribution, _LATENT_DISTRIBUTIONS)
         d_steps = check_int("d_steps", d_steps, minimum=1)
         for role, network in (
@@ -110,6 +124,7 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
                 )
         self.generator = generator
         self.discriminator = discriminator
+        self._apply_dtype_policy(generator, discriminator)
         if latent_dim is None:
             latent_dim = self._infer_latent_dim(generator)
         self.latent_dim = check_int("latent_dim", latent_dim, minimum=1)
@@ -132,6 +147,12 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
         # The sub-models are built, so this model is too: Keras must not try
         # to build it by calling it on a batch of images.
         self.built = True
+
+    def _apply_dtype_policy(self, *networks):
+        """Puts `networks` under the model's mixed policy (float32: left as built)."""
+        if self.dtype_policy.name != "float32":
+            for network in networks:
+                precision.apply(network, self.dtype_policy)
 
     @staticmethod
     def _infer_latent_dim(generator):
@@ -207,6 +228,10 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
                 "g_optimizer and d_optimizer must be two optimizer instances; "
                 "received the same object for both."
             )
+        if self.dtype_policy.name == "mixed_float16":
+            # float16 gradients below ~6e-8 flush to zero: scale the losses.
+            self.g_optimizer = precision.loss_scaled(self.g_optimizer)
+            self.d_optimizer = precision.loss_scaled(self.d_optimizer)
         # Build optimizer state now, inside whatever strategy scope compile()
         # runs in; variables created lazily in the first step would be made
         # outside it and fail under MirroredStrategy.
@@ -256,10 +281,20 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
 
         Empty data, and examples outside [-1, 1] (beyond a small tolerance)
         for a generator that ends in tanh, raise a `ValueError` before the
-        first step (`first_batch.check_first_batch`).
+        first step (`first_batch.check_first_batch`). A tf.data dataset
+        gets `keras_gans.data.pipeline_options()` where it leaves them unset.
         """
         first_batch.check_first_batch(self, x)
+        if _is_tf_dataset(x):
+            x = x.with_options(self._pipeline_options(x))
         return super().fit(x, y, *args, **kwargs)
+
+    def _pipeline_options(self, dataset):
+        # tf.data's thread pool and autotuning drop fit() into a slow mode
+        # in some processes on small machines (keras_gans.data.options).
+        from keras_gans.data.options import pipeline_options
+
+        return pipeline_options(dataset.options())
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Under a distribution strategy, Keras builds a model before fit() by

@@ -153,6 +153,7 @@ class InfoGAN(AdversarialModel):
             **kwargs,
         )
         self.q_head = build_q_head(hidden, latent_spec, q_hidden, learn_std)
+        self._apply_dtype_policy(self.q_head)
         self._latent_spec = latent_spec
         self.image_shape = image_shape
         self.categorical_weight = float(categorical_weight)
