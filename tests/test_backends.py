@@ -21,7 +21,6 @@ import pytest
 import keras_gans
 
 HERE = pathlib.Path(__file__).parent
-ROOT = HERE.parent
 BACKENDS = ("tensorflow", "jax", "torch")
 FAMILIES = ("adversarial", "gan", "dcgan", "infogan", "gan_cls")
 # Every registered loss, as backend_steps.py runs them.
@@ -205,7 +204,6 @@ def test_cli_trains_and_continues_a_run_on_jax(tmp_path, fashion_dir):
             timeout=600,
         )
         assert done.returncode == 0, done.stderr[-3000:]
-    import json
 
     run = json.loads((out / "run.json").read_text())
     assert run["epochs_completed"] == 2 and run["finished"]
@@ -349,44 +347,3 @@ def test_cli_run_interrupted_on_jax_resumes(tmp_path, fashion_dir):
         [sys.executable, "-c", check], env=env, capture_output=True, text=True
     )
     assert done.stdout.split() == ["96"], done.stderr[-2000:]  # 12 epochs x 8 steps
-
-
-def test_the_gpu_benchmark_runs_on_cpu_without_tensorflow(tmp_path):
-    # tools/bench_gpu.py runs where there is no TensorFlow (the GPU machine):
-    # its smoke test here, with TensorFlow hidden from the process.
-    _backends()
-    hide = tmp_path / "hide"
-    hide.mkdir()
-    (hide / "tensorflow.py").write_text(
-        "raise ModuleNotFoundError('hidden', name='tensorflow')\n"
-    )
-    report = tmp_path / "gpu.json"
-    bench = tmp_path / "BENCHMARKS.md"
-    bench.write_text("# Benchmarks\n\n## Other\n\nkept\n")
-    env = dict(
-        os.environ,
-        KERAS_BACKEND="jax",
-        PYTHONPATH=f"{hide}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-    )
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "bench_gpu.py"), "--smoke"]
-        + ["--json", str(report), "--output", str(bench)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    result = json.loads(report.read_text())
-    assert [(r["size"], r["precision"]) for r in result["results"]] == [
-        (16, "float32"),
-        (16, "bfloat16"),
-        (32, "float32"),
-        (32, "bfloat16"),
-    ]
-    for row in result["results"]:
-        assert row["jax_fit_images_per_s"] > 0 and row["torch_eager_images_per_s"] > 0
-        assert all(np.isfinite(v) for v in row["last_d_loss"].values())
-    text = bench.read_text()
-    assert "## DCGAN on a GPU: JAX backend vs PyTorch" in text
-    assert "No GPU was available" in text and "kept" in text

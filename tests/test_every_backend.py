@@ -312,3 +312,55 @@ def test_float16_loss_scaling_survives_gradients_that_underflow():
     unscaled.d_optimizer.build(unscaled.discriminator.trainable_variables)
     unscaled.optimizer = OptimizerPair(unscaled.g_optimizer, unscaled.d_optimizer)
     assert np.all(_hidden_update(unscaled, data) == 0)
+
+
+@pytest.mark.slow
+def test_the_gpu_benchmark_runs_on_cpu_without_tensorflow(tmp_path):
+    # tools/bench_gpu.py runs where there is no TensorFlow (the GPU machine):
+    # its smoke test, with TensorFlow hidden from the process. It measures
+    # the JAX backend against PyTorch: CI's JAX run of this file runs it.
+    import importlib.util
+    import json
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    if keras.backend.backend() != "jax" or importlib.util.find_spec("torch") is None:
+        pytest.skip("runs in the JAX pass of this file, with PyTorch installed")
+    root = pathlib.Path(__file__).parent.parent
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "tensorflow.py").write_text(
+        "raise ModuleNotFoundError('hidden', name='tensorflow')\n"
+    )
+    report = tmp_path / "gpu.json"
+    bench = tmp_path / "BENCHMARKS.md"
+    bench.write_text("# Benchmarks\n\n## Other\n\nkept\n")
+    env = dict(
+        os.environ,
+        KERAS_BACKEND="jax",
+        PYTHONPATH=f"{hide}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    )
+    done = subprocess.run(
+        [sys.executable, str(root / "tools" / "bench_gpu.py"), "--smoke"]
+        + ["--json", str(report), "--output", str(bench)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    result = json.loads(report.read_text())
+    assert [(r["size"], r["precision"]) for r in result["results"]] == [
+        (16, "float32"),
+        (16, "bfloat16"),
+        (32, "float32"),
+        (32, "bfloat16"),
+    ]
+    for row in result["results"]:
+        assert row["jax_fit_images_per_s"] > 0 and row["torch_eager_images_per_s"] > 0
+        assert all(np.isfinite(v) for v in row["last_d_loss"].values())
+    text = bench.read_text()
+    assert "## DCGAN on a GPU: JAX backend vs PyTorch" in text
+    assert "No GPU was available" in text and "kept" in text

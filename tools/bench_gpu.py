@@ -7,6 +7,14 @@ PyTorch but no TensorFlow, so keras_gans runs there on JAX. One command:
     python tools/bench_gpu.py --render gpu.json      # here: BENCHMARKS.md
     python tools/bench_gpu.py --smoke --output ''    # CPU smoke test (CI)
 
+On the GPU machine (Python 3.12, JAX with CUDA, PyTorch; no Keras), bring
+this checkout and wheels for Python 3.12 of what it lacks, then:
+
+    pip download --python-version 3.12 --only-binary=:all: --no-deps \
+        -d wheels keras namex optree                 # here, before the run
+    pip install --no-deps wheels/*.whl && pip install --no-deps -e . \
+        && KERAS_BACKEND=jax python tools/bench_gpu.py --json $OUT/gpu.json --output ''
+
 For each image size (64x64x3 and 128x128x3) and precision (float32, and
 bfloat16: `dtype_policy="mixed_bfloat16"` for keras_gans, `torch.autocast`
 for PyTorch), it times:
