@@ -340,3 +340,22 @@ def test_gan_cls_text_to_image_takes_raw_strings(tmp_path):
     info = json.loads((out / METADATA_FILE).read_text())
     assert info["preview_texts"] == captions and info["text_dim"] == 128
     assert info["tokenizer"]["split"] == "character"
+
+
+def test_a_mixed_precision_generator_exports_float32_images(tmp_path):
+    model = keras_gans.DCGAN(
+        image_shape=(16, 16, 1),
+        latent_dim=4,
+        g_filters=4,
+        d_filters=4,
+        seed=0,
+        dtype_policy="mixed_bfloat16",
+    )
+    model.compile()
+    version = model.export(tmp_path, version=1)
+    serve = tf.saved_model.load(str(version)).signatures["serving_default"]
+    assert serve.structured_outputs["images"].dtype == tf.float32
+    z = np.random.default_rng(0).normal(size=(2, 4)).astype("float32")
+    out = serve(latent=tf.constant(z))["images"].numpy()
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, model.generate(z), atol=1e-5)
