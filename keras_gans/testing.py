@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import pathlib
+import socket
 import zlib
 
 import numpy as np
@@ -248,3 +249,14 @@ def injected_draws(model, seed=0, batch_size=None):
     finally:
         del model._start_step
         model._draw_hook = None
+
+
+def free_ports(n):
+    """`n` free TCP ports on 127.0.0.1, for workers of a multi-worker test."""
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports

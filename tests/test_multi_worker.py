@@ -12,7 +12,6 @@ import json
 import os
 import pathlib
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,18 +20,10 @@ import time
 import numpy as np
 import pytest
 
+from keras_gans.testing import free_ports
+
 HERE = pathlib.Path(__file__).parent
 pytestmark = pytest.mark.slow
-
-
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def tf_config(ports, index):

@@ -24,11 +24,12 @@ import os
 import pathlib
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+from keras_gans.testing import free_ports
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "fashion-mnist"
@@ -46,16 +47,6 @@ def command(run, multi_worker):
     if multi_worker:
         args += ["--strategy", "multi_worker"]
     return args
-
-
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def start(run, workers, logs):

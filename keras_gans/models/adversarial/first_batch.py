@@ -13,31 +13,28 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gans.models.adversarial import precision
+
 # Resizing with an antialiasing filter overshoots [-1, 1] by a little.
 TOLERANCE = 0.05
 
-# Layers after G's last activation that only move values around.
-_SHAPE_LAYERS = (
-    keras.layers.Reshape,
-    keras.layers.Flatten,
-    keras.layers.Permute,
-    keras.layers.Cropping2D,
-)
-
 
 def output_bound(generator):
-    """1.0 when `generator` ends in tanh (its outputs are in [-1, 1]), else None."""
+    """1.0 when `generator`'s outputs come from tanh (values in [-1, 1]), else None."""
     layers = [
         layer
-        for layer in generator.layers
-        if not isinstance(layer, keras.layers.InputLayer)
+        for layer in precision.output_layers(generator)
+        if not isinstance(layer, precision.SHAPE_LAYERS)
     ]
-    for layer in reversed(layers):
-        if isinstance(layer, _SHAPE_LAYERS):
-            continue
-        activation = getattr(layer, "activation", None)
-        return 1.0 if activation is keras.activations.tanh else None
+    tanh = keras.activations.tanh
+    if layers and all(getattr(layer, "activation", None) is tanh for layer in layers):
+        return 1.0
     return None
+
+
+def is_tf_dataset(x):
+    """Whether `x` is a tf.data dataset (without importing TensorFlow)."""
+    return hasattr(x, "take") and hasattr(x, "element_spec")
 
 
 def first_batch(x):
@@ -49,7 +46,7 @@ def first_batch(x):
     Raises:
         ValueError: the data has no examples.
     """
-    if hasattr(x, "take") and hasattr(x, "element_spec"):  # tf.data
+    if is_tf_dataset(x):
         element = next(iter(x.take(1)), None)
         if element is None:
             raise ValueError(

@@ -42,10 +42,6 @@ from keras_gans.validation import check_choice, check_int
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
 
 
-def _is_tf_dataset(x):
-    return hasattr(x, "with_options") and hasattr(x, "element_spec")
-
-
 def _default_optimizer():
     # Radford et al. 2015: Adam with a lower learning rate and beta_1 than the
     # defaults; beta_1 = 0.9 gave oscillation and instability.
@@ -285,7 +281,7 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
         gets `keras_gans.data.pipeline_options()` where it leaves them unset.
         """
         first_batch.check_first_batch(self, x)
-        if _is_tf_dataset(x):
+        if first_batch.is_tf_dataset(x):
             x = x.with_options(self._pipeline_options(x))
         return super().fit(x, y, *args, **kwargs)
 

@@ -24,7 +24,7 @@ import keras
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 # Layers that only move values around: the layer before them makes the output.
-_SHAPE_LAYERS = (
+SHAPE_LAYERS = (
     keras.layers.Reshape,
     keras.layers.Flatten,
     keras.layers.Permute,
@@ -55,7 +55,7 @@ def output_layers(network):
                 found.extend(output_layers(op))
                 break
             found.append(op)
-            if not isinstance(op, _SHAPE_LAYERS):
+            if not isinstance(op, SHAPE_LAYERS):
                 break
             node = op._inbound_nodes[history.node_index]
             op, history = _history_op(node.input_tensors[0])
