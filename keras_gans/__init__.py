@@ -1,4 +1,4 @@
-"""keras_gans: GANs for Keras 3, trained with `model.fit()` on any backend.
+"""keras_gans: GANs, VAEs and PixelCNNs for Keras 3, trained with `model.fit()` on any backend.
 
 The models train on Keras's TensorFlow, JAX and PyTorch backends (choose one
 with `KERAS_BACKEND`, as for Keras itself; TensorFlow is Keras's default).
@@ -51,8 +51,14 @@ from keras_gans.models import (  # noqa: E402
     DCGAN,
     GAN,
     GANCLS,
+    MADE,
+    VAE,
     AdversarialModel,
+    IndependentPixels,
     InfoGAN,
+    LikelihoodModel,
+    MarkovChain,
+    PixelCNN,
     from_preset,
 )
 
@@ -63,7 +69,13 @@ __all__ = [
     "DCGAN",
     "GAN",
     "GANCLS",
+    "IndependentPixels",
     "InfoGAN",
+    "LikelihoodModel",
+    "MADE",
+    "MarkovChain",
+    "PixelCNN",
+    "VAE",
     *_SUBMODULES,
     "from_preset",
     "__version__",

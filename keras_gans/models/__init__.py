@@ -7,11 +7,18 @@ its `Family` object; `from_preset` loads any family's preset.
 """
 
 from keras_gans.models.adversarial import AdversarialModel
+from keras_gans.models.autoregressive import (
+    MADE,
+    IndependentPixels,
+    MarkovChain,
+    PixelCNN,
+)
 from keras_gans.models.dcgan import DCGAN
 from keras_gans.models.family import Family, RunOption
 from keras_gans.models.gan import GAN
 from keras_gans.models.gan_cls import GANCLS
 from keras_gans.models.infogan import InfoGAN
+from keras_gans.models.likelihood import LikelihoodModel
 from keras_gans.models.registry import (
     families,
     family_of,
@@ -19,6 +26,7 @@ from keras_gans.models.registry import (
     register_family,
     unregister_family,
 )
+from keras_gans.models.vae import VAE
 
 
 def from_preset(preset, cache_dir=None, progress=True):

@@ -79,7 +79,7 @@ def check_first_batch(model, x):
     real = np.asarray(keras.ops.convert_to_numpy(real))
     if real.size == 0:
         raise ValueError(_EMPTY.format(what="a first batch with no examples"))
-    bound = output_bound(model.generator)
+    bound = model._data_bound()
     if bound is None or real.dtype.kind not in "f":
         return  # integer examples get their own error in the step
     low, high = float(np.min(real)), float(np.max(real))
@@ -90,8 +90,7 @@ def check_first_batch(model, x):
         )
     if low < -bound - TOLERANCE or high > bound + TOLERANCE:
         raise ValueError(
-            f"{type(model).__name__}'s generator ends in tanh, so it makes "
-            f"examples in [-1, 1]; the first batch of the data is in [{low:.4g}, "
+            f"{type(model).__name__} models examples in [-1, 1]; the first batch of the data is in [{low:.4g}, "
             f"{high:.4g}]. Scale images with x / 127.5 - 1 (from [0, 255]) or "
             "2 * x - 1 (from [0, 1]), or load them with keras_gans.data.load(...)."
         )

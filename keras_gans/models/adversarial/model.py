@@ -34,6 +34,7 @@ from keras import ops
 
 from keras_gans import losses as gan_losses
 from keras_gans.models.adversarial import first_batch, precision
+from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.persistence import Persistence
 from keras_gans.models.adversarial.step import AdversarialStep, _rank
@@ -49,7 +50,7 @@ def _default_optimizer():
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class AdversarialModel(Persistence, AdversarialStep, keras.Model):
+class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
     """A generator and a discriminator trained against each other by `fit()`.
 
     Each `train_step` takes `d_steps` discriminator steps and then one
@@ -272,47 +273,9 @@ class AdversarialModel(Persistence, AdversarialStep, keras.Model):
         config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
         self.compile(**config)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """`keras.Model.fit`, after checking the data's first batch.
-
-        Empty data, and examples outside [-1, 1] (beyond a small tolerance)
-        for a generator that ends in tanh, raise a `ValueError` before the
-        first step (`first_batch.check_first_batch`). A tf.data dataset
-        gets `keras_gans.data.pipeline_options()` where it leaves them unset.
-        """
-        first_batch.check_first_batch(self, x)
-        if first_batch.is_tf_dataset(x):
-            x = x.with_options(self._pipeline_options(x))
-        return super().fit(x, y, *args, **kwargs)
-
-    def _pipeline_options(self, dataset):
-        # tf.data's thread pool and autotuning drop fit() into a slow mode
-        # in some processes on small machines (keras_gans.data.options).
-        from keras_gans.data.options import pipeline_options
-
-        return pipeline_options(dataset.options())
-
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Under a distribution strategy, Keras builds a model before fit() by
-        # calling it symbolically on the first batch whenever some layer is
-        # unbuilt (a TextVectorization never is: it holds no weights). Our
-        # networks are built when the model is made and the optimizers in
-        # compile(); calling the model on (images, texts) would be wrong
-        # anyway, since call() runs the generator.
-        if self._nothing_to_build():
-            return None
-        return super()._maybe_symbolic_build(iterator, data_batch)
-
-    def _symbolic_build(self, iterator=None, data_batch=None):
-        # What the JAX and PyTorch trainers call directly (see above).
-        if self._nothing_to_build():
-            return None
-        return super()._symbolic_build(iterator, data_batch)
-
-    def _nothing_to_build(self):
-        return (
-            self.built and self._compile_loss is None and self._compile_metrics is None
-        )
+    def _data_bound(self):
+        """1.0 when G's examples lie in [-1, 1] (tanh), else None: what fit() checks."""
+        return first_batch.output_bound(self.generator)
 
     # --- Hooks for subclasses ------------------------------------------------------
 

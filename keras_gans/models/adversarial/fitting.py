@@ -1,0 +1,61 @@
+"""`fit()` as every keras_gans model runs it: checked data, built networks.
+
+Mixed in before `keras.Model` by `AdversarialModel` and `LikelihoodModel`:
+
+- the first batch is checked before the first step (empty data, NaN,
+  examples outside the model's range: `first_batch.check_first_batch`,
+  which asks the model for `_data_bound()`);
+- a tf.data dataset gets `keras_gans.data.pipeline_options()` where it
+  leaves them unset (tf.data's autotuning drops `fit()` into a slow mode in
+  some processes on small machines; `keras_gans.data.options`);
+- Keras never builds the model by calling it on a batch: the networks are
+  built when the model is made, and the optimizers in `compile()`.
+"""
+
+from __future__ import annotations
+
+from keras_gans.models.adversarial import first_batch
+
+
+class CheckedFit:
+    """`fit()` with a checked first batch and no symbolic build."""
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking the data's first batch.
+
+        Empty data, and examples outside [-1, 1] (beyond a small tolerance)
+        for a model whose examples are bounded, raise a `ValueError` before
+        the first step (`first_batch.check_first_batch`). A tf.data dataset
+        gets `keras_gans.data.pipeline_options()` where it leaves them unset.
+        """
+        first_batch.check_first_batch(self, x)
+        if first_batch.is_tf_dataset(x):
+            x = x.with_options(self._pipeline_options(x))
+        return super().fit(x, y, *args, **kwargs)
+
+    def _pipeline_options(self, dataset):
+        from keras_gans.data.options import pipeline_options
+
+        return pipeline_options(dataset.options())
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Under a distribution strategy, Keras builds a model before fit() by
+        # calling it symbolically on the first batch whenever some layer is
+        # unbuilt (a TextVectorization never is: it holds no weights). Our
+        # networks are built when the model is made and the optimizers in
+        # compile(); calling the model on (images, texts) would be wrong
+        # anyway, since a GAN's call() runs the generator.
+        if self._nothing_to_build():
+            return None
+        return super()._maybe_symbolic_build(iterator, data_batch)
+
+    def _symbolic_build(self, iterator=None, data_batch=None):
+        # What the JAX and PyTorch trainers call directly (see above).
+        if self._nothing_to_build():
+            return None
+        return super()._symbolic_build(iterator, data_batch)
+
+    def _nothing_to_build(self):
+        return (
+            self.built and self._compile_loss is None and self._compile_metrics is None
+        )
