@@ -41,13 +41,15 @@ _TRAIN_FLAGS = {
     "d_steps": (int, "discriminator steps per generator step"),
     "learning_rate": (
         float,
-        "Adam learning rate of D, and of G unless --g-learning-rate is given",
+        "Adam learning rate of D, and of G unless --g-learning-rate is given; "
+        "of the one optimizer of a VAE or autoregressive model (default: the "
+        "model's: 2e-4 for GANs, 1e-3 for the others)",
     ),
     "g_learning_rate": (
         float,
         "Adam learning rate of G (default: the model's, else --learning-rate)",
     ),
-    "beta_1": (float, "Adam beta_1"),
+    "beta_1": (float, "Adam beta_1 (default: 0.5 for GANs, 0.9 for the others)"),
     "seed": (int, "seeds weights, noise and data order"),
     "limit": (int, "use the first N examples"),
     "data_dir": (str, "where the dataset's files are"),
@@ -213,7 +215,7 @@ def _parser():
     evaluate.add_argument(
         "--metrics",
         default="fid,kid,pr,modes",
-        help="comma-separated from fid,kid,is,pr,dc,modes,parzen",
+        help="comma-separated from fid,kid,is,pr,dc,modes,parzen,nll (nll: -log p of the test images, for a VAE or an autoregressive model)",
     )
     evaluate.add_argument("--n", type=int, default=10000)
     evaluate.add_argument("--extractor", default=None)

@@ -19,7 +19,7 @@ from keras_gans import metrics as gan_metrics
 from keras_gans.images import from_uint8
 from keras_gans.validation import check_int
 
-METRICS = ("fid", "kid", "is", "pr", "dc", "modes", "parzen")
+METRICS = ("fid", "kid", "is", "pr", "dc", "modes", "parzen", "nll")
 DEFAULT_METRICS = ("fid", "kid", "pr", "modes")
 
 
@@ -154,6 +154,17 @@ def evaluate(
     """
     metrics = _check_metrics(metrics)
     real, labels = real_images(dataset, "test", n, data_dir)
+    likelihood = likelihood_of(model, real) if "nll" in metrics else {}
+    metrics = tuple(m for m in metrics if m != "nll")
+    if not metrics:  # the likelihood alone: no samples to draw
+        return {
+            "dataset": dataset,
+            "seed": seed,
+            "num_real": len(real),
+            "num_fake": 0,
+            "extractor": {"name": "none"},
+            **likelihood,
+        }
     validation = None
     if "parzen" in metrics:
         train, _ = gan_data.load_arrays(dataset, "train", data_dir=data_dir)
@@ -168,7 +179,31 @@ def evaluate(
         seed=seed,
         parzen_validation=validation,
     )
-    return {"dataset": dataset, "seed": seed, **result}
+    return {"dataset": dataset, "seed": seed, **result, **likelihood}
+
+
+def likelihood_of(model, images):
+    """The metric `"nll"`: -log p(x) of `images` under a likelihood model.
+
+    Returns `nll_nats` (mean nats per image), its standard error
+    `nll_nats_se`, and `bits_per_dim`. Exact for the autoregressive models;
+    for a VAE, the IWAE bound (k = 64), so an upper bound of -log p(x).
+    """
+    log_prob = getattr(model, "log_prob", None)
+    if log_prob is None:
+        raise ValueError(
+            "The metric 'nll' needs a model with a likelihood (a VAE or an "
+            f"autoregressive model, which have log_prob); received a "
+            f"{type(model).__name__}. A GAN's samples can be scored with 'parzen'."
+        )
+    nats = -np.asarray(log_prob(images), "float64")
+    return {
+        "nll_nats": float(nats.mean()),
+        "nll_nats_se": float(nats.std(ddof=1) / np.sqrt(len(nats)))
+        if len(nats) > 1
+        else 0.0,
+        "bits_per_dim": float(nats.mean() / (np.prod(images.shape[1:]) * np.log(2.0))),
+    }
 
 
 class EvaluationCallback(keras.callbacks.Callback):

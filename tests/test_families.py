@@ -126,13 +126,21 @@ def test_every_family_is_registered_with_its_class_and_presets():
     from keras_gans.zoo import load_manifest
 
     families = registry.families()
-    assert set(families) == {"adversarial", "gan", "dcgan", "infogan", "gan_cls"}
-    assert set(registry.families(trainable=True)) == {
-        "gan",
-        "dcgan",
-        "infogan",
-        "gan_cls",
-    }
+    likelihood = {"vae", "independent_pixels", "markov_chain", "made", "pixelcnn"}
+    assert (
+        set(families)
+        == {"adversarial", "gan", "dcgan", "infogan", "gan_cls"} | likelihood
+    )
+    assert (
+        set(registry.families(trainable=True))
+        == {
+            "gan",
+            "dcgan",
+            "infogan",
+            "gan_cls",
+        }
+        | likelihood
+    )
     manifest = load_manifest()["models"]
     for name, family in families.items():
         assert registry.family_of(family.model_class) is family
@@ -148,11 +156,11 @@ def test_family_of_a_subclass_is_its_nearest_registered_class():
 
     assert registry.family_of(MyDCGAN).name == "dcgan"
     with pytest.raises(
-        registry.UnknownFamilyError, match="a subclass of AdversarialModel"
+        registry.UnknownFamilyError, match="AdversarialModel or LikelihoodModel"
     ):
         registry.family_of(keras.Sequential)
     with pytest.raises(registry.UnknownFamilyError, match=r"one of \['dcgan', 'gan'"):
-        registry.get_family("vae", trainable=True)
+        registry.get_family("wgan_div", trainable=True)
 
 
 def test_defaults_are_read_from_the_model():

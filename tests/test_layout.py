@@ -15,7 +15,7 @@ import pytest
 from keras_gans.models import registry
 
 PACKAGE = pathlib.Path(__file__).parents[1] / "keras_gans"
-FAMILY_FOLDERS = ("gan", "dcgan", "infogan", "gan_cls")
+FAMILY_FOLDERS = ("gan", "dcgan", "infogan", "gan_cls", "vae", "autoregressive")
 ALLOWED = {
     PACKAGE / "__init__.py",
     PACKAGE / "models" / "__init__.py",

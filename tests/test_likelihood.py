@@ -120,7 +120,9 @@ def test_elbo_below_iwae_below_log_p_on_a_tractable_vae():
     means.append(log_p)
     errors.append(np.zeros_like(log_p))
     # ELBO <= IWAE(8) <= IWAE(64) <= log p (Burda et al. 2016, Theorem 1).
-    for low, high, e_low, e_high in zip(means, means[1:], errors, errors[1:]):
+    for low, high, e_low, e_high in zip(
+        means, means[1:], errors, errors[1:], strict=False
+    ):
         assert np.all(low <= high + 3 * np.hypot(e_low, e_high)), (low, high)
     # Strictly tighter than the ELBO somewhere.
     assert np.max(means[2] - means[0]) > 10 * np.max(errors[0])
@@ -351,3 +353,45 @@ def test_causal_conv_keeps_rows_or_drops_reach():
     x = np.zeros((1, 7, 4, 1), "float32")
     assert tuple(layer(x).shape) == (1, 7, 4, 3)
     assert tuple(layer(x, window=True).shape) == (1, 5, 4, 3)
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize("name", ["vae", "pixelcnn"])
+def test_mixed_precision_trains_with_float32_likelihoods(name, policy, tmp_path):
+    if name == "vae":
+        model = keras_gans.VAE(
+            image_shape=(4, 4, 1),
+            latent_dim=2,
+            filters=(4,),
+            hidden=8,
+            dtype_policy=policy,
+        )
+    else:
+        model = keras_gans.PixelCNN(
+            image_shape=(4, 4, 1),
+            filters=4,
+            blocks=1,
+            first_kernel=3,
+            dtype_policy=policy,
+        )
+    model.compile()
+    network, output = (
+        (model.decoder, "likelihood") if name == "vae" else (model.network, "logits")
+    )
+    # The layer that makes the distribution's parameters stays float32.
+    assert network.get_layer(output).dtype_policy.name == "float32"
+    assert network.layers[2].dtype_policy.name == policy
+    images = np.where(
+        np.random.default_rng(0).uniform(size=(16, 4, 4, 1)) > 0.5, 1.0, -1.0
+    )
+    logs = model.fit(
+        images.astype("float32"), batch_size=8, epochs=1, verbose=0
+    ).history
+    assert np.isfinite(logs["loss"][0])
+    log_p = model.log_prob(images[:4])
+    assert log_p.dtype == np.float64 and np.all(np.isfinite(log_p))
+    assert model.generate(2, seed=0).dtype == np.float32
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras")
+    assert again.dtype_policy.name == policy
+    np.testing.assert_allclose(again.log_prob(images[:4]), log_p, rtol=1e-5)

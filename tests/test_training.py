@@ -185,9 +185,9 @@ def test_a_run_folder_refuses_different_settings(fashion_dir, tmp_path):
 
 def test_config_validation():
     with pytest.raises(
-        ValueError, match=r"one of \['dcgan', 'gan', 'gan_cls', 'infogan'\]"
+        ValueError, match=r"one of \['dcgan', 'gan', 'gan_cls', 'independent_pixels'"
     ):
-        training.TrainConfig(model="vae")
+        training.TrainConfig(model="wgan_div")
     with pytest.raises(ValueError, match="epochs >= 1"):
         training.TrainConfig(model="gan", epochs=0)
     with pytest.raises(ValueError, match="steps_per_execution >= 1"):

@@ -65,6 +65,22 @@ def check_vector(name, x, dim, what):
         return tf.identity(x)
 
 
+def check_images(images, shape):
+    """Run-time check that `images` is `(batch >= 1, *shape)`; returns them."""
+    got = tf.shape(images)
+    message = (
+        f"keras_gans: expected `images` of shape [batch, {', '.join(map(str, shape))}]"
+    )
+    checks = [
+        tf.debugging.assert_equal(got[1:], tf.constant(shape), message=message),
+        tf.debugging.assert_positive(
+            got[0], message="keras_gans: expected at least one image"
+        ),
+    ]
+    with tf.control_dependencies(checks):
+        return tf.ensure_shape(tf.identity(images), [None, *shape])
+
+
 def check_scalar_range(name, x, low, high):
     """Run-time check that the scalar `x` is in `[low, high]`; returns `x`."""
     message = f"keras_gans: expected `{name}` in [{low}, {high}]"

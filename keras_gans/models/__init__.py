@@ -1,8 +1,9 @@
 """The model families and their registry.
 
 Each family lives in its own folder (`gan/`, `dcgan/`, `infogan/`,
-`gan_cls/`): its model class, networks, export signatures, TFLite programs,
-run options and figures, and zoo presets. `registry` maps a family's name to
+`gan_cls/`, `vae/`, `autoregressive/`): its model class, networks,
+export signatures, TFLite programs, run options and figures, and zoo
+presets. `registry` maps a family's name to
 its `Family` object; `from_preset` loads any family's preset.
 """
 
@@ -36,7 +37,9 @@ def from_preset(preset, cache_dir=None, progress=True):
     `AdversarialModel.from_preset`). `keras_gans.DCGAN.from_preset(...)`
     also checks the family.
     """
-    return AdversarialModel.from_preset(preset, cache_dir=cache_dir, progress=progress)
+    from keras_gans.zoo import presets
+
+    return presets.load_preset(preset, cache_dir=cache_dir, progress=progress)
 
 
 __all__ = [
@@ -45,8 +48,14 @@ __all__ = [
     "Family",
     "GAN",
     "GANCLS",
+    "IndependentPixels",
     "InfoGAN",
+    "LikelihoodModel",
+    "MADE",
+    "MarkovChain",
+    "PixelCNN",
     "RunOption",
+    "VAE",
     "families",
     "family_of",
     "from_preset",

@@ -202,6 +202,33 @@ class Family:
         """The run's `latent_dim` when none is given: the model's own default."""
         return model_default(self.model_class, "latent_dim")
 
+    def default_learning_rate(self):
+        """The run's `learning_rate` when none is given (D's and, by default, G's)."""
+        return 2e-4  # Radford et al. 2015
+
+    def default_beta_1(self):
+        """The run's Adam `beta_1` when none is given."""
+        return 0.5  # Radford et al. 2015: 0.9 oscillated
+
+    # Common run settings that this family's models do not use: a run that
+    # sets one of them to other than its default is refused.
+    unused_settings = ()
+
+    def compile_model(self, model, config):
+        """Compiles the model a run built, with the run's optimizer settings."""
+        import keras
+
+        model.compile(
+            g_optimizer=keras.optimizers.Adam(
+                config.g_learning_rate, beta_1=config.beta_1
+            ),
+            d_optimizer=keras.optimizers.Adam(
+                config.learning_rate, beta_1=config.beta_1
+            ),
+            loss=config.loss,
+            steps_per_execution=config.steps_per_execution,
+        )
+
     def default_g_learning_rate(self):
         """G's learning rate when none is given; `None`: D's (`learning_rate`)."""
         return getattr(self.model_class, "G_LEARNING_RATE", None)

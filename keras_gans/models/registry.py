@@ -35,6 +35,11 @@ BUILTIN_FAMILIES = {
     "dcgan": "keras_gans.models.dcgan.family:FAMILY",
     "infogan": "keras_gans.models.infogan.family:FAMILY",
     "gan_cls": "keras_gans.models.gan_cls.family:FAMILY",
+    "vae": "keras_gans.models.vae.family:FAMILY",
+    "independent_pixels": "keras_gans.models.autoregressive.family:INDEPENDENT_PIXELS",
+    "markov_chain": "keras_gans.models.autoregressive.family:MARKOV_CHAIN",
+    "made": "keras_gans.models.autoregressive.family:MADE_FAMILY",
+    "pixelcnn": "keras_gans.models.autoregressive.family:PIXELCNN",
 }
 
 _FAMILIES = {}
@@ -162,7 +167,8 @@ def family_of(model):
         if klass in by_class:
             return by_class[klass]
     raise UnknownFamilyError(
-        f"Expected a keras_gans model (a subclass of AdversarialModel); received "
+        "Expected a keras_gans model (a subclass of AdversarialModel or "
+        f"LikelihoodModel); received "
         f"a {cls.__name__}."
     )
 

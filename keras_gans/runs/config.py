@@ -23,8 +23,8 @@ COMMON_FIELDS = {
     "image_shape": None,
     "loss": "non_saturating",
     "d_steps": 1,
-    "learning_rate": 2e-4,
-    "beta_1": 0.5,
+    "learning_rate": None,
+    "beta_1": None,
     "seed": 0,
     "limit": None,
     "data_dir": None,
@@ -88,8 +88,11 @@ class TrainConfig:
         loss: a `keras_gans.losses` name. Defaults to `"non_saturating"`.
         d_steps: discriminator steps per generator step. Defaults to `1`.
         learning_rate: Adam learning rate of D, and of G too unless
-            `g_learning_rate` is given. Defaults to `2e-4`.
-        beta_1: Adam beta_1. Defaults to `0.5`.
+            `g_learning_rate` is given (the one optimizer of a VAE or
+            PixelCNN). Defaults to `None`: the family's (2e-4 for GANs,
+            1e-3 for the likelihood families).
+        beta_1: Adam beta_1. Defaults to `None`: the family's (0.5 for
+            GANs, 0.9 for the likelihood families).
         seed: seeds weights, noise and data order. Defaults to `0`.
         limit: use only the first N training examples. Defaults to `None`.
         data_dir: where the dataset's files are. Defaults to `None`.
@@ -180,8 +183,13 @@ class TrainConfig:
         family = self.family
         if self.dataset is None:
             self.dataset = family.default_dataset
+        self._refuse_unused()
         if self.latent_dim is None:
             self.latent_dim = family.default_latent_dim()
+        if self.learning_rate is None:
+            self.learning_rate = family.default_learning_rate()
+        if self.beta_1 is None:
+            self.beta_1 = family.default_beta_1()
         if self.g_learning_rate is None:
             self.g_learning_rate = (
                 family.default_g_learning_rate() or self.learning_rate
@@ -203,7 +211,13 @@ class TrainConfig:
             "sample_every",
             "steps_per_execution",
         ):
-            setattr(self, key, check_int(key, getattr(self, key), minimum=1))
+            # A model without a latent (PixelCNN) has no latent size.
+            allow_none = key == "latent_dim" and family.default_latent_dim() is None
+            setattr(
+                self,
+                key,
+                check_int(key, getattr(self, key), minimum=1, allow_none=allow_none),
+            )
         self.limit = check_int("limit", self.limit, minimum=1, allow_none=True)
         if self.mixed_precision is not None:
             check_choice("mixed_precision", self.mixed_precision, MIXED_PRECISIONS)
@@ -216,6 +230,19 @@ class TrainConfig:
         if self.image_shape is None:
             self.image_shape = default_image_shape(self.dataset)
         self.image_shape = tuple(int(d) for d in self.image_shape)
+
+    def _refuse_unused(self):
+        """Refuses common settings the family does not use, unless left at default."""
+        given = [
+            f"{name}={getattr(self, name)!r}"
+            for name in self.family.unused_settings
+            if getattr(self, name) != COMMON_FIELDS[name]
+        ]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} do not apply to model={self.model!r} (a "
+                f"{self.family.model_class.__name__} has no such setting)."
+            )
 
     # --- What a run folder records ----------------------------------------------------
 

@@ -53,12 +53,7 @@ def build_model(config, **context):
     """
     keras.utils.set_random_seed(config.seed)
     model = config.family.build(config, **context)
-    model.compile(
-        g_optimizer=keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1),
-        d_optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
-        loss=config.loss,
-        steps_per_execution=config.steps_per_execution,
-    )
+    config.family.compile_model(model, config)
     return model
 
 

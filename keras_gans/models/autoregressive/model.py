@@ -157,3 +157,19 @@ class AutoregressiveModel(LikelihoodModel):
 
     def preview_samples(self, latent):
         return self.generate(latent)
+
+    # --- Export --------------------------------------------------------------------
+
+    def export_signatures(self):
+        """`sample` (count, seed), `sample_from_uniforms` and `log_prob`.
+
+        See `keras_gans.models.autoregressive.export`.
+        """
+        from keras_gans.models.autoregressive import export
+
+        return export.export_signatures(self)
+
+    def export_metadata(self):
+        from keras_gans.models.autoregressive import export
+
+        return export.export_metadata(self)

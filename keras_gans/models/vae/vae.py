@@ -306,6 +306,19 @@ class VAE(LikelihoodModel):
         """log p(x) per image in nats, estimated by `iwae_bound` (a lower bound)."""
         return self.iwae_bound(images, k=k, seed=seed)
 
+    # --- Export --------------------------------------------------------------------
+
+    def export_signatures(self):
+        """A generator's signatures (the decoder's mean), plus `encode`."""
+        from keras_gans.models.vae import export
+
+        return export.export_signatures(self, super().export_signatures())
+
+    def export_metadata(self):
+        from keras_gans.models.vae import export
+
+        return export.export_metadata(self, super().export_metadata())
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class _MeanImage(keras.layers.Layer):

@@ -1,0 +1,69 @@
+"""The autoregressive families: the notes' ladder and PixelCNN.
+
+One family per model class (`keras-gans train pixelcnn`, `... made`, ...),
+all with `LikelihoodFamily`'s hooks.
+"""
+
+from keras_gans.models.autoregressive.ladder import MADE, IndependentPixels, MarkovChain
+from keras_gans.models.autoregressive.pixelcnn import PixelCNN
+from keras_gans.models.family import RunOption, parse_int_list
+from keras_gans.models.likelihood.family import LikelihoodFamily
+from keras_gans.models.likelihood.model import LEVELS
+from keras_gans.validation import check_choice, check_int_tuple
+
+
+def _levels(**kwargs):
+    return RunOption(
+        "levels",
+        check=lambda v: check_choice("levels", v, LEVELS),
+        parse=int,
+        choices=LEVELS,
+        help="values a pixel takes: 2 (binarised) or 256 (8-bit)",
+        **kwargs,
+    )
+
+
+INDEPENDENT_PIXELS = LikelihoodFamily(
+    name="independent_pixels",
+    model_class=IndependentPixels,
+    description="independent binary pixels: n parameters",
+)
+
+MARKOV_CHAIN = LikelihoodFamily(
+    name="markov_chain",
+    model_class=MarkovChain,
+    description="a Markov chain of order 1 over binary pixels: 2n - 1 parameters",
+)
+
+MADE_FAMILY = LikelihoodFamily(
+    name="made",
+    model_class=MADE,
+    description="Germain et al. 2015: a fully connected autoregressive model",
+    options=(
+        _levels(),
+        RunOption(
+            "made_hidden",
+            check=lambda v: check_int_tuple(
+                "made_hidden", v, example="(500,)", allow_empty=True
+            ),
+            parse=lambda text: parse_int_list(text, none=True),
+            model_argument="hidden",
+            help="MADE's hidden layer widths ('none' for direct connections)",
+        ),
+    ),
+)
+
+PIXELCNN = LikelihoodFamily(
+    name="pixelcnn",
+    model_class=PixelCNN,
+    description="van den Oord et al. 2016: masked convolutions, exact likelihood",
+    options=(
+        _levels(),
+        RunOption.integer(
+            "pixelcnn_filters", model_argument="filters", help="hidden channels"
+        ),
+        RunOption.integer(
+            "blocks", minimum=0, help="residual blocks of masked convolutions"
+        ),
+    ),
+)
