@@ -157,3 +157,42 @@ def test_presets_round_trip(name, tmp_path):
     )
     with pytest.raises(ValueError, match="not a DCGAN"):
         keras_gans.DCGAN.from_preset(str(folder))
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    [
+        ("vae_fashion_mnist", keras_gans.VAE),
+        ("pixelcnn_fashion_mnist", keras_gans.PixelCNN),
+    ],
+)
+def test_zoo_entries_load_offline_and_sample(
+    name, cls, tmp_path, monkeypatch, fashion_dir
+):
+    import urllib.request
+
+    from keras_gans import zoo
+
+    monkeypatch.setattr(urllib.request, "urlopen", None)  # offline
+    model = cls.from_preset(name, cache_dir=tmp_path, progress=False)
+    assert type(model) is cls and model.compiled
+    served = zoo.load_pretrained(name, cache_dir=tmp_path, progress=False)
+    check = served.entry["check"]
+    images = served.generate(check["n"], seed=check["seed"])
+    np.testing.assert_allclose(
+        images.reshape(-1)[:: images.size // 8][:8], check["first"], atol=1e-4
+    )
+    np.testing.assert_allclose(
+        model.generate(check["n"], seed=check["seed"]), images, atol=1e-4
+    )
+    # Trained: real test images are far likelier than pixel noise.
+    real = keras_gans.evaluation.real_images(n=16, data_dir=fashion_dir)[0]
+    noise = np.where(np.random.default_rng(0).uniform(size=real.shape) > 0.5, 1.0, -1.0)
+    log_p = model.log_prob if cls is keras_gans.PixelCNN else model.elbo
+    assert log_p(real).mean() > log_p(noise.astype("float32")).mean() + 100
+    card = served.entry["metrics"]
+    assert 0 < card["bits_per_dim"]["value"] < 1
+    if cls is keras_gans.PixelCNN:  # the exported likelihood is the model's
+        np.testing.assert_allclose(
+            served.log_prob(real), model.log_prob(real), rtol=1e-4
+        )

@@ -44,6 +44,13 @@ EXPECTED_FIGURES = {
         "03_style_transfer.png",
         "03_agreement.png",
     ],
+    "04_three_ways_to_learn_px.py": [
+        "04_parameter_counts.png",
+        "04_elbo_terms.png",
+        "04_iwae_k.png",
+        "04_likelihoods.png",
+        "04_samples.png",
+    ],
 }
 
 

@@ -378,6 +378,8 @@ def test_manifest_entries_are_complete_and_files_match():
         "infogan_fashion_mnist",
         "gan_cls_fashion_captions",
         "fashion_mnist_classifier",
+        "vae_fashion_mnist",
+        "pixelcnn_fashion_mnist",
     }
     for name in published:
         entry = manifest["models"][name]

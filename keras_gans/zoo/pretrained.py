@@ -49,13 +49,15 @@ class Pretrained:
         self.kind = self.metadata["model"]
         _, named = self.signatures["serving_default"].structured_input_signature
         self.takes_text_embedding = "text_embedding" in named
-        self.latent_dim = int(self.metadata["latent_dim"])
+        # None for an autoregressive model: its noise is one uniform per pixel.
+        latent_dim = self.metadata.get("latent_dim")
+        self.latent_dim = None if latent_dim is None else int(latent_dim)
         self.image_shape = tuple(self.metadata["image_shape"])
 
     def __repr__(self):
         return (
             f"<Pretrained {self.name!r}: {self.metadata['class']}, images "
-            f"{self.image_shape} in [-1, 1], latent {self.latent_dim}, signatures "
+            f"{self.image_shape} in [-1, 1], latent {self.latent_dim or 'none'}, signatures "
             f"{sorted(self.signatures)}>"
         )
 
@@ -98,6 +100,12 @@ class Pretrained:
             text_embedding: GAN-CLS only: `(n, text_dim)` text encoder outputs.
             uint8: return uint8 images. Defaults to `False`.
         """
+        if self.latent_dim is None:
+            raise ValueError(
+                f"{self.name} has no latent vector (a {self.metadata['class']} "
+                "draws each pixel in turn): use generate(n, seed) or "
+                "signatures['sample_from_uniforms']."
+            )
         latent = np.asarray(latent, np.float32)
         if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
             raise ValueError(
@@ -118,6 +126,28 @@ class Pretrained:
             raise ValueError(f"{self.name} takes no text_embedding.")
         out = self.signatures["serving_default"](**inputs)
         return out["images_uint8" if uint8 else "images"].numpy()
+
+    def log_prob(self, images, batch_size=256):
+        """log p(x) per image in nats, from the export's `log_prob` signature.
+
+        Autoregressive models only (exact likelihood); `images` `(n, H, W, C)`
+        float32 in [-1, 1].
+        """
+        if "log_prob" not in self.signatures:
+            raise ValueError(
+                f"{self.name} has no `log_prob` signature (a likelihood is "
+                "exported by the autoregressive models); signatures: "
+                f"{sorted(self.signatures)}."
+            )
+        images = np.asarray(images, np.float32)
+        return np.concatenate(
+            [
+                self.signatures["log_prob"](
+                    images=tf.constant(images[i : i + batch_size])
+                )["log_prob"].numpy()
+                for i in range(0, len(images), batch_size)
+            ]
+        ).astype("float64")
 
     # --- InfoGAN ---------------------------------------------------------------------
 

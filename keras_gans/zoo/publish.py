@@ -222,6 +222,8 @@ def sample_check(pretrained, n=4, seed=0):
 
 
 def _latent(info):
+    if "latent_dim" not in info:  # an autoregressive model: noise per pixel
+        return {"dim": None, "noise": "one uniform per pixel and channel"}
     latent = {"dim": info["latent_dim"], "distribution": info["latent_distribution"]}
     if "latent_spec" in info:
         latent["spec"] = info["latent_spec"]

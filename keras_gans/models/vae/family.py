@@ -29,4 +29,5 @@ FAMILY = LikelihoodFamily(
             help="dense units between the convolutions and z",
         ),
     ),
+    presets=("vae_fashion_mnist",),
 )
