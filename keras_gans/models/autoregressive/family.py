@@ -66,4 +66,5 @@ PIXELCNN = LikelihoodFamily(
             "blocks", minimum=0, help="residual blocks of masked convolutions"
         ),
     ),
+    presets=("pixelcnn_fashion_mnist",),
 )
