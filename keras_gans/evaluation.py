@@ -196,13 +196,23 @@ def likelihood_of(model, images):
             f"autoregressive model, which have log_prob); received a "
             f"{type(model).__name__}. A GAN's samples can be scored with 'parzen'."
         )
-    nats = -np.asarray(log_prob(images), "float64")
+    return nll_summary(log_prob(images), np.prod(images.shape[1:]))
+
+
+def nll_summary(log_p, dims):
+    """`nll_nats` (mean -log p), `nll_nats_se` and `bits_per_dim` of per-image log p.
+
+    Args:
+        log_p: log p(x) (or a bound of it) per image, in nats.
+        dims: pixels times channels of an image.
+    """
+    nats = -np.asarray(log_p, "float64")
     return {
         "nll_nats": float(nats.mean()),
         "nll_nats_se": float(nats.std(ddof=1) / np.sqrt(len(nats)))
         if len(nats) > 1
         else 0.0,
-        "bits_per_dim": float(nats.mean() / (np.prod(images.shape[1:]) * np.log(2.0))),
+        "bits_per_dim": float(nats.mean() / (dims * np.log(2.0))),
     }
 
 

@@ -165,51 +165,51 @@ class Bench:
 
     # --- Parts ---------------------------------------------------------------------
 
-    def likelihood_row(self, name, model, seconds, label, n_samples):
-        nats = -model.log_prob(self.test)
+    def _nll(self, log_p):
+        """`nats`, `se` and `bits_per_dim` of per-image log p on the test images."""
+        summary = evaluation.nll_summary(log_p, int(np.prod(self.test.shape[1:])))
+        return {
+            "nats": summary["nll_nats"],
+            "se": summary["nll_nats_se"],
+            "bits_per_dim": summary["bits_per_dim"],
+        }
+
+    def _sample_columns(self, model, n_samples, seconds):
+        """Training time, sampling time and sample scores of one model."""
         images, sample_seconds = self.samples(model, n_samples)
         return {
-            "name": name,
-            "model": label,
-            "parameters": model.parameter_count()
-            if hasattr(model, "parameter_count")
-            else int(model.count_params()),
-            "nats": float(nats.mean()),
-            "se": float(nats.std(ddof=1) / math.sqrt(len(nats))),
-            "bits_per_dim": float(model.nats_to_bits_per_dim(nats.mean())),
             "train_minutes": None if seconds is None else seconds / 60,
             "sample_seconds_per_1000": 1000 * sample_seconds / len(images),
             "samples": len(images),
             **self.sample_scores(images),
         }
 
+    def likelihood_row(self, name, model, seconds, label, n_samples):
+        return {
+            "name": name,
+            "model": label,
+            "parameters": model.parameter_count(),
+            **self._nll(model.log_prob(self.test)),
+            **self._sample_columns(model, n_samples, seconds),
+        }
+
     def vae_rows(self, name, label):
         vae, seconds = self.model(name)
-        elbo = vae.elbo(self.test, seed=0)
-        rows = []
-        images, sample_seconds = self.samples(vae, self.args.n_samples or 16)
         common = {
+            "name": name,
             "parameters": int(vae.count_params()),
-            "train_minutes": None if seconds is None else seconds / 60,
-            "sample_seconds_per_1000": 1000 * sample_seconds / len(images),
-            "samples": len(images),
-            **self.sample_scores(images),
+            **self._sample_columns(vae, self.args.n_samples or 16, seconds),
         }
-        for kind, values in (("ELBO", elbo), (f"IWAE, k = {self.args.k}", None)):
-            if values is None:
-                values = vae.iwae_bound(self.test, k=self.args.k, seed=0)
-            nats = -values
-            rows.append(
-                {
-                    "name": name,
-                    "model": f"{label} ({kind})",
-                    "nats": float(nats.mean()),
-                    "se": float(nats.std(ddof=1) / math.sqrt(len(nats))),
-                    "bits_per_dim": float(vae.nats_to_bits_per_dim(nats.mean())),
-                    **common,
-                }
-            )
-        return rows
+        bounds = {
+            "ELBO": vae.elbo(self.test, seed=0),
+            f"IWAE, k = {self.args.k}": vae.iwae_bound(
+                self.test, k=self.args.k, seed=0
+            ),
+        }
+        return [
+            {**common, "model": f"{label} ({kind})", **self._nll(log_p)}
+            for kind, log_p in bounds.items()
+        ]
 
     def part_binary(self):
         n = self.args.n_samples

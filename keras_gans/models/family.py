@@ -252,14 +252,21 @@ class Family:
         """
         return settings
 
-    def model_kwargs(self, config):
-        """Constructor arguments of the model a run builds from `config`."""
-        kwargs = {
+    def common_kwargs(self, config):
+        """Constructor arguments that the run's common settings give."""
+        return {
             self.shape_argument: config.image_shape,
             "latent_dim": config.latent_dim,
             "d_steps": config.d_steps,
             "seed": config.seed,
         }
+
+    def model_kwargs(self, config):
+        """Constructor arguments of the model a run builds from `config`.
+
+        `common_kwargs`, then the family's options and the precision policy.
+        """
+        kwargs = self.common_kwargs(config)
         for option in self.options:
             if option.argument() is not None:
                 kwargs[option.argument()] = config.options[option.name]

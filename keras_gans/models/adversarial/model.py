@@ -127,13 +127,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         self.latent_dim = check_int("latent_dim", latent_dim, minimum=1)
         self.latent_distribution = latent_distribution
         self.d_steps = d_steps
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
-        # generate() without a seed draws from its own stream, so sampling
-        # between epochs never changes the noise that training sees.
-        self.sampling_seed_generator = keras.random.SeedGenerator(
-            None if seed is None else seed + 1, name="sampling_seed"
-        )
+        self._make_seed_generators(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
@@ -147,9 +141,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
 
     def _apply_dtype_policy(self, *networks):
         """Puts `networks` under the model's mixed policy (float32: left as built)."""
-        if self.dtype_policy.name != "float32":
-            for network in networks:
-                precision.apply(network, self.dtype_policy)
+        precision.apply_policy(self.dtype_policy, networks)
 
     @staticmethod
     def _infer_latent_dim(generator):

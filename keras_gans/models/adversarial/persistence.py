@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import keras
+
 
 class classproperty:  # noqa: N801 - reads like the built-in `property`
     """A read-only property of the class (`DCGAN.presets`)."""
@@ -32,6 +34,18 @@ class Persistence:
     # --- Noise state in .keras files ---------------------------------------------
 
     _SEED_KEY = "seed_state_"
+
+    def _make_seed_generators(self, seed):
+        """`seed_generator` (training noise) and `sampling_seed_generator`.
+
+        generate() without a seed draws from its own stream, so sampling
+        between epochs never changes the noise that training sees.
+        """
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
+        self.sampling_seed_generator = keras.random.SeedGenerator(
+            None if seed is None else seed + 1, name="sampling_seed"
+        )
 
     def _seed_generators_in_order(self):
         generators = []

@@ -84,6 +84,14 @@ def apply(network, policy):
         layer.dtype_policy = "float32" if id(layer) in outputs else policy
 
 
+def apply_policy(policy, networks):
+    """`apply` to each of `networks`, unless `policy` is float32 (left as built)."""
+    policy = keras.dtype_policies.get(policy)
+    if policy.name != "float32":
+        for network in networks:
+            apply(network, policy)
+
+
 def loss_scaled(optimizer):
     """`optimizer` wrapped in dynamic loss scaling (once)."""
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):

@@ -18,8 +18,6 @@ pixel of every image.
 
 from __future__ import annotations
 
-import math
-
 from keras_gans._tensorflow import tf
 from keras_gans.export import signatures
 
@@ -91,7 +89,7 @@ def export_signatures(model):
         value = model.log_prob_of_levels(model.to_levels(images))
         return {
             "log_prob": value,
-            "bits_per_dim": -value / (model.dims * math.log(2.0)),
+            "bits_per_dim": model.nats_to_bits_per_dim(-value),
         }
 
     counts = [

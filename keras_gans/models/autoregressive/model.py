@@ -153,7 +153,9 @@ class AutoregressiveModel(LikelihoodModel):
             self.sample_levels(uniforms[i : i + batch_size], progress)
             for i in range(0, len(uniforms), batch_size)
         ]
-        return (np.concatenate(out) * (2.0 / (self.levels - 1)) - 1.0).astype("float32")
+        return np.asarray(
+            keras.ops.convert_to_numpy(self.from_levels(np.concatenate(out))), "float32"
+        )
 
     def preview_samples(self, latent):
         return self.generate(latent)

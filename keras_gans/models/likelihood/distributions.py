@@ -113,13 +113,3 @@ def sample_categorical(logits, uniforms):
     cdf = np.cumsum(p, axis=-1) / p.sum(axis=-1, keepdims=True)
     level = np.sum(cdf < np.asarray(uniforms)[..., None], axis=-1)
     return np.minimum(level, logits.shape[-1] - 1).astype("float32")
-
-
-def sample_discretized_logistic(mean, log_scale, uniforms, levels):
-    """Levels `0 .. L-1` of a discretised logistic (inverse CDF, then binned)."""
-    u = np.clip(np.asarray(uniforms, "float64"), 1e-6, 1 - 1e-6)
-    scale = np.exp(np.maximum(np.asarray(log_scale, "float64"), MIN_LOG_SCALE))
-    x = np.asarray(mean, "float64") + scale * (np.log(u) - np.log1p(-u))
-    return np.clip(np.round((x + 1.0) * (levels - 1) / 2.0), 0, levels - 1).astype(
-        "float32"
-    )

@@ -34,15 +34,10 @@ class LikelihoodFamily(Family):
     def default_beta_1(self):
         return 0.9  # Adam's own (Kingma and Ba 2015)
 
-    def model_kwargs(self, config):
+    def common_kwargs(self, config):
         kwargs = {self.shape_argument: config.image_shape, "seed": config.seed}
         if self._takes("latent_dim"):
             kwargs["latent_dim"] = config.latent_dim
-        for option in self.options:
-            if option.argument() is not None:
-                kwargs[option.argument()] = config.options[option.name]
-        if config.mixed_precision is not None:
-            kwargs["dtype_policy"] = f"mixed_{config.mixed_precision}"
         return kwargs
 
     def compile_model(self, model, config):

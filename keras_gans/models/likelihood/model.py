@@ -77,22 +77,14 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
         self.image_shape = check_image_shape(image_shape)
         self.levels = check_int("levels", levels)
         check_choice("levels", self.levels, LEVELS)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed, name="noise_seed")
-        # generate() without a seed draws from its own stream, so sampling
-        # between epochs never changes the noise that training sees.
-        self.sampling_seed_generator = keras.random.SeedGenerator(
-            None if seed is None else seed + 1, name="sampling_seed"
-        )
+        self._make_seed_generators(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.bits_tracker = keras.metrics.Mean(name="bits_per_dim")
         self.term_trackers = [keras.metrics.Mean(name=name) for name in self.TERMS]
 
     def _finish_networks(self, *networks):
         """Puts the networks under the model's policy and marks the model built."""
-        if self.dtype_policy.name != "float32":
-            for network in networks:
-                precision.apply(network, self.dtype_policy)
+        precision.apply_policy(self.dtype_policy, networks)
         # The networks are built, so this model is too: Keras must not try
         # to build it by calling it on a batch of images.
         self.built = True
@@ -256,7 +248,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
     def _update_metrics(self, terms):
         loss = ops.cast(terms["loss"], "float32")
         n = ops.cast(ops.shape(loss)[0], "float32")
-        values = [loss, loss / (self.dims * math.log(2.0))]
+        values = [loss, self.nats_to_bits_per_dim(loss)]
         values += [ops.cast(terms[name], "float32") for name in self.TERMS]
         for tracker, value in zip(self.metrics, values, strict=True):
             # Each replica adds its mean weighted by its examples: the logged
@@ -279,8 +271,8 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
         return np.concatenate(out).astype("float64")
 
     def nats_to_bits_per_dim(self, nats):
-        """-log p in nats per image -> bits per dimension."""
-        return np.asarray(nats) / (self.dims * math.log(2.0))
+        """-log p in nats per image -> bits per dimension (numbers or tensors)."""
+        return nats / (self.dims * math.log(2.0))
 
     # --- Serialisation -------------------------------------------------------------
 

@@ -146,20 +146,29 @@ class VAE(LikelihoodModel):
         """E[x|z] in [-1, 1] from the decoder's outputs (what `decode` shows)."""
         return mean_image(params, self.likelihood)
 
-    def loss_terms(self, images, training=False):
+    def elbo_terms(self, images, noise, training=False):
+        """-ELBO per image with its two terms, z = mu + sigma * noise(shape).
+
+        Returns `{"loss", "reconstruction", "kl"}`, each in nats per image.
+        """
         levels = self.to_levels(images)
         mean, log_var = self.posterior(levels, training=training)
-        eps = self._draw(
-            ops.shape(mean),
-            training,
-            lambda seed, shape: keras.random.normal(shape, seed=seed),
-        )
-        z = mean + ops.exp(0.5 * log_var) * eps
+        z = mean + ops.exp(0.5 * log_var) * noise(ops.shape(mean))
         reconstruction = -self.log_likelihood(
             self.decoder(z, training=training), levels
         )
         kl = distributions.gaussian_kl(mean, log_var)
         return {"loss": reconstruction + kl, "reconstruction": reconstruction, "kl": kl}
+
+    def loss_terms(self, images, training=False):
+        def noise(shape):  # this replica's rows of the global batch's draw
+            return self._draw(
+                shape,
+                training,
+                lambda seed, global_shape: keras.random.normal(global_shape, seed=seed),
+            )
+
+        return self.elbo_terms(images, noise, training=training)
 
     # --- Latents -------------------------------------------------------------------
 
@@ -251,14 +260,10 @@ class VAE(LikelihoodModel):
         seeds = keras.random.SeedGenerator(seed)
 
         def one(x):
-            levels = self.to_levels(x)
-            mean, log_var = self.posterior(levels)
-            z = mean + ops.exp(0.5 * log_var) * keras.random.normal(
-                ops.shape(mean), seed=seeds
+            terms = self.elbo_terms(
+                x, lambda shape: keras.random.normal(shape, seed=seeds)
             )
-            return self.log_likelihood(self.decoder(z), levels) - (
-                distributions.gaussian_kl(mean, log_var)
-            )
+            return -terms["loss"]
 
         return self._per_example(one, images, batch_size)
 
