@@ -196,3 +196,67 @@ def test_zoo_entries_load_offline_and_sample(
         np.testing.assert_allclose(
             served.log_prob(real), model.log_prob(real), rtol=1e-4
         )
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        pytest.param(
+            lambda: keras_gans.PixelCNN(
+                image_shape=(6, 5, 1), levels=256, filters=6, blocks=1, seed=0
+            ),
+            id="pixelcnn256",
+        ),
+        pytest.param(
+            lambda: keras_gans.PixelCNN(
+                image_shape=(5, 4, 2), levels=2, filters=6, blocks=1, seed=0
+            ),
+            id="pixelcnn2",
+        ),
+        pytest.param(
+            lambda: keras_gans.MADE(image_shape=(4, 4, 1), hidden=(16,), seed=0),
+            id="made",
+        ),
+        pytest.param(
+            lambda: keras_gans.VAE(
+                image_shape=(8, 8, 1), latent_dim=3, filters=(4,), hidden=8, seed=0
+            ),
+            id="vae",
+        ),
+    ],
+)
+def test_tflite_samples_what_the_model_draws(model, tmp_path):
+    """A phone's file draws the model's images from the model's noise."""
+    from keras_gans.export import tflite
+
+    model = model()
+    folder = model.export(tmp_path / "exports")
+    paths = tflite.export_tflite(folder, tmp_path / "tflite")
+    info = json.loads(paths["metadata"].read_text())
+    sampler = tflite.LiteRTSampler(paths["model"])
+    noise = sampler.sample_latent(3, seed=1)
+    if isinstance(model, keras_gans.VAE):  # its decoder's mean image of each z
+        expected = model.decode(noise)
+        assert info["signature"] == "generate" and info["noise_input"] == "latent"
+        np.testing.assert_allclose(sampler.run(noise), expected, atol=1e-5)
+    else:  # ancestral sampling from uniforms the phone drew
+        expected = model.generate(noise)
+        assert info["signature"] == "sample_from_uniforms"
+        assert info["noise_input"] == "uniforms" and info["levels"] == model.levels
+        assert noise.shape == (3, *model.image_shape)
+        assert 0 <= noise.min() and noise.max() < 1
+        np.testing.assert_array_equal(sampler.run(noise), expected)
+    assert sampler.generate(2, seed=3).shape == (2, *model.image_shape)
+    assert tflite.parity(folder, paths["model"]) < 1e-5
+
+
+def test_tflite_refuses_int8_for_a_sampler_loop_and_all_skips_it(tmp_path):
+    from keras_gans.export import tflite
+
+    model = keras_gans.MADE(image_shape=(3, 3, 1), hidden=(8,), seed=0)
+    folder = model.export(tmp_path / "exports")
+    with pytest.raises(ValueError, match=r"received 'int8': int8 calibration"):
+        tflite.export_tflite(folder, tmp_path / "tflite", quantize="int8")
+    results = tflite.convert(folder, tmp_path / "tflite", quantize="all")
+    assert [r["quantize"] for r in results] == ["none", "float16", "dynamic"]
+    assert all(r["parity"]["model"] < 1e-5 for r in results)

@@ -468,15 +468,19 @@ def test_classifier_entry_loads_the_shipped_keras_file(tmp_path):
         "dcgan_fashion_mnist",
         "infogan_fashion_mnist",
         "gan_cls_fashion_captions",
+        "vae_fashion_mnist",
+        "pixelcnn_fashion_mnist",
     ],
 )
 def test_published_model_tflite_matches_its_saved_model(name, tmp_path):
     from keras_gans.export import tflite
 
     gan = zoo.load_pretrained(name, cache_dir=tmp_path, progress=False)
+    # PixelCNN's file is its sampler: one pass per pixel, so fewer images.
+    n = 2 if name.startswith("pixelcnn") else 16
     for quantize, bound in (("none", 1e-4), ("float16", 2e-2)):
         paths = tflite.export_tflite(gan.export_dir, tmp_path / "tflite", quantize)
-        assert tflite.parity(gan.export_dir, paths["model"], n=16) <= bound, quantize
+        assert tflite.parity(gan.export_dir, paths["model"], n=n) <= bound, quantize
         if "text_encoder" in paths:
             assert tflite.parity(gan.export_dir, paths["text_encoder"]) <= bound
 

@@ -1,6 +1,8 @@
 """Zoo models as SavedModel and TFLite: sizes, batch-1 latency, quantization cost.
 
-For each published zoo generator this measures, in one run on one machine:
+For each published zoo generator this measures, in one run on one machine
+(an autoregressive model's file is its sampler, `sample_from_uniforms`, fed
+the same uniforms; its family says which quantizations convert):
 
 - **size** of the SavedModel (unpacked version folder) and of the `.tflite`
   file for each quantization (none, float16, dynamic, int8);
@@ -19,6 +21,8 @@ Usage:
 
     python tools/bench_export.py                      # every published generator
     python tools/bench_export.py dcgan_fashion_mnist --n 2000 --rounds 50
+    python tools/bench_export.py vae_fashion_mnist pixelcnn_fashion_mnist \
+        --section likelihood --n 500 --rounds 5 --calls 1
 """
 
 import argparse
@@ -41,12 +45,18 @@ from keras_gans.export.saved_model import sample_in_chunks
 from keras_gans.features import get_extractor
 from keras_gans.files import write_atomic
 from keras_gans.images import from_uint8, save_captioned_grid
+from keras_gans.models.registry import family_for_kind
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from machine import machine_info, replace_marked_section  # noqa: E402
 
 TOOL = "bench_export"
 TITLE = "## Export: SavedModel vs TFLite (sizes, latency, quantization)"
+# --section -> the heading of the BENCHMARKS.md section it writes.
+SECTIONS = {
+    "zoo": TITLE,
+    "likelihood": "## Export of the VAE and PixelCNN: SavedModel vs TFLite",
+}
 GENERATORS = (
     "gan_fashion_mnist",
     "dcgan_fashion_mnist",
@@ -63,11 +73,16 @@ def _bytes(path):
 
 
 def _latents(pretrained, n, seed):
-    """Latents (and GAN-CLS text embeddings of test captions) for n images."""
+    """Latents (and GAN-CLS text embeddings of test captions) for n images.
+
+    An autoregressive model's are the uniforms its sampler turns into pixels.
+    """
+    if pretrained.kind != "gan_cls":
+        family = family_for_kind(pretrained.kind)
+        feeds = tflite.example_inputs(pretrained.export_dir, n, seed)
+        return feeds[family.tflite_noise], None, None
     chunks = sample_in_chunks(pretrained.signatures["sample"], n, seed)
     latent = np.concatenate([out["latent"].numpy() for out in chunks])
-    if pretrained.kind != "gan_cls":
-        return latent, None, None
     from keras_gans.data import captions as captions_lib
 
     test = captions_lib.load_captioned("test", captions_per_image=1, wording="held_out")
@@ -78,11 +93,17 @@ def _latents(pretrained, n, seed):
     return latent, embeddings, texts
 
 
+def _saved_model_program(pretrained):
+    """The signature a `.tflite` file converts, and the name of its noise input."""
+    family = family_for_kind(pretrained.kind)
+    return pretrained.signatures[family.tflite_signature], family.tflite_noise
+
+
 def _saved_model_images(pretrained, latent, embeddings, batch=256):
-    fn = pretrained.signatures["generate"]
+    fn, noise = _saved_model_program(pretrained)
     out = []
     for i in range(0, len(latent), batch):
-        feeds = {"latent": tf.constant(latent[i : i + batch])}
+        feeds = {noise: tf.constant(latent[i : i + batch])}
         if embeddings is not None:
             feeds["text_embedding"] = tf.constant(embeddings[i : i + batch])
         out.append(fn(**feeds)["images"].numpy())
@@ -99,8 +120,8 @@ def _lite_images(sampler, latent, embeddings, batch=256):
 
 def _latency(pretrained, samplers, latent, embeddings, rounds, calls):
     """Median seconds per batch-1 image: SavedModel, then each sampler."""
-    fn = pretrained.signatures["generate"]
-    feeds = {"latent": tf.constant(latent[:1])}
+    fn, noise = _saved_model_program(pretrained)
+    feeds = {noise: tf.constant(latent[:1])}
     if embeddings is not None:
         feeds["text_embedding"] = tf.constant(embeddings[:1])
     e1 = None if embeddings is None else embeddings[:1]
@@ -147,7 +168,8 @@ def bench_model(name, n, rounds, calls, seed, work):
     ]
     samplers = {}
     strip = {"SavedModel": reference[:8]}
-    for q in tflite.QUANTIZATIONS:
+    modes = family_for_kind(pretrained.kind).tflite_quantizations
+    for q in modes:
         paths = tflite.export_tflite(
             pretrained.export_dir, work / name, quantize=q, name=name
         )
@@ -170,14 +192,24 @@ def bench_model(name, n, rounds, calls, seed, work):
                 images, reference, metrics=("fid",), extractor=extractor
             )["fid"],
         }
+        if family_for_kind(pretrained.kind).tflite_noise == "uniforms":
+            # Discrete pixels: a quantization error flips whole levels.
+            row["pixels_changed"] = float(np.mean(np.abs(images - reference) > 1e-3))
         if "text_encoder" in paths:
             row["text_encoder_bytes"] = _bytes(paths["text_encoder"])
         rows.append(row)
     latency = _latency(pretrained, samplers, latent, embeddings, rounds, calls)
     rows[0]["latency_ms"] = 1e3 * latency["saved_model"]
-    for row, q in zip(rows[1:], tflite.QUANTIZATIONS, strict=True):
+    for row, q in zip(rows[1:], modes, strict=True):
         row["latency_ms"] = 1e3 * latency[q]
-    return {"name": name, "n": n, "rows": rows, "strip": strip}
+    refused = family_for_kind(pretrained.kind).tflite_refused
+    return {
+        "name": name,
+        "n": n,
+        "rows": rows,
+        "strip": strip,
+        "refused": refused if len(modes) < len(tflite.QUANTIZATIONS) else "",
+    }
 
 
 def _save_strips(models, path):
@@ -201,7 +233,9 @@ def render(results, machine, command):
         f"{machine['loadavg_before'][0]:.2f} before the run.",
         f"- Latency: one image (batch 1), median over {results['rounds']} rounds of "
         f"{results['calls']} calls each, the formats alternating within each round. "
-        "SavedModel: the `generate` signature of `tf.saved_model.load` called "
+        "SavedModel: the signature the file converts (`generate`; an "
+        "autoregressive model's `sample_from_uniforms`) of `tf.saved_model.load` "
+        "called "
         "eagerly (what a Python server does per request); LiteRT: "
         "`Interpreter.invoke()` on the same latent, default threads.",
         f"- Quality: FID on the shipped Fashion-MNIST classifier's features "
@@ -235,6 +269,23 @@ def render(results, machine, command):
                 f"{row['fid']:.2f} | {row['fid'] - base['fid']:+.2f} | "
                 f"{row['fid_to_saved_model']:.2f} |"
             )
+        changed = [r for r in model["rows"] if "pixels_changed" in r]
+        if changed:
+            lines += [
+                "",
+                "Its pixels are discrete, so a quantization error moves a pixel "
+                "a whole level (max abs diff 2 for binary pixels), and every "
+                "later pixel is drawn given it, so one flip spreads down the "
+                "image. Latency is that of a whole image: one network pass per "
+                "pixel. Pixels that differ from the SavedModel's, over all "
+                f"{model['n']} images: "
+                + ", ".join(
+                    f"{r['format']} {100 * r['pixels_changed']:.2f}%" for r in changed
+                )
+                + ".",
+            ]
+        if model.get("refused"):
+            lines += ["", f"No other quantization: {model['refused']}."]
         lines.append("")
     return "\n".join(lines)
 
@@ -249,6 +300,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", default="BENCHMARKS.md", help="'' to skip")
     parser.add_argument("--json", default=None)
+    parser.add_argument(
+        "--section", choices=tuple(SECTIONS), default="zoo", help="BENCHMARKS.md part"
+    )
     parser.add_argument(
         "--png", default=None, help="also draw the same 8 latents in every format"
     )
@@ -287,7 +341,10 @@ def main(argv=None):
         path = pathlib.Path(args.output)
         text = path.read_text() if path.exists() else "# Benchmarks\n"
         write_atomic(
-            path, replace_marked_section(text, TOOL, "zoo", TITLE, body).encode()
+            path,
+            replace_marked_section(
+                text, TOOL, args.section, SECTIONS[args.section], body
+            ).encode(),
         )
         print(f"Wrote {args.output}")
     return results

@@ -155,7 +155,13 @@ def _text_feeds(texts, input_name, tokenizer_config):
 
 
 def _draw_latent(layout, n, rng):
-    """`(n, latent_dim)` float32 latents drawn as a JSON `latent_layout` says."""
+    """`(n, latent_dim)` float32 latents drawn as a JSON `latent_layout` says.
+
+    A noise block with a `shape` (an autoregressive model's uniforms, one
+    per pixel) is drawn as `(n, *shape)`.
+    """
+    if "shape" in layout["noise"]:
+        return _draw(rng, n, layout["noise"])
     parts = [_draw(rng, n, layout["noise"])]
     for block in layout.get("categorical", ()):
         k = block["categories"]
@@ -166,8 +172,11 @@ def _draw_latent(layout, n, rng):
 
 
 def _draw(rng, n, block):
-    lo, hi = block["columns"]
-    shape = (n, hi - lo)
+    if "shape" in block:
+        shape = (n, *block["shape"])
+    else:
+        lo, hi = block["columns"]
+        shape = (n, hi - lo)
     if block["distribution"] == "uniform":
         low, high = block["range"]
         return rng.uniform(low, high, shape).astype(np.float32)
@@ -203,12 +212,28 @@ class LiteRTSampler:
         )
         if not self.tflite_path.is_file():
             raise FileNotFoundError(f"No such .tflite file: {self.tflite_path}")
+        # The JSON names the file's signature; a file without one must hold
+        # a single signature.
         self._program = _Program(
-            _interpreter(model_path=str(self.tflite_path)), GENERATOR_SIGNATURE
+            _interpreter(model_path=str(self.tflite_path)),
+            self.metadata.get("signature"),
         )
         names = [i["name"] for i in self._program.inputs]
+        if "images" not in [o["name"] for o in self._program.outputs]:
+            raise ValueError(
+                f"Expected a generator file (an `images` output); "
+                f"{self.tflite_path} is the program {self._program.signature!r}."
+            )
         self.conditional = "text_embedding" in names
-        self.latent_dim = self._width("latent")
+        noise = [name for name in names if name != "text_embedding"]
+        if len(noise) != 1:
+            raise ValueError(
+                "Expected a generator file with one noise input (and GAN-CLS's "
+                f"text_embedding); {self.tflite_path} has inputs {names}."
+            )
+        # `latent`, or an autoregressive model's `uniforms` (n, H, W, C).
+        self.noise_input = noise[0]
+        self.latent_dim = self._width(self.noise_input)
         self.text_dim = self._width("text_embedding") if self.conditional else None
         self._encoder = None
 
@@ -216,8 +241,12 @@ class LiteRTSampler:
         return next(i for i in self._program.inputs if i["name"] == name)["shape"][-1]
 
     def run(self, latent, text_embedding=None):
-        """Images for latents (and GAN-CLS text embeddings), float32 in [-1, 1]."""
-        feeds = {"latent": latent}
+        """Images for latents (and GAN-CLS text embeddings), float32 in [-1, 1].
+
+        `latent` is the file's noise input: an autoregressive model's
+        uniforms `(n, H, W, C)` in [0, 1).
+        """
+        feeds = {self.noise_input: latent}
         if self.conditional:
             if text_embedding is None:
                 raise ValueError(
@@ -240,7 +269,10 @@ class LiteRTSampler:
         return self.metadata[key]
 
     def sample_latent(self, n, seed=None):
-        """`(n, latent_dim)` float32 latents drawn as the model draws them (NumPy)."""
+        """`(n, latent_dim)` float32 latents drawn as the model draws them (NumPy).
+
+        An autoregressive model's are uniforms `(n, H, W, C)`.
+        """
         n = check_int("n", n, minimum=1)
         return _draw_latent(self._meta("latent_layout"), n, np.random.default_rng(seed))
 

@@ -3,7 +3,10 @@
 The route is SavedModel -> `tf.lite.TFLiteConverter.from_saved_model`
 (`from_keras_model` fails on Keras 3 models). The converter reads the
 export's `generate` signature (latent [, text_embedding] -> `images`), which
-has no assert ops. Each conversion writes two files into `out_dir`:
+has no assert ops; a family may name another (its `tflite_signature`: an
+autoregressive model converts `sample_from_uniforms`, uniforms -> `images`,
+whose noise input is `uniforms`, its `tflite_noise`). Each conversion writes
+two files into `out_dir`:
 
 - `<name>.<quantize>.tflite`, float32 inputs and output whatever the
   quantization (an int8 file quantizes and dequantizes inside);
@@ -150,7 +153,8 @@ def _sample_latents(loaded, meta, n, seed):
     `(None, {})` if the export has no `sample` signature. The extras are
     lists of the signature's other outputs (GAN-CLS: the `texts` it chose).
     """
-    if "sample" not in loaded.signatures:
+    sample = loaded.signatures.get("sample")
+    if sample is None or "latent" not in sample.structured_outputs:
         return None, {}
     limit = int(meta.get("max_sample_count", 1024))
     latents, extras = [], {}
@@ -168,6 +172,9 @@ def _sample_latents(loaded, meta, n, seed):
 def example_inputs(export_dir, n=8, seed=0, loaded=None):
     """Generator inputs `{name: float32 array}` drawn as the model draws them.
 
+    The noise is under the family's `tflite_noise` name (`latent`, or an
+    autoregressive model's `uniforms`).
+
     Latents come from the export's `sample` signature with `seed` (the
     latents of `model.generate(n, seed=seed)`); an export without one gets
     NumPy draws, as `LiteRTSampler` draws them from the `latent_layout` of
@@ -181,7 +188,7 @@ def example_inputs(export_dir, n=8, seed=0, loaded=None):
     rng = np.random.default_rng(seed)
     if latent is None:
         latent = _draw_latent(family.latent_layout(meta), n, rng)
-    feeds = {"latent": latent}
+    feeds = {family.tflite_noise: latent}
     feeds.update(family.example_inputs(loaded, meta, latent, extras, rng))
     return feeds
 
@@ -199,7 +206,8 @@ def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
         "model": meta["model"],
         "class": meta.get("class"),
         "file": filename,
-        "signature": GENERATOR_SIGNATURE,
+        "signature": _family(meta).tflite_signature,
+        "noise_input": _family(meta).tflite_noise,
         "quantization": {
             "mode": quantize,
             "description": _QUANTIZATION_NOTES[quantize],
@@ -208,8 +216,8 @@ def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
         },
         "inputs": inputs,
         "output": outputs[0],
-        "latent_dim": meta["latent_dim"],
-        "latent_distribution": meta["latent_distribution"],
+        "latent_dim": meta.get("latent_dim"),
+        "latent_distribution": meta.get("latent_distribution", "uniform"),
         "latent_layout": _family(meta).latent_layout(meta),
         "image_shape": meta["image_shape"],
         "output_range": meta["output_range"],
@@ -256,6 +264,12 @@ def export_tflite(
     """
     _check_quantize(quantize)
     meta = read_metadata(export_dir)
+    family = _family(meta)
+    if quantize not in family.tflite_quantizations:
+        raise ValueError(
+            f"Expected quantize in {family.tflite_quantizations} for a "
+            f"{family.name} export; received {quantize!r}: {family.tflite_refused}."
+        )
     name = meta["model"] if name is None else str(name)
     if not name or os.sep in name or name in (".", ".."):
         raise ValueError(f"Expected a file base name; received {name!r}.")
@@ -267,10 +281,9 @@ def export_tflite(
         for i in range(representative_count):
             yield {key: value[i : i + 1] for key, value in feeds.items()}
 
-    content, notes = convert_signature(
-        export_dir, GENERATOR_SIGNATURE, quantize, representative
-    )
-    inputs, outputs = describe(content, GENERATOR_SIGNATURE)
+    signature = _family(meta).tflite_signature
+    content, notes = convert_signature(export_dir, signature, quantize, representative)
+    inputs, outputs = describe(content, signature)
     if quantize == "int8":
         notes.update(
             representative_count=representative_count, representative_seed=seed
@@ -298,7 +311,8 @@ def export_tflite(
 def parity(export_dir, tflite_path, n=8, seed=0):
     """Max absolute difference between a `.tflite` file and its SavedModel.
 
-    A generator file is compared with the export's `generate` signature on
+    A generator file is compared with the export's signature that it
+    converts (the family's `tflite_signature`, usually `generate`) on
     `example_inputs(export_dir, n, seed)`; another program of the family
     (GAN-CLS's text encoder) as the family's `tflite_parity` says. Runs on
     LiteRT, or on
@@ -312,13 +326,13 @@ def parity(export_dir, tflite_path, n=8, seed=0):
 
     program = _Program(_interpreter(model_path=str(tflite_path), litert_only=False))
     loaded = _load(export_dir)
-    if program.signature == GENERATOR_SIGNATURE:
+    meta = read_metadata(export_dir)
+    if program.signature == _family(meta).tflite_signature:
         feeds = example_inputs(export_dir, n, seed, loaded=loaded)
-        reference = loaded.signatures[GENERATOR_SIGNATURE]
+        reference = loaded.signatures[program.signature]
         expected = reference(**{k: tf.constant(v) for k, v in feeds.items()})
         got = program.run(feeds)
         return float(np.max(np.abs(got["images"] - expected["images"].numpy())))
-    meta = read_metadata(export_dir)
     return _family(meta).tflite_parity(export_dir, loaded, meta, program)
 
 
@@ -388,11 +402,14 @@ def export_source(source):
     )
 
 
-def quantizations(values):
-    """`--quantize` values (repeatable, or `"all"`) -> unique modes in order."""
+def quantizations(values, supported=QUANTIZATIONS):
+    """`--quantize` values (repeatable, or `"all"`) -> unique modes in order.
+
+    `"all"` is every mode in `supported` (a family's `tflite_quantizations`).
+    """
     chosen = []
     for value in values or ("none",):
-        for mode in QUANTIZATIONS if value == "all" else (_check_quantize(value),):
+        for mode in supported if value == "all" else (_check_quantize(value),):
             if mode not in chosen:
                 chosen.append(mode)
     return chosen
@@ -404,8 +421,9 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
     Args:
         source: see `export_source`.
         out_dir: where the files go.
-        quantize: modes from `QUANTIZATIONS`, or `"all"`. Defaults to
-            `("none",)`.
+        quantize: modes from `QUANTIZATIONS`, or `"all"` (those the
+            family converts with: not `"int8"` for an autoregressive
+            sampler). Defaults to `("none",)`.
         name: the files' base name. Defaults to `None`: the zoo name when
             `source` is one, else the model kind.
         check: measure `parity` for every `.tflite` file written. Defaults
@@ -416,14 +434,16 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
         One dict per mode: `quantize`, `paths`, `bytes` and `parity` (by file
         role, `"model"` / `"text_encoder"`), and the `export_dir` converted.
     """
-    modes = quantizations([quantize] if isinstance(quantize, str) else quantize)
+    requested = [quantize] if isinstance(quantize, str) else quantize
+    quantizations(requested)  # a bad mode fails before anything is loaded
     from keras_gans.zoo.presets import source_kind
 
     if name is None and source_kind(source) == "name":
         name = str(source)  # a zoo name: dcgan_fashion_mnist.none.tflite
     results = []
     with export_source(source) as export_dir:
-        for mode in modes:
+        family = _family(read_metadata(export_dir))
+        for mode in quantizations(requested, family.tflite_quantizations):
             paths = export_tflite(export_dir, out_dir, mode, name=name, **kwargs)
             result = {
                 "quantize": mode,

@@ -370,6 +370,16 @@ class Family:
 
     # --- TFLite ------------------------------------------------------------------------
 
+    # The export signature that a `.tflite` generator file converts (one
+    # without random ops, since a phone draws the noise), and the name of
+    # its noise input: what `latent_layout` describes.
+    tflite_signature = "generate"
+    tflite_noise = "latent"
+    # The quantizations its generator file converts with (`export-tflite
+    # --quantize all` takes these), and why any other is refused.
+    tflite_quantizations = ("none", "float16", "dynamic", "int8")
+    tflite_refused = ""
+
     def latent_layout(self, meta):
         """Which latent columns are what (for phones), from an export's metadata."""
         distribution = meta["latent_distribution"]

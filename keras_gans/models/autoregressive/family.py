@@ -1,7 +1,7 @@
 """The autoregressive families: the notes' ladder and PixelCNN.
 
 One family per model class (`keras-gans train pixelcnn`, `... made`, ...),
-all with `LikelihoodFamily`'s hooks.
+all with `LikelihoodFamily`'s hooks and their own noise for TFLite.
 """
 
 from keras_gans.models.autoregressive.ladder import MADE, IndependentPixels, MarkovChain
@@ -23,19 +23,49 @@ def _levels(**kwargs):
     )
 
 
-INDEPENDENT_PIXELS = LikelihoodFamily(
+class AutoregressiveFamily(LikelihoodFamily):
+    """A likelihood family whose noise is one uniform per pixel (ancestral sampling).
+
+    Its `.tflite` file converts the export's `sample_from_uniforms`: the
+    while-loop sampler without a random number generator, so the phone
+    draws the uniforms (`latent_layout`).
+    """
+
+    tflite_signature = "sample_from_uniforms"
+    tflite_noise = "uniforms"
+    tflite_quantizations = ("none", "float16", "dynamic")
+    tflite_refused = (
+        "int8 calibration runs the sampler's while loop in TensorFlow 2.21's "
+        "converter, which crashes the process (a segmentation fault); "
+        "'dynamic' gives int8 weights"
+    )
+
+    def latent_layout(self, meta):
+        return {
+            "noise": {
+                "shape": list(meta["image_shape"]),
+                "distribution": "uniform",
+                "range": [0.0, 1.0],
+            }
+        }
+
+    def tflite_metadata(self, meta):
+        return {"levels": meta["levels"], "sampling": meta["sampling"]}
+
+
+INDEPENDENT_PIXELS = AutoregressiveFamily(
     name="independent_pixels",
     model_class=IndependentPixels,
     description="independent binary pixels: n parameters",
 )
 
-MARKOV_CHAIN = LikelihoodFamily(
+MARKOV_CHAIN = AutoregressiveFamily(
     name="markov_chain",
     model_class=MarkovChain,
     description="a Markov chain of order 1 over binary pixels: 2n - 1 parameters",
 )
 
-MADE_FAMILY = LikelihoodFamily(
+MADE_FAMILY = AutoregressiveFamily(
     name="made",
     model_class=MADE,
     description="Germain et al. 2015: a fully connected autoregressive model",
@@ -53,7 +83,7 @@ MADE_FAMILY = LikelihoodFamily(
     ),
 )
 
-PIXELCNN = LikelihoodFamily(
+PIXELCNN = AutoregressiveFamily(
     name="pixelcnn",
     model_class=PixelCNN,
     description="van den Oord et al. 2016: masked convolutions, exact likelihood",
