@@ -1,0 +1,134 @@
+"""DiffAugment (`keras_gans.augment`), on every Keras backend.
+
+CI runs this file under TensorFlow, JAX and PyTorch: the transformations
+are checked against hand-made images and their gradients.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from keras_gans import augment
+from keras_gans.models.adversarial import backends
+
+
+def _numpy(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def _ramp(n=2, h=6, w=5, c=1):
+    values = np.arange(n * h * w * c, dtype="float32").reshape(n, h, w, c)
+    return values / values.max() * 2.0 - 1.0
+
+
+def _draws(n, **values):
+    return {k: np.full((n,), v, "float32") for k, v in values.items()}
+
+
+def test_no_policy_is_the_identity():
+    x = ops.convert_to_tensor(_ramp())
+    assert augment.diff_augment(x, policy="") is x
+    assert augment.diff_augment(x, policy=None) is x
+    assert augment.apply(x, {}, ()) is x
+
+
+def test_policy_names_are_checked():
+    assert augment.parse_policy("color, cutout") == ("color", "cutout")
+    with pytest.raises(
+        ValueError, match=r"Expected a DiffAugment policy.*received 'color,flip'"
+    ):
+        augment.parse_policy("color,flip")
+    with pytest.raises(ValueError, match="distinct"):
+        augment.parse_policy(["cutout", "cutout"])
+
+
+def test_translation_moves_pixels_and_fills_zeros():
+    x = _ramp(n=2, h=8, w=8)
+    draws = {"shift_y": np.array([1.0, -2.0]), "shift_x": np.array([0.0, 1.0])}
+    got = _numpy(augment.apply(ops.convert_to_tensor(x), draws, ("translation",)))
+    expected = np.zeros_like(x)
+    expected[0, :7] = x[0, 1:]  # output row i = input row i + 1
+    expected[1, 2:, :7] = x[1, :6, 1:]
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def test_cutout_zeroes_a_square_around_its_centre():
+    x = np.ones((2, 8, 8, 2), "float32")
+    draws = {"cutout_y": np.array([0.0, 5.0]), "cutout_x": np.array([3.0, 8.0])}
+    got = _numpy(augment.apply(ops.convert_to_tensor(x), draws, ("cutout",)))
+    expected = x.copy()
+    expected[0, 0:2, 1:5] = 0  # a 4x4 square centred at (0, 3), clipped
+    expected[1, 3:7, 6:8] = 0
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_color_matches_the_authors_formulas():
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 4, 4, 3)).astype("float32")
+    b, s, c = 0.8, 0.25, 0.1
+    got = augment.apply(
+        ops.convert_to_tensor(x),
+        _draws(3, brightness=b, saturation=s, contrast=c),
+        ("color",),
+    )
+    y = x + (b - 0.5)
+    m = y.mean(axis=-1, keepdims=True)
+    y = (y - m) * (2 * s) + m
+    m = y.mean(axis=(1, 2, 3), keepdims=True)
+    y = (y - m) * (c + 0.5) + m
+    np.testing.assert_allclose(_numpy(got), y, atol=1e-5)
+
+
+def test_gradients_flow_through_every_transform():
+    x = _ramp(n=2, h=8, w=8, c=3)
+    draws = {
+        **_draws(2, brightness=0.3, saturation=0.7, contrast=0.4),
+        "shift_y": np.array([1.0, 0.0]),
+        "shift_x": np.array([0.0, -1.0]),
+        "cutout_y": np.array([2.0, 6.0]),
+        "cutout_x": np.array([2.0, 6.0]),
+    }
+    weights = ops.convert_to_tensor(
+        np.random.default_rng(1).normal(size=x.shape).astype("float32")
+    )
+
+    def fn(images):
+        out = augment.apply(images, draws, augment.DEFAULT_POLICY)
+        return ops.sum(out * weights, axis=(1, 2, 3))
+
+    grads = _numpy(backends.input_gradients(fn, ops.convert_to_tensor(x)))
+    # Central differences of the same scalar (it is linear in x: exact).
+    eps, index = 1e-2, (1, 3, 4, 0)
+    step = np.zeros_like(x)
+    step[index] = eps
+    up = _numpy(fn(ops.convert_to_tensor(x + step)))[1]
+    down = _numpy(fn(ops.convert_to_tensor(x - step)))[1]
+    assert grads[index] == pytest.approx((up - down) / (2 * eps), rel=1e-3)
+    assert np.abs(grads).sum() > 0
+
+
+def test_draws_are_independent_per_image_and_in_range():
+    n, shape = 256, (28, 28, 1)
+    draws = {
+        k: _numpy(v)
+        for k, v in augment.draw(n, shape, "color,translation,cutout", 0).items()
+    }
+    assert set(draws) == set(augment.draw_shapes(n, augment.DEFAULT_POLICY))
+    for name in ("brightness", "saturation", "contrast"):
+        assert 0 <= draws[name].min() and draws[name].max() < 1
+        assert np.std(draws[name]) > 0.2  # one draw per image, not one per batch
+    for name in ("shift_y", "shift_x"):  # round(28 / 8) = 4 (3.5 rounds up)
+        assert set(np.unique(draws[name])) == set(range(-4, 5))
+    for name in ("cutout_y", "cutout_x"):  # a cutout of 14: centres 0..28
+        assert draws[name].min() >= 0 and draws[name].max() <= 28
+    again = augment.draw(n, shape, "color", seed=0)
+    np.testing.assert_array_equal(_numpy(again["brightness"]), draws["brightness"])
+
+
+def test_diff_augment_changes_each_image_differently():
+    x = np.repeat(_ramp(n=1, h=16, w=16), 8, axis=0)  # eight equal images
+    out = _numpy(augment.diff_augment(ops.convert_to_tensor(x), seed=3))
+    assert out.shape == x.shape
+    assert len({out[i].tobytes() for i in range(8)}) == 8
