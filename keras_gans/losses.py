@@ -187,6 +187,27 @@ def gradient_penalty(critic, real, fake, alpha, reduction="mean"):
     return _reduce(ops.square(norm - 1.0), reduction)
 
 
+def r1_penalty(critic, real, reduction="mean"):
+    """R1 penalty `||grad_x D(x)||_2^2` on real examples (Mescheder et al. 2018).
+
+    Penalising D's gradient on the data keeps D from pushing back where G
+    already matches it; Mescheder et al. show that it makes training
+    converge locally where the plain GAN oscillates. The model multiplies
+    it by `gamma / 2` (their weighting).
+
+    Args:
+        critic: callable from a batch of examples to scores (logits for the
+            logistic losses).
+        real: real examples, shape `(batch, ...)`.
+        reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
+    """
+    from keras_gans.models.adversarial import backends
+
+    grads = backends.input_gradients(critic, ops.convert_to_tensor(real))
+    grads = ops.reshape(ops.cast(grads, "float32"), (ops.shape(grads)[0], -1))
+    return _reduce(ops.sum(ops.square(grads), axis=1), reduction)
+
+
 # --- Lim & Ye 2017; Miyato et al. 2018 -------------------------------------------
 
 

@@ -1,7 +1,8 @@
-"""DiffAugment (`keras_gans.augment`), on every Keras backend.
+"""GAN stabilisers, on every Keras backend: DiffAugment and R1.
 
-CI runs this file under TensorFlow, JAX and PyTorch: the transformations
-are checked against hand-made images and their gradients.
+CI runs this file under TensorFlow, JAX and PyTorch: DiffAugment's
+transformations (`keras_gans.augment`) are checked against hand-made images
+and their gradients, the R1 penalty against a hand-computed gradient norm.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from keras import ops
 
-from keras_gans import augment
+from keras_gans import augment, losses
 from keras_gans.models.adversarial import backends
 
 
@@ -132,3 +133,14 @@ def test_diff_augment_changes_each_image_differently():
     out = _numpy(augment.diff_augment(ops.convert_to_tensor(x), seed=3))
     assert out.shape == x.shape
     assert len({out[i].tobytes() for i in range(8)}) == 8
+
+
+def test_r1_is_the_squared_gradient_norm_on_real_data():
+    # D(x) = sum(a * x^2) has input gradient 2 a x: R1 = sum(4 a^2 x^2).
+    a = np.array([0.5, -1.0, 2.0], "float32")
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype("float32")
+    critic = lambda v: ops.sum(ops.convert_to_tensor(a) * v * v, axis=-1)  # noqa: E731
+    got = _numpy(losses.r1_penalty(critic, x, reduction="none"))
+    np.testing.assert_allclose(got, (4 * a**2 * x**2).sum(axis=1), rtol=1e-5)
+    mean = float(_numpy(losses.r1_penalty(critic, x)))
+    assert mean == pytest.approx(got.mean(), rel=1e-5)
