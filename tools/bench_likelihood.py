@@ -442,8 +442,9 @@ def render(results, args):
             "### 8-bit images: bits per dimension",
             "",
             "| model | parameters | bits/dim | -log p (nats) | Parzen log-likelihood "
-            "(nats, [0, 1] scale) | sigma | samples | FID |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "(nats, [0, 1] scale) | sigma | train (min) | sample s/1000 | samples "
+            "| FID | precision | recall |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in eightbit["rows"]:
             parzen = (
@@ -455,8 +456,10 @@ def render(results, args):
             lines.append(
                 f"| {row['model']} | {_fmt(row.get('parameters'))} | "
                 f"{_fmt(row.get('bits_per_dim'), 3)} | {nats} | {parzen} | "
-                f"{_fmt(row.get('sigma'), 3)} | {_fmt(row.get('samples'))} | "
-                f"{_fmt(row.get('fid'))} |"
+                f"{_fmt(row.get('sigma'), 3)} | {_fmt(row.get('train_minutes'), 1)} | "
+                f"{_fmt(row.get('sample_seconds_per_1000'), 1)} | "
+                f"{_fmt(row.get('samples'))} | {_fmt(row.get('fid'))} | "
+                f"{_fmt(row.get('precision'), 3)} | {_fmt(row.get('recall'), 3)} |"
             )
         lines += [
             "",
