@@ -78,38 +78,27 @@ def draw_shapes(n, policy):
     return {name: (n,) for t in parse_policy(policy) for name in names[t]}
 
 
-def draw(n, image_shape, policy, seed=None):
-    """The random numbers of one augmented batch: `{name: (n,) float32}`.
+def draw(n, policy, seed=None):
+    """The random numbers of one augmented batch: `{name: (n,) float32}` in [0, 1).
 
-    Colour factors are `U[0, 1)`; shifts are integers in `[-s, s]` with
-    `s = round(side / 8)`; cutout centres are integers in `[0, side)` (one
-    more for an even cutout, as the authors draw them). Integers are stored
-    as floats so that every draw has one dtype.
+    Every draw is a uniform, one per image (`apply` turns the shifts and
+    cutout centres into integers), so that a model can route them through
+    one float-valued hook and two replicas can slice one global draw.
 
     Args:
         n: images in the batch.
-        image_shape: `(height, width, channels)`.
         policy: see `parse_policy`.
         seed: an int, a `keras.random.SeedGenerator` or `None`.
     """
-    policy = parse_policy(policy)
-    height, width, shift, cut = _sizes(image_shape)
-    out = {}
+    return {
+        name: keras.random.uniform(shape, seed=seed)
+        for name, shape in draw_shapes(n, policy).items()
+    }
 
-    def integers(low, high):
-        values = keras.random.randint((n,), low, high, seed=seed)
-        return ops.cast(values, "float32")
 
-    if "color" in policy:
-        for name in ("brightness", "saturation", "contrast"):
-            out[name] = keras.random.uniform((n,), seed=seed)
-    if "translation" in policy:
-        out["shift_y"] = integers(-shift[0], shift[0] + 1)
-        out["shift_x"] = integers(-shift[1], shift[1] + 1)
-    if "cutout" in policy:
-        out["cutout_y"] = integers(0, height + (1 - cut[0] % 2))
-        out["cutout_x"] = integers(0, width + (1 - cut[1] % 2))
-    return out
+def _integers(u, low, high):
+    """Uniforms in [0, 1) -> integers in [low, high), as floats."""
+    return ops.floor(low + ops.cast(u, "float32") * (high - low))
 
 
 def _per_image(values, rank=4):
@@ -136,7 +125,7 @@ def apply(images, draws, policy):
 
     Args:
         images: `(n, height, width, channels)` in [-1, 1].
-        draws: what `draw` returns for these images.
+        draws: what `draw` returns for these images: uniforms in [0, 1).
         policy: see `parse_policy`; `()` returns `images` unchanged.
     """
     policy = parse_policy(policy)
@@ -145,7 +134,7 @@ def apply(images, draws, policy):
     dtype = images.dtype
     x = ops.cast(images, "float32")
     _, height, width, _ = x.shape
-    _, _, _, cut = _sizes((height, width))
+    _, _, shift, cut = _sizes((height, width))
     for transform in policy:
         if transform == "color":
             x = x + (_per_image(draws["brightness"]) - 0.5)
@@ -154,13 +143,19 @@ def apply(images, draws, policy):
             mean = ops.mean(x, axis=(1, 2, 3), keepdims=True)
             x = (x - mean) * (_per_image(draws["contrast"]) + 0.5) + mean
         elif transform == "translation":
-            rows = _shift_matrix(draws["shift_y"], height)
-            columns = _shift_matrix(draws["shift_x"], width)
+            # Shifts of -s..s pixels (s = round(side / 8)), zeros moving in.
+            shift_y = _integers(draws["shift_y"], -shift[0], shift[0] + 1)
+            shift_x = _integers(draws["shift_x"], -shift[1], shift[1] + 1)
+            rows = _shift_matrix(shift_y, height)
+            columns = _shift_matrix(shift_x, width)
             x = ops.einsum("bij,bjwc->biwc", rows, x)
             x = ops.einsum("bkl,bilc->bikc", columns, x)
         else:  # cutout
-            keep_rows = _cutout_keep(draws["cutout_y"], cut[0], height)
-            keep_columns = _cutout_keep(draws["cutout_x"], cut[1], width)
+            # Centres 0..side - 1 (0..side for an even cutout, as the authors).
+            centre_y = _integers(draws["cutout_y"], 0, height + 1 - cut[0] % 2)
+            centre_x = _integers(draws["cutout_x"], 0, width + 1 - cut[1] % 2)
+            keep_rows = _cutout_keep(centre_y, cut[0], height)
+            keep_columns = _cutout_keep(centre_x, cut[1], width)
             hole = (1.0 - keep_rows[:, :, None]) * (1.0 - keep_columns[:, None, :])
             x = x * (1.0 - hole)[..., None]
     return ops.cast(x, dtype)
@@ -178,4 +173,4 @@ def diff_augment(images, policy=DEFAULT_POLICY, seed=None):
     if not policy:
         return images
     n = ops.shape(images)[0]
-    return apply(images, draw(n, images.shape[1:], policy, seed), policy)
+    return apply(images, draw(n, policy, seed), policy)

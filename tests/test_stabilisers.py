@@ -29,6 +29,11 @@ def _draws(n, **values):
     return {k: np.full((n,), v, "float32") for k, v in values.items()}
 
 
+def _uniform_for(k, low, high):
+    """The uniform in [0, 1) that `apply` turns into the integer `k` of [low, high)."""
+    return (k - low + 0.5) / (high - low)
+
+
 def test_no_policy_is_the_identity():
     x = ops.convert_to_tensor(_ramp())
     assert augment.diff_augment(x, policy="") is x
@@ -47,18 +52,22 @@ def test_policy_names_are_checked():
 
 
 def test_translation_moves_pixels_and_fills_zeros():
-    x = _ramp(n=2, h=8, w=8)
-    draws = {"shift_y": np.array([1.0, -2.0]), "shift_x": np.array([0.0, 1.0])}
+    x = _ramp(n=2, h=16, w=8)  # shifts of up to 2 rows and 1 column
+    draws = {
+        "shift_y": _uniform_for(np.array([1.0, -2.0]), -2, 3),
+        "shift_x": _uniform_for(np.array([0.0, 1.0]), -1, 2),
+    }
     got = _numpy(augment.apply(ops.convert_to_tensor(x), draws, ("translation",)))
     expected = np.zeros_like(x)
-    expected[0, :7] = x[0, 1:]  # output row i = input row i + 1
-    expected[1, 2:, :7] = x[1, :6, 1:]
+    expected[0, :15] = x[0, 1:]  # output row i = input row i + 1
+    expected[1, 2:, :7] = x[1, :14, 1:]
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
 def test_cutout_zeroes_a_square_around_its_centre():
     x = np.ones((2, 8, 8, 2), "float32")
-    draws = {"cutout_y": np.array([0.0, 5.0]), "cutout_x": np.array([3.0, 8.0])}
+    centres = {"cutout_y": np.array([0.0, 5.0]), "cutout_x": np.array([3.0, 8.0])}
+    draws = {k: _uniform_for(v, 0, 9) for k, v in centres.items()}  # 0..8
     got = _numpy(augment.apply(ops.convert_to_tensor(x), draws, ("cutout",)))
     expected = x.copy()
     expected[0, 0:2, 1:5] = 0  # a 4x4 square centred at (0, 3), clipped
@@ -86,10 +95,10 @@ def test_gradients_flow_through_every_transform():
     x = _ramp(n=2, h=8, w=8, c=3)
     draws = {
         **_draws(2, brightness=0.3, saturation=0.7, contrast=0.4),
-        "shift_y": np.array([1.0, 0.0]),
-        "shift_x": np.array([0.0, -1.0]),
-        "cutout_y": np.array([2.0, 6.0]),
-        "cutout_x": np.array([2.0, 6.0]),
+        "shift_y": np.array([0.9, 0.5]),
+        "shift_x": np.array([0.5, 0.1]),
+        "cutout_y": np.array([0.2, 0.7]),
+        "cutout_x": np.array([0.3, 0.6]),
     }
     weights = ops.convert_to_tensor(
         np.random.default_rng(1).normal(size=x.shape).astype("float32")
@@ -110,22 +119,23 @@ def test_gradients_flow_through_every_transform():
     assert np.abs(grads).sum() > 0
 
 
-def test_draws_are_independent_per_image_and_in_range():
-    n, shape = 256, (28, 28, 1)
+def test_draws_are_uniforms_per_image_and_shifts_cover_their_range():
+    n = 512
     draws = {
-        k: _numpy(v)
-        for k, v in augment.draw(n, shape, "color,translation,cutout", 0).items()
+        k: _numpy(v) for k, v in augment.draw(n, augment.DEFAULT_POLICY, 0).items()
     }
     assert set(draws) == set(augment.draw_shapes(n, augment.DEFAULT_POLICY))
-    for name in ("brightness", "saturation", "contrast"):
-        assert 0 <= draws[name].min() and draws[name].max() < 1
-        assert np.std(draws[name]) > 0.2  # one draw per image, not one per batch
-    for name in ("shift_y", "shift_x"):  # round(28 / 8) = 4 (3.5 rounds up)
-        assert set(np.unique(draws[name])) == set(range(-4, 5))
-    for name in ("cutout_y", "cutout_x"):  # a cutout of 14: centres 0..28
-        assert draws[name].min() >= 0 and draws[name].max() <= 28
-    again = augment.draw(n, shape, "color", seed=0)
+    for name, values in draws.items():
+        assert values.shape == (n,) and 0 <= values.min() and values.max() < 1
+        assert np.std(values) > 0.2, name  # one draw per image, not one per batch
+    again = augment.draw(n, "color", seed=0)
     np.testing.assert_array_equal(_numpy(again["brightness"]), draws["brightness"])
+    # round(28 / 8) = 4 (3.5 rounds up): every shift from -4 to 4 occurs, no other.
+    x = np.zeros((n, 28, 28, 1), "float32")
+    x[:, 12, 12] = 1.0
+    moved = _numpy(augment.apply(ops.convert_to_tensor(x), draws, ("translation",)))
+    rows = np.argwhere(moved[..., 0] == 1.0)[:, 1] - 12
+    assert set(rows) == set(range(-4, 5))
 
 
 def test_diff_augment_changes_each_image_differently():
