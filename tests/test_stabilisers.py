@@ -154,3 +154,133 @@ def test_r1_is_the_squared_gradient_norm_on_real_data():
     np.testing.assert_allclose(got, (4 * a**2 * x**2).sum(axis=1), rtol=1e-5)
     mean = float(_numpy(losses.r1_penalty(critic, x)))
     assert mean == pytest.approx(got.mean(), rel=1e-5)
+
+
+# --- Spectral normalisation --------------------------------------------------------
+
+
+def _sn(layer, shape, seed=0):
+    from keras_gans.models.spectral_norm import SpectralNorm
+
+    keras.utils.set_random_seed(seed)
+    wrapped = SpectralNorm(layer)
+    wrapped.build(shape)
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "layer, shape, out_axis",
+    [
+        (lambda: keras.layers.Dense(5), (None, 7), -1),
+        (lambda: keras.layers.Conv2D(6, 3), (None, 8, 8, 2), -1),
+        (lambda: keras.layers.Conv2DTranspose(4, 3), (None, 8, 8, 3), -2),
+    ],
+)
+def test_spectral_norm_brings_the_largest_singular_value_to_one(layer, shape, out_axis):
+    wrapped = _sn(layer(), shape)
+    kernel = _numpy(wrapped.layer.kernel)
+    assert wrapped.u.shape == (1, kernel.shape[out_axis])
+    x = ops.convert_to_tensor(
+        np.random.default_rng(0).normal(size=(2, *shape[1:])).astype("float32")
+    )
+    for _ in range(40):  # power iteration converges over training calls
+        wrapped(x, training=True)
+    np.testing.assert_array_equal(_numpy(wrapped.layer.kernel), kernel)  # W kept
+    matrix = np.moveaxis(kernel, out_axis, -1).reshape(-1, kernel.shape[out_axis])
+    largest = np.linalg.svd(matrix, compute_uv=False)[0]
+    assert float(_numpy(wrapped.sigma())) == pytest.approx(largest, rel=1e-4)
+    normalized = np.moveaxis(_numpy(wrapped.normalized_kernel()), out_axis, -1)
+    top = np.linalg.svd(normalized.reshape(matrix.shape), compute_uv=False)[0]
+    assert top == pytest.approx(1.0, rel=1e-4)
+    # The layer runs on W / sigma: the same as the plain layer on that kernel.
+    plain = type(wrapped.layer).from_config(wrapped.layer.get_config())
+    plain.build(shape)
+    plain.set_weights(
+        [_numpy(wrapped.normalized_kernel()), *wrapped.layer.get_weights()[1:]]
+    )
+    np.testing.assert_allclose(
+        _numpy(wrapped(x)), _numpy(plain(x)), rtol=1e-4, atol=1e-5
+    )
+
+
+def test_spectral_norm_gradient_goes_through_sigma():
+    # d/dW of sum(x @ W / sigma(W)) with u, v held (sigma = v W u^T):
+    # (1/sigma)(G - <G, W / sigma> v^T u), G = d sum(x @ Wbar) / dWbar.
+    wrapped = _sn(keras.layers.Dense(3, use_bias=False), (None, 4), seed=1)
+    x = np.random.default_rng(2).normal(size=(5, 4)).astype("float32")
+    for _ in range(40):
+        wrapped(ops.convert_to_tensor(x), training=True)
+    u = _numpy(wrapped.u)
+    w = _numpy(wrapped.layer.kernel)
+    v = u @ w.T
+    v /= np.linalg.norm(v)
+    sigma = (v @ w @ u.T).item()
+    g = np.repeat(x.sum(axis=0)[:, None], 3, axis=1)  # d sum(x W) / dW
+    expected = (g - (g * w).sum() / sigma * v.T @ u) / sigma
+
+    # One SGD step of rate 1 through the backend's own gradient: W - grad.
+    kernel = wrapped.layer.kernel
+    optimizer = keras.optimizers.SGD(1.0)
+    optimizer.build([kernel])
+
+    def loss_fn():  # training=False: u as stored, so v and u are the above
+        return ops.sum(wrapped(ops.convert_to_tensor(x))), ()
+
+    backends.current().minimize(wrapped, optimizer, [kernel], loss_fn)
+    np.testing.assert_allclose(w - _numpy(kernel), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_spectral_norm_layer_runs_twice_in_one_loss():
+    # Real and fake through one D in one loss: Keras's in-place wrapper
+    # fails here on PyTorch.
+    wrapped = _sn(keras.layers.Dense(3), (None, 4))
+    optimizer = keras.optimizers.SGD(0.1)
+    optimizer.build(wrapped.trainable_variables)
+    a, b = (ops.ones((2, 4)), -ops.ones((2, 4)))
+
+    def loss_fn():
+        first = wrapped(a, training=True)
+        return ops.sum(first) - ops.sum(wrapped(b, training=True)), ()
+
+    before = _numpy(wrapped.u)
+    backends.current().minimize(
+        wrapped, optimizer, wrapped.trainable_variables, loss_fn
+    )
+    assert np.isfinite(_numpy(wrapped.layer.kernel)).all()
+    assert not np.array_equal(_numpy(wrapped.u), before)
+
+
+def test_spectral_norm_survives_a_keras_file(tmp_path):
+    from keras_gans.models.spectral_norm import SpectralNorm
+
+    inputs = keras.Input((8, 8, 1))
+    x = SpectralNorm(keras.layers.Conv2D(4, 3, strides=2))(inputs)
+    outputs = SpectralNorm(keras.layers.Dense(1))(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, outputs)
+    images = np.random.default_rng(0).normal(size=(3, 8, 8, 1)).astype("float32")
+    for _ in range(3):
+        model(images, training=True)
+    model.save(tmp_path / "d.keras")
+    again = keras.saving.load_model(tmp_path / "d.keras")
+    np.testing.assert_allclose(_numpy(again(images)), _numpy(model(images)), atol=1e-6)
+    np.testing.assert_array_equal(_numpy(again.layers[1].u), _numpy(model.layers[1].u))
+
+
+def test_spectral_norm_under_a_mixed_policy_keeps_sigma_in_float32():
+    from keras_gans.models.adversarial import precision
+    from keras_gans.models.spectral_norm import SpectralNorm
+
+    inputs = keras.Input((8, 8, 1))
+    x = SpectralNorm(keras.layers.Conv2D(4, 3, strides=2))(inputs)
+    logits = SpectralNorm(keras.layers.Dense(1))(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, logits)
+    precision.apply(model, "mixed_bfloat16")
+    hidden, output = model.layers[1], model.layers[3]
+    assert hidden.dtype_policy.name == "float32"
+    assert hidden.layer.dtype_policy.name == "mixed_bfloat16"
+    assert output.layer.dtype_policy.name == "float32"  # D's logits
+    images = np.ones((2, 8, 8, 1), "float32")
+    features = hidden(images, training=True)
+    assert keras.backend.standardize_dtype(features.dtype) == "bfloat16"
+    assert keras.backend.standardize_dtype(hidden.sigma().dtype) == "float32"
+    assert keras.backend.standardize_dtype(model(images).dtype) == "float32"

@@ -74,10 +74,16 @@ def apply(network, policy):
     they are. Weights keep float32 under both mixed policies, so a built
     network can change policy.
     """
+    from keras_gans.models.spectral_norm import SpectralNorm
+
     policy = keras.dtype_policies.get(policy)
-    outputs = {id(layer) for layer in output_layers(network)}
+    outputs = set()
+    for layer in output_layers(network):
+        # A spectrally normalised output layer: its wrapped layer computes.
+        outputs.add(id(layer.layer if isinstance(layer, SpectralNorm) else layer))
     for layer in network._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, (keras.Model, keras.layers.InputLayer)):
+        if isinstance(layer, (keras.Model, keras.layers.InputLayer, SpectralNorm)):
+            # SpectralNorm estimates sigma in float32 whatever the policy.
             continue
         if not _computes_floats(layer):
             continue
