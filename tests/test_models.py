@@ -292,7 +292,7 @@ def test_user_networks_round_trip_through_keras_file(tmp_path):
 # --- Distribution ------------------------------------------------------------
 
 
-def _make_toy(strategy=None):
+def _make_toy(strategy=None, **kwargs):
     def build():
         keras.utils.set_random_seed(3)
         model = keras_gans.GAN(
@@ -306,6 +306,7 @@ def _make_toy(strategy=None):
             output_activation=None,
             latent_distribution="normal",
             seed=5,
+            **kwargs,
         )
         model.compile(
             g_optimizer=keras.optimizers.Adam(0.01),
@@ -319,16 +320,20 @@ def _make_toy(strategy=None):
         return build()
 
 
-@pytest.mark.parametrize("n", [32, 33], ids=["even", "partial_last_batch"])
-def test_mirrored_strategy_step_matches_one_device(two_cpu_strategy, n):
+@pytest.mark.parametrize(
+    "n, ema_decay",
+    [(32, None), (33, None), (32, 0.5)],
+    ids=["even", "partial_last_batch", "ema"],
+)
+def test_mirrored_strategy_step_matches_one_device(two_cpu_strategy, n, ema_decay):
     # With 33 examples the last batch holds one example: one replica gets it,
     # the other gets none, and the step must still equal one device's.
     x = np.random.RandomState(1).normal(size=(n, 4)).astype("float32")
     ds = tf.data.Dataset.from_tensor_slices(x).batch(16)
 
-    single = _make_toy()
+    single = _make_toy(ema_decay=ema_decay)
     initial = single.get_weights()
-    mirrored = _make_toy(two_cpu_strategy)
+    mirrored = _make_toy(two_cpu_strategy, ema_decay=ema_decay)
     mirrored.set_weights(initial)
     assert mirrored.distribute_strategy.num_replicas_in_sync == 2
 

@@ -284,3 +284,88 @@ def test_spectral_norm_under_a_mixed_policy_keeps_sigma_in_float32():
     assert keras.backend.standardize_dtype(features.dtype) == "bfloat16"
     assert keras.backend.standardize_dtype(hidden.sigma().dtype) == "float32"
     assert keras.backend.standardize_dtype(model(images).dtype) == "float32"
+
+
+# --- An EMA of the generator -------------------------------------------------------
+
+
+def _ema_gan(statistics="average"):
+    import keras_gans
+
+    gan = keras_gans.DCGAN(
+        image_shape=(16, 16, 1),
+        latent_dim=4,
+        g_filters=4,
+        d_filters=4,
+        seed=0,
+        ema_decay=0.5,
+        ema_statistics=statistics,
+    )
+    gan.compile(
+        g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1)
+    )
+    return gan
+
+
+@pytest.mark.parametrize("statistics", ["average", "copy"])
+def test_ema_weights_are_the_closed_form_average(statistics):
+    gan = _ema_gan(statistics)
+    live = gan.generator.weights
+    expected = [_numpy(w) for w in gan.generator_ema.weights]
+    np.testing.assert_array_equal(expected[0], _numpy(live[0]))  # a copy at first
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    for t in range(3):
+        gan.train_on_batch(images)
+        decay = min(0.5, (1 + t) / (10 + t))  # warm-up: 0.1, 0.18, 0.25
+        for i, w in enumerate(live):
+            value = _numpy(w)
+            averaged = w.trainable or statistics == "average"
+            expected[i] = value + decay * (expected[i] - value) if averaged else value
+    for average, want in zip(gan.generator_ema.weights, expected, strict=True):
+        np.testing.assert_allclose(_numpy(average), want, rtol=1e-5, atol=1e-6)
+    assert float(_numpy(gan.ema_updates)) == 3.0
+    # Sampling uses the average; training the live generator.
+    z = gan.sample_latent(4, seed=1)
+    np.testing.assert_allclose(
+        gan.generate(z), _numpy(gan.generator_ema(z, training=False)), atol=1e-6
+    )
+    assert not np.allclose(gan.generate(z), _numpy(gan.generator(z, training=False)))
+
+
+def test_ema_survives_a_keras_file(tmp_path):
+    gan = _ema_gan()
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    gan.train_on_batch(images)
+    gan.save(tmp_path / "gan.keras")
+    again = keras.saving.load_model(tmp_path / "gan.keras")
+    assert again.ema_decay == 0.5 and again.ema_statistics == "average"
+    for a, b in zip(
+        again.generator_ema.weights, gan.generator_ema.weights, strict=True
+    ):
+        np.testing.assert_array_equal(_numpy(a), _numpy(b))
+    assert float(_numpy(again.ema_updates)) == 1.0
+    np.testing.assert_allclose(
+        again.generate(3, seed=2), gan.generate(3, seed=2), atol=1e-6
+    )
+
+
+def test_ema_options_are_checked():
+    with pytest.raises(ValueError, match=r"Expected 0 < ema_decay < 1; received 1.0"):
+        _ema_gan().__class__(image_shape=(16, 16, 1), ema_decay=1.0)
+    with pytest.raises(ValueError, match="ema_statistics"):
+        _ema_gan("median")
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="export runs on TensorFlow"
+)
+def test_export_samples_from_the_ema_generator(tmp_path):
+    import tensorflow as tf
+
+    gan = _ema_gan()
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    gan.train_on_batch(images)
+    loaded = tf.saved_model.load(str(gan.export(tmp_path / "exports")))
+    z = gan.sample_latent(3, seed=4)
+    served = loaded.signatures["generate"](latent=tf.constant(_numpy(z)))["images"]
+    np.testing.assert_allclose(served.numpy(), gan.generate(z), atol=1e-5)

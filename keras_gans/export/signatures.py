@@ -119,7 +119,7 @@ def scalar_spec(name, dtype):
 def latent_signatures(model):
     """`serving_default`, `generate` and `sample` of a generator of latents."""
     dim = int(model.latent_dim)
-    generator = model.generator
+    generator = model.sampling_generator
     what = model.latent_description
 
     def serve(latent):

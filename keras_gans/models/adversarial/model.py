@@ -41,6 +41,8 @@ from keras_gans.models.adversarial.step import AdversarialStep, _rank
 from keras_gans.validation import check_choice, check_int
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
+# What an EMA generator does with G's batch-norm statistics.
+EMA_STATISTICS = ("average", "copy")
 
 
 def _default_optimizer():
@@ -80,6 +82,20 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
             float32; `"mixed_float16"` adds dynamic loss scaling to both
             optimizers (`keras_gans.models.adversarial.precision`).
             Defaults to `None`: Keras's global policy.
+        ema_decay: keep an exponential moving average of G's weights, with
+            this decay per generator step, in `generator_ema`, and sample
+            from it (`generate`, calling the model, the callbacks' grids,
+            export and the zoo); training uses the live `generator`. The
+            decay warms up as `min(ema_decay, (1 + t) / (10 + t))` after t
+            updates (TensorFlow's `ExponentialMovingAverage`), so early
+            averages do not remember the random start. Defaults to `None`
+            (no average). Not the optimizers' `use_ema`, which `fit()` would
+            write into the live weights.
+        ema_statistics: G's batch-norm moving statistics in the average:
+            `"average"` them like the weights (statistics and weights then
+            come from the same window), or `"copy"` the live ones
+            (StyleGAN2-ADA's choice, for networks without batch norm).
+            Defaults to `"average"`.
 
     Example:
 
@@ -100,6 +116,8 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         d_steps=1,
         seed=None,
         dtype_policy=None,
+        ema_decay=None,
+        ema_statistics="average",
         **kwargs,
     ):
         if dtype_policy is not None:
@@ -127,6 +145,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         self.latent_dim = check_int("latent_dim", latent_dim, minimum=1)
         self.latent_distribution = latent_distribution
         self.d_steps = d_steps
+        self._make_ema(ema_decay, ema_statistics)
         self._make_seed_generators(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -138,6 +157,52 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         # The sub-models are built, so this model is too: Keras must not try
         # to build it by calling it on a batch of images.
         self.built = True
+
+    def _make_ema(self, decay, statistics):
+        if decay is not None:
+            decay = float(decay)
+            if not 0.0 < decay < 1.0:
+                raise ValueError(f"Expected 0 < ema_decay < 1; received {decay!r}.")
+        self.ema_decay = decay
+        self.ema_statistics = check_choice("ema_statistics", statistics, EMA_STATISTICS)
+        self.generator_ema = None
+        if decay is None:
+            return
+        try:
+            ema = keras.models.clone_model(self.generator)
+        except ValueError as e:
+            raise ValueError(
+                "Expected a functional or Sequential generator to keep an EMA copy "
+                f"of (ema_decay={decay}); cloning {type(self.generator).__name__} "
+                f"failed: {e}"
+            ) from e
+        ema.set_weights(self.generator.get_weights())
+        ema.trainable = False
+        self.generator_ema = ema
+        self.ema_updates = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="ema_updates"
+        )
+
+    @property
+    def sampling_generator(self):
+        """The generator that draws samples: `generator_ema` if kept, else `generator`."""
+        return self.generator if self.generator_ema is None else self.generator_ema
+
+    def _update_ema(self):
+        """One EMA step of G's weights (after each generator update)."""
+        t = ops.cast(self.ema_updates, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for average, live in zip(
+            self.generator_ema.weights, self.generator.weights, strict=True
+        ):
+            if not keras.backend.is_float_dtype(live.dtype) or (
+                not live.trainable and self.ema_statistics == "copy"
+            ):
+                average.assign(live)
+            else:
+                value = ops.convert_to_tensor(live)
+                average.assign(value + decay * (ops.convert_to_tensor(average) - value))
+        self.ema_updates.assign(self.ema_updates + 1.0)
 
     def _apply_dtype_policy(self, *networks):
         """Puts `networks` under the model's mixed policy (float32: left as built)."""
@@ -370,8 +435,12 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
     # --- Sampling ----------------------------------------------------------------
 
     def call(self, inputs, training=False):
-        """Calling the model on a latent batch returns generated examples."""
-        return self.generator(inputs, training=training)
+        """Calling the model on a latent batch returns generated examples.
+
+        The sampling generator's (the EMA copy, if kept) unless `training`.
+        """
+        generator = self.generator if training else self.sampling_generator
+        return generator(inputs, training=training)
 
     def _check_latent(self, z):
         z = ops.convert_to_tensor(z, dtype="float32")
@@ -421,7 +490,9 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
                 lambda v, s=start: v[s : s + batch_size], inputs
             )
             chunks.append(
-                keras.ops.convert_to_numpy(self.generator(chunk, training=False))
+                keras.ops.convert_to_numpy(
+                    self.sampling_generator(chunk, training=False)
+                )
             )
         return np.concatenate(chunks, axis=0).astype("float32")
 
@@ -439,6 +510,8 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
                 "latent_distribution": self.latent_distribution,
                 "d_steps": self.d_steps,
                 "seed": self.seed,
+                "ema_decay": self.ema_decay,
+                "ema_statistics": self.ema_statistics,
             }
         )
         if self._network_config:

@@ -100,7 +100,7 @@ class Persistence:
         """
         fmt = kwargs.pop("format", "tf_saved_model")
         if fmt != "tf_saved_model" or kwargs:
-            return self.generator.export(filepath, format=fmt, **kwargs)
+            return self.sampling_generator.export(filepath, format=fmt, **kwargs)
         from keras_gans.export import export_saved_model
 
         return export_saved_model(self, filepath, version, name, overwrite)

@@ -167,6 +167,8 @@ class AdversarialStep:
                 real, condition
             )
         g_loss, g_extras = self.generator_step(local_batch, condition)
+        if self.generator_ema is not None:
+            self._update_ema()
         return self._update_metrics(
             d_loss, g_loss, real_out, fake_out, {**d_extras, **g_extras}
         )

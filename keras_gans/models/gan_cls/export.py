@@ -63,7 +63,7 @@ def signatures(model):
     """`{name: (function, input signature)}` of a GAN-CLS export."""
     dim = int(model.latent_dim)
     text_dim = int(model.text_dim)
-    generator = model.generator
+    generator = model.sampling_generator
 
     def serve(latent, text_embedding):
         latent = check_vector("latent", latent, dim, model.latent_description)

@@ -396,8 +396,9 @@ class GANCLS(StyleTransfer, AdversarialModel):
     # --- Using the model ---------------------------------------------------------
 
     def call(self, inputs, training=False):
-        """`model([z, embeddings])` returns images."""
-        return self.generator(inputs, training=training)
+        """`model([z, embeddings])` returns images (the EMA copy's, if kept)."""
+        generator = self.generator if training else self.sampling_generator
+        return generator(inputs, training=training)
 
     def _conditions(self, texts):
         """A list/array of strings or `(n, text_dim)` embeddings -> (n, d) tensor."""

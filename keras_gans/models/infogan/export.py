@@ -32,7 +32,7 @@ def signatures(model):
     """`{"generate_with_codes": (function, input signature)}`."""
     spec = model.spec
     n_cat = len(spec.categorical)
-    generator = model.generator
+    generator = model.sampling_generator
 
     def generate_with_codes(noise, categorical, continuous):
         noise = check_vector("noise", noise, spec.noise_dim, "noise")

@@ -198,6 +198,11 @@ class VAE(LikelihoodModel):
             object.__setattr__(self, "_generator_view", cached)
         return cached
 
+    @property
+    def sampling_generator(self):
+        """What export samples from: `generator` (a VAE keeps no EMA copy)."""
+        return self.generator
+
     def encode(self, images, batch_size=256):
         """q(z|x) for `images` in [-1, 1]: `(mean, log_var)`, NumPy `(n, latent_dim)`."""
         out = self._per_example(
