@@ -369,3 +369,121 @@ def test_export_samples_from_the_ema_generator(tmp_path):
     z = gan.sample_latent(3, seed=4)
     served = loaded.signatures["generate"](latent=tf.constant(_numpy(z)))["images"]
     np.testing.assert_allclose(served.numpy(), gan.generate(z), atol=1e-5)
+
+
+# --- R1 and DiffAugment inside the step --------------------------------------------
+
+
+def _linear_pair(r1_gamma=0.0, r1_interval=1, augment=None, lr=0.1):
+    """G fixed (learning rate 0), D(x) = x . w: the Wasserstein D gradient
+    mean(fake) - mean(real) does not depend on w, so R1's share is plain."""
+    import keras_gans
+
+    keras.utils.set_random_seed(0)
+    latent = keras.Input((2,))
+    generator = keras.Model(latent, keras.layers.Dense(3)(latent))
+    x = keras.Input((3,))
+    discriminator = keras.Model(x, keras.layers.Dense(1, use_bias=False)(x))
+    model = keras_gans.AdversarialModel(generator, discriminator, seed=1)
+    model.compile(
+        g_optimizer=keras.optimizers.SGD(0.0),
+        d_optimizer=keras.optimizers.SGD(lr),
+        loss="wasserstein_gp",
+        gradient_penalty_weight=0.0,
+        r1_gamma=r1_gamma,
+        r1_interval=r1_interval,
+        augment=augment,
+    )
+    return model
+
+
+@pytest.mark.parametrize("interval", [1, 2])
+def test_r1_steps_d_by_its_hand_gradient_on_the_due_updates(interval):
+    gamma, lr, steps = 0.5, 0.1, 4
+    real = np.random.default_rng(0).normal(size=(6, 3)).astype("float32")
+    plain, penalised = _linear_pair(), _linear_pair(gamma, interval)
+    w = _numpy(penalised.discriminator.weights[0])
+    np.testing.assert_array_equal(w, _numpy(plain.discriminator.weights[0]))
+    before = w
+    for step in range(steps):
+        plain.train_on_batch(real)
+        penalised.train_on_batch(real)
+        after = _numpy(plain.discriminator.weights[0])
+        # R1 = ||w||^2 per example: gradient gamma / 2 * k * 2w, at the
+        # update's starting weights, on the due updates only.
+        due = step % interval == 0
+        r1_step = lr * gamma * interval * w if due else 0.0
+        w = w - (before - after) - r1_step  # plus the loss's own step
+        before = after
+    got = _numpy(penalised.discriminator.weights[0])
+    np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-6)
+
+
+def _dcgan(**compile_kwargs):
+    import keras_gans
+
+    gan = keras_gans.DCGAN(
+        image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4, seed=0
+    )
+    gan.compile(**compile_kwargs)
+    return gan
+
+
+def _recording(model):
+    names = []
+    rng = np.random.default_rng(0)
+
+    def hook(name, shape):
+        names.append((name, tuple(int(d) for d in shape)))
+        return rng.uniform(size=shape).astype("float32")
+
+    model._draw_hook = hook
+    return names
+
+
+def test_diff_augment_draws_apart_for_each_batch_and_r1_runs_lazily():
+    # DCGAN's D has batch norm: on JAX its statistics are assigned inside
+    # the lazy R1 branch, which the backend's cond threads.
+    with pytest.warns(UserWarning, match="R1 assume D scores each example"):
+        gan = _dcgan(augment="color,translation,cutout", r1_gamma=1.0, r1_interval=2)
+    names = _recording(gan)
+    images = np.random.default_rng(1).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    for _ in range(3):
+        logs = gan.train_on_batch(images, return_dict=True)
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    assert all(np.isfinite(_numpy(w)).all() for w in gan.discriminator.weights)
+    drawn = {name: shape for name, shape in names if name.startswith("augment_")}
+    keys = augment.draw_shapes(8, augment.DEFAULT_POLICY)
+    assert drawn == {
+        f"augment_{batch}_{key}": (8,)
+        for batch in ("real", "fake", "generated")
+        for key in keys
+    }
+
+
+def test_no_augment_draws_without_a_policy():
+    gan = _dcgan()
+    names = _recording(gan)
+    gan.train_on_batch(np.zeros((4, 16, 16, 1), "float32"))
+    assert names and not [n for n, _ in names if n.startswith("augment_")]
+
+
+@pytest.mark.filterwarnings("ignore:The gradient penalty and R1")
+def test_stabiliser_options_are_checked_and_saved(tmp_path):
+    import keras_gans
+
+    gan = _dcgan(loss="hinge", r1_gamma=0.1, r1_interval=4, augment="translation")
+    gan.save(tmp_path / "gan.keras")
+    again = keras.saving.load_model(tmp_path / "gan.keras")
+    assert (again.r1_gamma, again.r1_interval, again.augment) == (
+        0.1,
+        4,
+        ("translation",),
+    )
+    flat = keras_gans.GAN(data_shape=(4,), latent_dim=2, g_units=(4,), d_units=(4,))
+    with pytest.raises(ValueError, match=r"DiffAugment transforms images.*\(4,\)"):
+        flat.compile(augment="color")
+    with pytest.raises(ValueError, match="r1_gamma >= 0"):
+        _dcgan(r1_gamma=-1.0)
+    with pytest.raises(ValueError, match="r1_interval"):
+        _dcgan(r1_gamma=1.0, r1_interval=0)

@@ -32,6 +32,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gans import augment as diff_augment
 from keras_gans import losses as gan_losses
 from keras_gans.models.adversarial import first_batch, precision
 from keras_gans.models.adversarial.fitting import CheckedFit
@@ -229,6 +230,9 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         d_optimizer=None,
         loss="non_saturating",
         gradient_penalty_weight=None,
+        r1_gamma=0.0,
+        r1_interval=1,
+        augment=None,
         **kwargs,
     ):
         """Configures the model for training.
@@ -244,6 +248,19 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
                 `keras_gans.losses.GANLoss`. Defaults to `"non_saturating"`.
             gradient_penalty_weight: weight of the WGAN-GP penalty on D.
                 Defaults to the loss's own (10 for `"wasserstein_gp"`, else 0).
+            r1_gamma: gamma of the R1 penalty `gamma / 2 * ||grad D(x)||^2`
+                on D's real inputs (Mescheder et al. 2018). It is added to
+                D's objective, not to the logged `d_loss`. Defaults to `0.0`
+                (none).
+            r1_interval: lazy regularisation (Karras et al. 2020): the
+                penalty, times this interval, on every `r1_interval`-th D
+                update only (counted by D's optimizer, so `d_steps` counts
+                too). Defaults to `1` (every update).
+            augment: a DiffAugment policy (`keras_gans.augment`: "color",
+                "translation", "cutout", comma-separated) applied to every
+                image D sees in training, real and generated, with
+                independent draws per image (Zhao et al. 2020). Defaults to
+                `None` (none).
             **kwargs: passed to `keras.Model.compile` (e.g.
                 `steps_per_execution`, `jit_compile`, `run_eagerly`).
         """
@@ -256,6 +273,16 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
             kwargs.pop(key, None)
         super().compile(optimizer=None, **kwargs)
         self.gan_loss = gan_losses.get(loss)
+        self.r1_gamma = float(r1_gamma)
+        if self.r1_gamma < 0:
+            raise ValueError(f"Expected r1_gamma >= 0; received {r1_gamma!r}.")
+        self.r1_interval = check_int("r1_interval", r1_interval, minimum=1)
+        self.augment = diff_augment.parse_policy(augment)
+        if self.augment and len(self._example_shape()) != 3:
+            raise ValueError(
+                "DiffAugment transforms images (height, width, channels); this "
+                f"model's examples have shape {self._example_shape()}."
+            )
         self.gradient_penalty_weight = float(
             self.gan_loss.gradient_penalty_weight
             if gradient_penalty_weight is None
@@ -267,12 +294,12 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         self.d_optimizer = keras.optimizers.get(
             d_optimizer or self.default_d_optimizer()
         )
-        if self.gradient_penalty_weight and any(
+        if (self.gradient_penalty_weight or self.r1_gamma) and any(
             isinstance(layer, keras.layers.BatchNormalization)
             for layer in self.discriminator._flatten_layers()
         ):
             warnings.warn(
-                "The gradient penalty assumes D scores each example on its own, "
+                "The gradient penalty and R1 assume D scores each example on its own, "
                 "but this discriminator has BatchNormalization, which couples the "
                 "examples of a batch; Gulrajani et al. 2017 use layer norm or none.",
                 stacklevel=2,
@@ -321,6 +348,9 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
             "d_optimizer": keras.optimizers.serialize(self.d_optimizer),
             "loss": self.gan_loss.name,
             "gradient_penalty_weight": self.gradient_penalty_weight,
+            "r1_gamma": self.r1_gamma,
+            "r1_interval": self.r1_interval,
+            "augment": ",".join(self.augment) or None,
             **self._compile_kwargs,
         }
 
@@ -378,6 +408,18 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
     def latent_description(self):
         """What the latent vectors are, for messages (export's shape checks)."""
         return f"{self.latent_distribution} latent vectors"
+
+    def _example_shape(self):
+        """D's input shape without the batch (its first input's)."""
+        shape = self.discriminator.input_shape
+        if isinstance(shape, list):
+            shape = shape[0]
+        return tuple(shape[1:])
+
+    def critic(self, condition=None, training=True):
+        """D as a function of its image input alone (R1's), the condition held."""
+        del condition
+        return lambda x: self.discriminator(x, training=training)
 
     def generator_inputs(self, latent, condition=None):
         """What the generator is called on for this latent batch and condition."""

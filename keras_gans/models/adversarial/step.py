@@ -17,6 +17,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_gans import augment
+from keras_gans import losses as gan_losses
 from keras_gans.models.adversarial import backends, replicas
 
 
@@ -38,8 +40,9 @@ class AdversarialStep:
         `keras_gans.testing.injected_draws` sets a hook `(name, shape) ->
         array` so that the same step can be compared across backends, whose
         random number generators differ. Names: `"latent"`, `"alpha"` (the
-        gradient penalty's), and those of subclasses (GANCLS's
-        `"wrong_scores"` and `"wrong_shift"`).
+        gradient penalty's), `"augment_<batch>_<draw>"` (DiffAugment's),
+        and those of subclasses (GANCLS's `"wrong_scores"` and
+        `"wrong_shift"`).
         """
         hook = getattr(self, "_draw_hook", None)
         if hook is None:
@@ -54,6 +57,53 @@ class AdversarialStep:
             "latent", (n, self.latent_dim), lambda: self.sample_latent(n, seed=seed)
         )
         return self._local_slice(latent, local_batch)
+
+    def _augment_draws(self, local_batch, name):
+        """DiffAugment's uniforms for one batch D sees (`{}` without a policy).
+
+        Drawn for the global batch and sliced per replica, like the noise;
+        `name` (`real`, `fake`, `generated`) keeps the batches' draws apart.
+        """
+        policy = getattr(self, "augment", ())
+        if not policy:
+            return {}
+        n = self._global_batch()
+        draws = {}
+        for key, shape in augment.draw_shapes(n, policy).items():
+            value = self._random(
+                f"augment_{name}_{key}",
+                shape,
+                lambda s=shape: keras.random.uniform(s, seed=self.seed_generator),
+            )
+            draws[key] = self._local_slice(value, local_batch)
+        return draws
+
+    def _augmented(self, images, draws):
+        return augment.apply(images, draws, self.augment) if draws else images
+
+    def _r1(self, real, condition):
+        """gamma / 2 * R1 per example on this D update (lazy: every k-th, times k)."""
+        gamma, k = getattr(self, "r1_gamma", 0.0), getattr(self, "r1_interval", 1)
+        if not gamma:
+            return None
+        critic = self.critic(condition, training=True)
+
+        def penalty():
+            return (0.5 * gamma * k) * gan_losses.r1_penalty(
+                critic, real, reduction="none"
+            )
+
+        if k == 1:
+            return penalty()
+        # The optimizer's count before this update: the first update pays.
+        due = ops.equal(ops.mod(self.d_optimizer.iterations, k), 0)
+        n = ops.shape(real)[0]
+        return backends.current().cond(
+            due,
+            penalty,
+            lambda: ops.zeros((n,), "float32"),
+            self.non_trainable_variables,
+        )
 
     def _average(self, per_example):
         return replicas.average(per_example)
@@ -74,12 +124,19 @@ class AdversarialStep:
         fake = ops.stop_gradient(
             self.generator(self.generator_inputs(latent, condition), training=True)
         )
+        local_batch = ops.shape(real)[0]
+        real = self._augmented(real, self._augment_draws(local_batch, "real"))
+        fake = self._augmented(fake, self._augment_draws(local_batch, "fake"))
 
         def loss_fn():
             outputs = self._with_extras(
                 self.discriminator_loss(real, fake, condition), 3
             )
-            return self._average(outputs[0]), outputs
+            # R1 joins D's objective but not the logged d_loss, which
+            # would jump on the lazy updates.
+            r1 = self._r1(real, condition)
+            objective = outputs[0] if r1 is None else outputs[0] + r1
+            return self._average(objective), outputs
 
         variables = self.discriminator_trainable_variables
         outputs = backends.current().minimize(
@@ -95,11 +152,13 @@ class AdversarialStep:
     def generator_step(self, local_batch, condition):
         """One G update; returns (per-example loss, extras)."""
         latent = self._draw_latent(local_batch)
+        draws = self._augment_draws(local_batch, "generated")
 
         def loss_fn():
             fake = self.generator(
                 self.generator_inputs(latent, condition), training=True
             )
+            fake = self._augmented(fake, draws)
             outputs = self._with_extras(self.generator_loss(fake, latent, condition), 2)
             return self._average(outputs[0]), outputs
 

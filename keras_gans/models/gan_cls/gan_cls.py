@@ -330,6 +330,11 @@ class GANCLS(StyleTransfer, AdversarialModel):
             index = ops.maximum(index, 0)
         return ops.take(embeddings, index, axis=0), valid
 
+    def critic(self, condition=None, training=True):
+        """D on images with the batch's matching captions held fixed (for R1)."""
+        embeddings = condition[0]
+        return lambda x: self.discriminator([x, embeddings], training=training)
+
     def discriminator_loss(self, real, fake, condition=None, training=True):
         embeddings, labels = condition
         wrong, valid = self._wrong_embeddings(embeddings, labels, training)

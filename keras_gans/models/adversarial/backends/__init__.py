@@ -14,6 +14,9 @@ backend's module here provides them:
   PyTorch's `backward` and the optimizer under `no_grad`).
 - `input_gradients(fn, x)`: d sum(fn(x)) / dx, itself differentiable (double
   backprop), for the gradient penalty and R1.
+- `cond(pred, fn, skip, variables)`: `fn()` or `skip()` by a traced
+  predicate (the lazy R1 interval); JAX threads `variables`, which the
+  branches may assign, through `jax.lax.cond`.
 """
 
 from __future__ import annotations

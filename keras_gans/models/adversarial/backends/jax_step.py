@@ -113,6 +113,39 @@ def minimize(model, optimizer, variables, loss_fn):
     return aux
 
 
+def cond(pred, fn, skip, variables):
+    """`fn()` if `pred` else `skip()`, threading `variables` through the branches.
+
+    `jax.lax.cond` traces each branch on its own, so a Keras variable that a
+    branch assigns (batch-norm statistics of D's pass, a spectral-norm u)
+    would leak a tracer into the step's scope. Each branch here runs in a
+    scope over `variables` and returns their new values with its result,
+    as Keras's `LossScaleOptimizer` does with its branches.
+    """
+    variables = list(variables)
+    threaded = {id(v) for v in variables}
+
+    def branch(body):
+        def run(values):
+            with _Layered(zip(variables, values, strict=True)) as scope:
+                out = body()
+            stray = [v.path for k, v in scope.updated.items() if k not in threaded]
+            if stray:
+                raise RuntimeError(
+                    f"A conditional branch assigned variables it does not thread: {stray}."
+                )
+            return out, [scope.get_current_value(v) for v in variables]
+
+        return run
+
+    out, new_values = jax.lax.cond(
+        pred, branch(fn), branch(skip), [_value(v) for v in variables]
+    )
+    for v, x in zip(variables, new_values, strict=True):
+        v.assign(x)
+    return out
+
+
 def input_gradients(fn, x):
     changed = []
 

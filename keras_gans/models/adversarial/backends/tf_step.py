@@ -27,6 +27,11 @@ def minimize(model, optimizer, variables, loss_fn):
     return aux
 
 
+def cond(pred, fn, skip, variables):
+    del variables  # tf.cond records any assignment in the taken branch
+    return tf.cond(pred, fn, skip)
+
+
 def input_gradients(fn, x):
     with tf.GradientTape() as tape:
         tape.watch(x)

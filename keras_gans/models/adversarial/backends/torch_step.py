@@ -41,6 +41,11 @@ def minimize(model, optimizer, variables, loss_fn):
     return _detached(aux)
 
 
+def cond(pred, fn, skip, variables):
+    del variables  # eager: only the taken branch runs
+    return fn() if bool(pred) else skip()
+
+
 def input_gradients(fn, x):
     if not x.requires_grad:
         x = x.detach().requires_grad_(True)
