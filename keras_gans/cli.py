@@ -60,6 +60,18 @@ _TRAIN_FLAGS = {
         "bfloat16 or float16: 16-bit compute, float32 weights and outputs "
         "(float16 with loss scaling)",
     ),
+    "r1_gamma": (float, "GANs: R1 penalty gamma on D's real inputs (0: none)"),
+    "r1_interval": (int, "GANs: lazy R1, on every N-th D update, weighted by N"),
+    "augment": (
+        str,
+        "GANs: DiffAugment policy for every image D sees, e.g. "
+        "color,translation,cutout",
+    ),
+    "ema_decay": (
+        float,
+        "GANs: sample from an exponential moving average of G's weights with "
+        "this decay, e.g. 0.999",
+    ),
 }
 
 

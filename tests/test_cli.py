@@ -62,3 +62,43 @@ def test_family_flags_and_commands_come_from_the_registry(capsys):
         cli.main(["--help"])
     commands = capsys.readouterr().out
     assert "sweep" in commands and "generate-text" in commands
+
+
+@pytest.mark.filterwarnings("ignore:The gradient penalty and R1")
+def test_stabiliser_flags_reach_the_model_and_old_runs_resume(
+    tmp_path, capsys, fashion_dir
+):
+    import json
+
+    import keras
+
+    out = tmp_path / "run"
+    args = ["train", "dcgan", "--latent-dim", "4", "--image-shape", "16,16,1"]
+    args += ["--limit", "32", "--batch-size", "16"]
+    args += ["--data-dir", str(fashion_dir), "--verbose", "0", "--out", str(out)]
+    stabilisers = ["--r1-gamma", "0.5", "--r1-interval", "2"]
+    stabilisers += ["--augment", "translation,cutout", "--ema-decay", "0.9"]
+    assert cli.main(args + stabilisers + ["--epochs", "1"]) == 0
+    model = keras.saving.load_model(out / "model.keras")
+    assert (model.r1_gamma, model.r1_interval) == (0.5, 2)
+    assert model.augment == ("translation", "cutout") and model.ema_decay == 0.9
+    record = json.loads((out / "run.json").read_text())["config"]
+    assert record["augment"] == "translation,cutout"
+    # Without the flags the same folder is another run.
+    capsys.readouterr()
+    assert cli.main(args + ["--epochs", "2"]) == 2
+    assert "r1_gamma: run has 0.5, asked 0.0" in capsys.readouterr().err
+    # A run folder from before the stabilisers has none in its identity.
+    plain = tmp_path / "plain"
+    plain_args = [a if a != str(out) else str(plain) for a in args]
+    assert cli.main(plain_args + ["--epochs", "1"]) == 0
+    record = json.loads((plain / "run.json").read_text())
+    for key in ("r1_gamma", "r1_interval", "augment", "ema_decay"):
+        record["config"].pop(key, None)
+    (plain / "run.json").write_text(json.dumps(record))
+    assert cli.main(plain_args + ["--epochs", "2"]) == 0
+    # A likelihood model has no discriminator to stabilise.
+    assert (
+        cli.main(["train", "vae", "--r1-gamma", "1", "--out", str(tmp_path / "v")]) == 2
+    )
+    assert "--r1-gamma=1.0 do not apply to model='vae'" in capsys.readouterr().err

@@ -226,6 +226,9 @@ class Family:
                 config.learning_rate, beta_1=config.beta_1
             ),
             loss=config.loss,
+            r1_gamma=config.r1_gamma,
+            r1_interval=config.r1_interval,
+            augment=config.augment,
             steps_per_execution=config.steps_per_execution,
         )
 
@@ -254,12 +257,15 @@ class Family:
 
     def common_kwargs(self, config):
         """Constructor arguments that the run's common settings give."""
-        return {
+        kwargs = {
             self.shape_argument: config.image_shape,
             "latent_dim": config.latent_dim,
             "d_steps": config.d_steps,
             "seed": config.seed,
         }
+        if config.ema_decay is not None:
+            kwargs["ema_decay"] = config.ema_decay
+        return kwargs
 
     def model_kwargs(self, config):
         """Constructor arguments of the model a run builds from `config`.

@@ -32,7 +32,14 @@ COMMON_FIELDS = {
     "steps_per_execution": 1,
     "g_learning_rate": None,
     "mixed_precision": None,
+    "r1_gamma": 0.0,
+    "r1_interval": 1,
+    "augment": None,
+    "ema_decay": None,
 }
+# Stabilisers (issue 17): left out of a run's identity at their defaults, so
+# that run folders from before them still resume.
+STABILISERS = ("r1_gamma", "r1_interval", "augment", "ema_decay")
 MIXED_PRECISIONS = ("bfloat16", "float16")
 # Settings that may change between invocations of one run folder.
 RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution")
@@ -104,6 +111,15 @@ class TrainConfig:
         mixed_precision: `"bfloat16"` or `"float16"`: the networks compute
             in 16 bits (`dtype_policy="mixed_..."`; float16 with loss
             scaling). Defaults to `None`: float32.
+        r1_gamma: gamma of the R1 penalty on D's real inputs (`compile`'s).
+            Defaults to `0.0` (none).
+        r1_interval: lazy R1: every N-th D update, weighted by N. Defaults
+            to `1`.
+        augment: a DiffAugment policy for D's inputs, such as
+            `"color,translation,cutout"`. Defaults to `None` (none).
+        ema_decay: sample from an exponential moving average of G's
+            weights with this decay (the model's `ema_decay`). Defaults to
+            `None` (the live G).
         **options: the family's own settings (`RunOption`s, see
             `keras-gans train MODEL --help`). Another family's settings are
             refused unless they have their defaults.
@@ -222,6 +238,7 @@ class TrainConfig:
         if self.mixed_precision is not None:
             check_choice("mixed_precision", self.mixed_precision, MIXED_PRECISIONS)
         self.seed = check_int("seed", self.seed, minimum=0)
+        self._resolve_stabilisers()
         from keras_gans import losses
 
         check_choice("loss", self.loss, losses.names())
@@ -230,6 +247,18 @@ class TrainConfig:
         if self.image_shape is None:
             self.image_shape = default_image_shape(self.dataset)
         self.image_shape = tuple(int(d) for d in self.image_shape)
+
+    def _resolve_stabilisers(self):
+        from keras_gans import augment
+
+        self.r1_gamma = float(check_number("r1_gamma", self.r1_gamma, minimum=0))
+        self.r1_interval = check_int("r1_interval", self.r1_interval, minimum=1)
+        self.augment = ",".join(augment.parse_policy(self.augment)) or None
+        if self.ema_decay is not None:
+            decay = check_number("ema_decay", self.ema_decay, minimum=0, maximum=1)
+            if decay in (0.0, 1.0):
+                raise ValueError(f"Expected 0 < ema_decay < 1; received {decay!r}.")
+            self.ema_decay = decay
 
     def _refuse_unused(self):
         """Refuses common settings the family does not use, unless left at default."""
@@ -268,6 +297,9 @@ class TrainConfig:
         values = self.to_dict()
         if values.get("mixed_precision") is None:
             values.pop("mixed_precision", None)  # runs from before it existed
+        for name in STABILISERS:
+            if values.get(name) == COMMON_FIELDS[name]:
+                values.pop(name, None)
         if (
             self.family.default_g_learning_rate() is None
             and self.g_learning_rate == self.learning_rate
@@ -287,6 +319,8 @@ class TrainConfig:
         """
         full = dict(identity)
         full.setdefault("mixed_precision", None)
+        for name in STABILISERS:
+            full.setdefault(name, COMMON_FIELDS[name])
         full.setdefault("g_learning_rate", full.get("learning_rate"))
         for option in self.family.options:
             if not option.resumable:

@@ -16,8 +16,17 @@ from keras_gans.models.family import Family, model_default
 class LikelihoodFamily(Family):
     """A family of models trained on -log p(x) (`LikelihoodModel`)."""
 
-    # A GAN's settings: the loss, the discriminator's steps and G's rate.
-    unused_settings = ("loss", "d_steps", "g_learning_rate")
+    # A GAN's settings: the loss, the discriminator's steps, G's rate and
+    # the stabilisers.
+    unused_settings = (
+        "loss",
+        "d_steps",
+        "g_learning_rate",
+        "r1_gamma",
+        "r1_interval",
+        "augment",
+        "ema_decay",
+    )
 
     def _takes(self, argument):
         return argument in inspect.signature(self.model_class.__init__).parameters
