@@ -78,10 +78,12 @@ def test_stabiliser_flags_reach_the_model_and_old_runs_resume(
     args += ["--data-dir", str(fashion_dir), "--verbose", "0", "--out", str(out)]
     stabilisers = ["--r1-gamma", "0.5", "--r1-interval", "2"]
     stabilisers += ["--augment", "translation,cutout", "--ema-decay", "0.9"]
+    stabilisers += ["--spectral-norm", "true"]
     assert cli.main(args + stabilisers + ["--epochs", "1"]) == 0
     model = keras.saving.load_model(out / "model.keras")
     assert (model.r1_gamma, model.r1_interval) == (0.5, 2)
     assert model.augment == ("translation", "cutout") and model.ema_decay == 0.9
+    assert model.spectral_norm
     record = json.loads((out / "run.json").read_text())["config"]
     assert record["augment"] == "translation,cutout"
     # Without the flags the same folder is another run.

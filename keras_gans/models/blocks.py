@@ -121,27 +121,39 @@ def upsample_to_image(x, image_shape, channels, steps, kernel_size=4):
     )(x)
 
 
-def downsample(image, filters, steps, kernel_size=4, slope=0.2):
+def downsample(image, filters, steps, kernel_size=4, slope=0.2, spectral_norm=False):
     """D's convolutional half: `steps` stride-2 convolutions from the image.
 
     `filters * 2**i` channels at step i (layers `down_<i>`), batch norm on
-    all but the first (`down_<i>_bn`), LeakyReLU(`slope`) after each.
+    all but the first (`down_<i>_bn`), LeakyReLU(`slope`) after each. With
+    `spectral_norm`, each convolution is wrapped in `SpectralNorm` and
+    there is no batch norm (Miyato et al. 2018's SN-DCGAN discriminator).
     """
     x = image
     for i in range(steps):
-        x = keras.layers.Conv2D(
+        conv = keras.layers.Conv2D(
             filters * 2**i,
             kernel_size,
             strides=2,
             padding="same",
-            use_bias=i == 0,
+            use_bias=i == 0 or spectral_norm,
             kernel_initializer=dcgan_initializer(),
             name=f"down_{i}",
-        )(x)
-        if i > 0:
+        )
+        x = maybe_spectral(conv, spectral_norm)(x)
+        if i > 0 and not spectral_norm:
             x = batch_norm(f"down_{i}_bn")(x)
         x = keras.layers.LeakyReLU(slope)(x)
     return x
+
+
+def maybe_spectral(layer, spectral_norm):
+    """`layer`, wrapped in `SpectralNorm` (named `<name>_sn`) if asked."""
+    if not spectral_norm:
+        return layer
+    from keras_gans.models.spectral_norm import SpectralNorm
+
+    return SpectralNorm(layer, name=f"{layer.name}_sn")
 
 
 def dense(units, name, use_bias=True):

@@ -26,6 +26,8 @@ import dataclasses
 import inspect
 import pathlib
 
+import numpy as np
+
 from keras_gans.validation import check_int, check_number
 
 _NOT_GIVEN = object()
@@ -99,6 +101,17 @@ class RunOption:
             **kwargs,
         )
 
+    @classmethod
+    def boolean(cls, name, **kwargs):
+        """A yes/no option (`--spectral-norm true`)."""
+        return cls(
+            name,
+            check=lambda value: check_bool(name, value),
+            parse=parse_bool,
+            choices=(True, False),
+            **kwargs,
+        )
+
     @property
     def flag(self):
         return flag_for(self.name)
@@ -119,6 +132,22 @@ class RunOption:
         return dataclasses.replace(
             self, default=model_default(model_class, self.argument())
         )
+
+
+def parse_bool(text):
+    """A flag's yes/no: true/false, yes/no, 1/0 (any case)."""
+    value = {"true": True, "yes": True, "1": True, "false": False, "no": False}.get(
+        str(text).strip().lower(), {"0": False}.get(str(text).strip())
+    )
+    if value is None:
+        raise ValueError(f"expected true or false; received {text!r}")
+    return value
+
+
+def check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"Expected {name} to be True or False; received {value!r}.")
+    return bool(value)
 
 
 def flag_for(name):

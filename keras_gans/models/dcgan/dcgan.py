@@ -9,6 +9,7 @@ from keras_gans.models.blocks import (
     batch_norm,
     dense,
     downsample,
+    maybe_spectral,
     upsample_to_image,
     upsampling_plan,
 )
@@ -38,7 +39,9 @@ def build_dcgan_generator(image_shape, latent_dim, filters=64, kernel_size=4):
     return keras.Model(z, image, name="generator")
 
 
-def build_dcgan_discriminator(image_shape, filters=64, kernel_size=4):
+def build_dcgan_discriminator(
+    image_shape, filters=64, kernel_size=4, spectral_norm=False
+):
     """Strided convolutions down to a small grid, then one logit.
 
     LeakyReLU(0.2) throughout; batch norm on every layer but the input one.
@@ -48,12 +51,14 @@ def build_dcgan_discriminator(image_shape, filters=64, kernel_size=4):
         filters: channels of the first layer, doubling with each stride.
             Defaults to `64`.
         kernel_size: convolution kernel size. Defaults to `4`.
+        spectral_norm: wrap every layer in `SpectralNorm`, without batch
+            norm. Defaults to `False`.
     """
     _, _, steps = upsampling_plan(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
-    x = downsample(image, filters, steps, kernel_size, slope=0.2)
+    x = downsample(image, filters, steps, kernel_size, 0.2, spectral_norm)
     x = keras.layers.Flatten(name="features")(x)
-    logit = dense(1, "logit")(x)
+    logit = maybe_spectral(dense(1, "logit"), spectral_norm)(x)
     return keras.Model(image, logit, name="discriminator")
 
 
@@ -77,6 +82,11 @@ class DCGAN(AdversarialModel):
         latent_distribution: `"normal"` or `"uniform"`. Defaults to `"normal"`.
         d_steps: discriminator steps per generator step. Defaults to `1`.
         seed: noise seed. Defaults to `None`.
+        spectral_norm: spectral normalisation of every D layer
+            (`keras_gans.models.spectral_norm.SpectralNorm`, Miyato et al.
+            2018); D then has no batch norm, as in their SN-DCGAN. Defaults
+            to `False`.
+        **kwargs: `AdversarialModel`'s (`ema_decay`, `dtype_policy`, ...).
 
     Example:
 
@@ -88,7 +98,13 @@ class DCGAN(AdversarialModel):
     ```
     """
 
-    _network_config = ("image_shape", "g_filters", "d_filters", "kernel_size")
+    _network_config = (
+        "image_shape",
+        "g_filters",
+        "d_filters",
+        "kernel_size",
+        "spectral_norm",
+    )
 
     def __init__(
         self,
@@ -100,6 +116,7 @@ class DCGAN(AdversarialModel):
         latent_distribution="normal",
         d_steps=1,
         seed=None,
+        spectral_norm=False,
         **kwargs,
     ):
         latent_dim = check_int("latent_dim", latent_dim, minimum=1)
@@ -109,7 +126,7 @@ class DCGAN(AdversarialModel):
                 image_shape, latent_dim, g_filters, kernel_size
             ),
             discriminator=build_dcgan_discriminator(
-                image_shape, d_filters, kernel_size
+                image_shape, d_filters, kernel_size, bool(spectral_norm)
             ),
             latent_dim=latent_dim,
             latent_distribution=latent_distribution,
@@ -121,6 +138,7 @@ class DCGAN(AdversarialModel):
         self.g_filters = g_filters
         self.d_filters = d_filters
         self.kernel_size = kernel_size
+        self.spectral_norm = bool(spectral_norm)
 
     def discriminator_features(self, images):
         """D's flattened last convolutional features, for downstream classifiers.

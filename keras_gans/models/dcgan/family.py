@@ -1,12 +1,19 @@
-"""The DCGAN family: its presets (DCGAN needs no run options of its own)."""
+"""The DCGAN family: its presets and its one run option, spectral normalisation."""
 
 from keras_gans.models.dcgan.dcgan import DCGAN
 from keras_gans.models.dcgan.presets import PRESETS
-from keras_gans.models.family import Family
+from keras_gans.models.family import Family, RunOption
 
 FAMILY = Family(
     name="dcgan",
     model_class=DCGAN,
     description="Radford et al. 2015: all-convolutional GAN",
     presets=PRESETS,
+    options=(
+        RunOption.boolean(
+            "spectral_norm",
+            help="spectral normalisation of D's layers (D then has no batch norm)",
+            omit_default=True,
+        ),
+    ),
 )
