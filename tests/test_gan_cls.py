@@ -372,3 +372,20 @@ def test_caption_agreement_of_images_that_ignore_the_caption(captioned):
         caption_agreement(stand_in, captions, conditions=one_hot[:3])
     with pytest.raises(ValueError, match="exactly one label"):
         caption_agreement(stand_in, ["a shiny hat"])
+
+
+@pytest.mark.filterwarnings("ignore:The gradient penalty and R1")
+def test_stabilisers_train_gan_cls_and_sampling_uses_the_ema(encoder, captioned):
+    # R1 is taken on the image with the batch's captions held; DiffAugment
+    # transforms the images only; the EMA generator draws the samples.
+    model = tiny(encoder, ema_decay=0.9)
+    model.compile(r1_gamma=1.0, r1_interval=2, augment="translation,cutout")
+    history = model.fit(captioned_dataset(captioned, n=64), epochs=1, verbose=0)
+    assert all(np.isfinite(v[-1]) for v in history.history.values())
+    z = model.sample_latent(2, seed=0)
+    phi = model.embed_texts(["a dark ankle boot", "a pale dress"])
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(model([z, phi])),
+        keras.ops.convert_to_numpy(model.generator_ema([z, phi], training=False)),
+        atol=1e-6,
+    )
