@@ -378,7 +378,11 @@ def test_caption_agreement_of_images_that_ignore_the_caption(captioned):
 def test_stabilisers_train_gan_cls_and_sampling_uses_the_ema(encoder, captioned):
     # R1 is taken on the image with the batch's captions held; DiffAugment
     # transforms the images only; the EMA generator draws the samples.
-    model = tiny(encoder, ema_decay=0.9)
+    from keras_gans.models.spectral_norm import SpectralNorm
+
+    model = tiny(encoder, ema_decay=0.9, spectral_norm=True)
+    wrapped = [x for x in model.discriminator.layers if isinstance(x, SpectralNorm)]
+    assert len(wrapped) == 5  # two convolutions, projection, joint, logit
     model.compile(r1_gamma=1.0, r1_interval=2, augment="translation,cutout")
     history = model.fit(captioned_dataset(captioned, n=64), epochs=1, verbose=0)
     assert all(np.isfinite(v[-1]) for v in history.history.values())

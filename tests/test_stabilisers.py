@@ -489,22 +489,23 @@ def test_stabiliser_options_are_checked_and_saved(tmp_path):
         _dcgan(r1_gamma=1.0, r1_interval=0)
 
 
-def test_dcgan_with_spectral_norm_trains_with_unit_norm_layers(tmp_path):
+@pytest.mark.parametrize("family", ["dcgan", "infogan"])
+def test_spectral_norm_trains_with_unit_norm_layers(family, tmp_path):
     import keras_gans
     from keras_gans.models.spectral_norm import SpectralNorm
 
-    gan = keras_gans.DCGAN(
-        image_shape=(16, 16, 1),
-        latent_dim=4,
-        g_filters=4,
-        d_filters=4,
-        seed=0,
-        spectral_norm=True,
-    )
+    keras.utils.set_random_seed(0)
+    common = dict(image_shape=(16, 16, 1), g_filters=4, d_filters=4, seed=0)
+    if family == "dcgan":
+        gan = keras_gans.DCGAN(latent_dim=4, spectral_norm=True, **common)
+    else:
+        gan = keras_gans.InfoGAN(hidden=8, q_hidden=4, spectral_norm=True, **common)
     gan.compile(loss="hinge")
-    layers = gan.discriminator.layers
+    layers = gan.discriminator._flatten_layers(include_self=False, recursive=True)
+    layers = list(layers)
     wrapped = [layer for layer in layers if isinstance(layer, SpectralNorm)]
-    assert len(wrapped) == 3  # two convolutions and the logit
+    # Two convolutions and the logit (InfoGAN: and the trunk's dense layer).
+    assert len(wrapped) == (3 if family == "dcgan" else 4)
     assert not [x for x in layers if isinstance(x, keras.layers.BatchNormalization)]
     images = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
     before = _numpy(gan.discriminator.weights[0])
@@ -512,13 +513,16 @@ def test_dcgan_with_spectral_norm_trains_with_unit_norm_layers(tmp_path):
         logs = gan.train_on_batch(images, return_dict=True)
     assert all(np.isfinite(float(v)) for v in logs.values())
     assert not np.allclose(_numpy(gan.discriminator.weights[0]), before)
+    for _ in range(30):  # power iteration on the trained weights (u only)
+        gan.discriminator(images, training=True)
     for layer in wrapped:  # W / sigma has largest singular value ~1
         kernel = np.moveaxis(_numpy(layer.normalized_kernel()), -1, 0)
         top = np.linalg.svd(kernel.reshape(kernel.shape[0], -1), compute_uv=False)[0]
+        # Power iteration approaches sigma from below, one step per call.
         assert top == pytest.approx(1.0, abs=0.05), layer.name
     gan.save(tmp_path / "sn.keras")
     again = keras.saving.load_model(tmp_path / "sn.keras")
-    assert again.spectral_norm
+    assert again.spectral_norm and type(again) is type(gan)
     np.testing.assert_allclose(
         _numpy(again.discriminator(images[:2])),
         _numpy(gan.discriminator(images[:2])),

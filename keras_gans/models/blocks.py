@@ -147,13 +147,13 @@ def downsample(image, filters, steps, kernel_size=4, slope=0.2, spectral_norm=Fa
     return x
 
 
-def maybe_spectral(layer, spectral_norm):
-    """`layer`, wrapped in `SpectralNorm` (named `<name>_sn`) if asked."""
+def maybe_spectral(layer, spectral_norm, name=None):
+    """`layer`, wrapped in `SpectralNorm` if asked (named `name`, or `<layer>_sn`)."""
     if not spectral_norm:
         return layer
     from keras_gans.models.spectral_norm import SpectralNorm
 
-    return SpectralNorm(layer, name=f"{layer.name}_sn")
+    return SpectralNorm(layer, name=name or f"{layer.name}_sn")
 
 
 def dense(units, name, use_bias=True):

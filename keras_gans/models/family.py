@@ -134,6 +134,15 @@ class RunOption:
         )
 
 
+def spectral_norm_option():
+    """`--spectral-norm true`: the constructor's `spectral_norm` (D's layers)."""
+    return RunOption.boolean(
+        "spectral_norm",
+        help="spectral normalisation of D's layers (D then has no batch norm)",
+        omit_default=True,
+    )
+
+
 def parse_bool(text):
     """A flag's yes/no: true/false, yes/no, 1/0 (any case)."""
     value = {"true": True, "yes": True, "1": True, "false": False, "no": False}.get(

@@ -2,18 +2,12 @@
 
 from keras_gans.models.dcgan.dcgan import DCGAN
 from keras_gans.models.dcgan.presets import PRESETS
-from keras_gans.models.family import Family, RunOption
+from keras_gans.models.family import Family, spectral_norm_option
 
 FAMILY = Family(
     name="dcgan",
     model_class=DCGAN,
     description="Radford et al. 2015: all-convolutional GAN",
     presets=PRESETS,
-    options=(
-        RunOption.boolean(
-            "spectral_norm",
-            help="spectral normalisation of D's layers (D then has no batch norm)",
-            omit_default=True,
-        ),
-    ),
+    options=(spectral_norm_option(),),
 )

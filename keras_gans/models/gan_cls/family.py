@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 import types
 
-from keras_gans.models.family import Family, RunOption, model_default, require_family
+from keras_gans.models.family import (
+    Family,
+    RunOption,
+    model_default,
+    require_family,
+    spectral_norm_option,
+)
 from keras_gans.models.gan_cls import figures as text_figures
 from keras_gans.models.gan_cls import runs, tflite, zoo
 from keras_gans.models.gan_cls.gan_cls import GANCLS
@@ -173,6 +179,7 @@ FAMILY = GANCLSFamily(
     model_class=GANCLS,
     description="Reed et al. 2016: text to image, GAN-INT, style transfer",
     options=(
+        spectral_norm_option(),
         RunOption(
             "condition",
             default=runs.CONDITIONS[0],

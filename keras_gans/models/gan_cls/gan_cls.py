@@ -75,6 +75,8 @@ class GANCLS(StyleTransfer, AdversarialModel):
             this model with a warning).
         g_filters, d_filters: network widths. Default `64`.
         d_steps, seed: as `AdversarialModel`.
+        spectral_norm: spectral normalisation of D's layers (image and
+            text paths), without batch norm in D. Defaults to `False`.
     """
 
     _network_config = (
@@ -85,6 +87,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
         "beta",
         "g_filters",
         "d_filters",
+        "spectral_norm",
     )
 
     def __init__(
@@ -101,6 +104,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
         d_steps=1,
         seed=None,
         preview_texts=None,
+        spectral_norm=False,
         **kwargs,
     ):
         kwargs.pop("style_weight", None)  # files saved by an earlier draft
@@ -141,7 +145,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
                 image_shape, latent_dim, text_dim, projection_dim, g_filters
             ),
             discriminator=build_gan_cls_discriminator(
-                image_shape, text_dim, projection_dim, d_filters
+                image_shape, text_dim, projection_dim, d_filters, bool(spectral_norm)
             ),
             latent_dim=latent_dim,
             latent_distribution="normal",
@@ -161,6 +165,7 @@ class GANCLS(StyleTransfer, AdversarialModel):
         self.preview_texts = None if preview_texts is None else list(preview_texts)
         self.g_filters = g_filters
         self.d_filters = d_filters
+        self.spectral_norm = bool(spectral_norm)
         self.d_wrong_tracker = keras.metrics.Mean(name="d_wrong")
 
     @staticmethod

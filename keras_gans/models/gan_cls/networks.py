@@ -13,6 +13,7 @@ from keras_gans.models.blocks import (
     batch_norm,
     dcgan_initializer,
     downsample,
+    maybe_spectral,
     upsample_to_image,
     upsampling_plan,
 )
@@ -41,33 +42,41 @@ def build_gan_cls_generator(image_shape, latent_dim, text_dim, projection_dim, f
     return keras.Model([z, phi], image, name="generator")
 
 
-def build_gan_cls_discriminator(image_shape, text_dim, projection_dim, filters):
+def build_gan_cls_discriminator(
+    image_shape, text_dim, projection_dim, filters, spectral_norm=False
+):
     """D(x, phi): DCGAN convolutions to a small grid, phi projected and tiled over
-    it, a 1x1 convolution over both, then one logit (Reed et al. 2016, Fig. 2)."""
+    it, a 1x1 convolution over both, then one logit (Reed et al. 2016, Fig. 2).
+
+    With `spectral_norm`, every layer is spectrally normalised and there is
+    no batch norm."""
     _, _, steps = upsampling_plan(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
     phi = keras.Input((text_dim,), name="text_embedding")
-    x = downsample(image, filters, steps)
+    x = downsample(image, filters, steps, spectral_norm=spectral_norm)
     gh, gw = x.shape[1], x.shape[2]
-    projected = keras.layers.Dense(
+    projection = keras.layers.Dense(
         projection_dim, kernel_initializer=dcgan_initializer(), name="text_projection"
-    )(phi)
+    )
+    projected = maybe_spectral(projection, spectral_norm)(phi)
     projected = keras.layers.LeakyReLU(0.2)(projected)
     tiled = keras.layers.Reshape((1, 1, projection_dim))(projected)
     tiled = keras.layers.UpSampling2D((gh, gw), name="tile")(tiled)
     x = keras.layers.Concatenate()([x, tiled])
-    x = keras.layers.Conv2D(
+    joint = keras.layers.Conv2D(
         filters * 2 ** (steps - 1),
         1,
-        use_bias=False,
+        use_bias=spectral_norm,
         kernel_initializer=dcgan_initializer(),
         name="joint",
-    )(x)
-    x = keras.layers.LeakyReLU(0.2)(batch_norm("joint_bn")(x))
-    x = keras.layers.Flatten(name="features")(x)
-    logit = keras.layers.Dense(1, kernel_initializer=dcgan_initializer(), name="logit")(
-        x
     )
+    x = maybe_spectral(joint, spectral_norm)(x)
+    if not spectral_norm:
+        x = batch_norm("joint_bn")(x)
+    x = keras.layers.LeakyReLU(0.2)(x)
+    x = keras.layers.Flatten(name="features")(x)
+    logit = keras.layers.Dense(1, kernel_initializer=dcgan_initializer(), name="logit")
+    logit = maybe_spectral(logit, spectral_norm)(x)
     return keras.Model([image, phi], logit, name="discriminator")
 
 

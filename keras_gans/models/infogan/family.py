@@ -13,6 +13,7 @@ from keras_gans.models.family import (
     model_default,
     parse_int_list,
     require_family,
+    spectral_norm_option,
 )
 from keras_gans.models.infogan import figures as code_figures
 from keras_gans.models.infogan.infogan import InfoGAN
@@ -254,6 +255,7 @@ FAMILY = InfoGANFamily(
     model_class=InfoGAN,
     description="Chen et al. 2016: codes learned without labels",
     options=(
+        spectral_norm_option(),
         RunOption(
             "categorical",
             default=model_default(LatentSpec, "categorical"),

@@ -21,7 +21,7 @@ from keras_gans import losses as gan_losses
 from keras_gans.images import check_model_images
 from keras_gans.latent import LatentSpec
 from keras_gans.models.adversarial import AdversarialModel
-from keras_gans.models.blocks import dense
+from keras_gans.models.blocks import dense, maybe_spectral
 from keras_gans.models.infogan.networks import (
     build_infogan_generator,
     build_infogan_trunk,
@@ -71,6 +71,9 @@ class InfoGAN(AdversarialModel):
         q_hidden: width of Q's hidden layer. Defaults to `128`.
         d_steps: discriminator steps per generator step. Defaults to `1`.
         seed: noise seed. Defaults to `None`.
+        spectral_norm: spectral normalisation of the trunk's and the logit's
+            layers (Q's own layers are left as they are), without batch
+            norm in the trunk. Defaults to `False`.
 
     Example:
 
@@ -93,6 +96,7 @@ class InfoGAN(AdversarialModel):
         "d_filters",
         "hidden",
         "q_hidden",
+        "spectral_norm",
     )
 
     def __init__(
@@ -108,6 +112,7 @@ class InfoGAN(AdversarialModel):
         q_hidden=128,
         d_steps=1,
         seed=None,
+        spectral_norm=False,
         **kwargs,
     ):
         if latent_spec is None:
@@ -137,9 +142,15 @@ class InfoGAN(AdversarialModel):
             )
         kwargs.pop("latent_distribution", None)
         image_shape = tuple(int(d) for d in image_shape)
-        trunk = build_infogan_trunk(image_shape, d_filters, hidden)
+        spectral_norm = bool(spectral_norm)
+        trunk = build_infogan_trunk(image_shape, d_filters, hidden, spectral_norm)
         image = keras.Input(image_shape, name="image")
-        logit = dense(1, "logit")
+        # Found by name (`logit`) whether or not it is wrapped.
+        logit = (
+            maybe_spectral(dense(1, "logit_dense"), True, name="logit")
+            if spectral_norm
+            else dense(1, "logit")
+        )
         discriminator = keras.Model(image, logit(trunk(image)), name="discriminator")
         super().__init__(
             generator=build_infogan_generator(
@@ -163,6 +174,7 @@ class InfoGAN(AdversarialModel):
         self.d_filters = d_filters
         self.hidden = hidden
         self.q_hidden = q_hidden
+        self.spectral_norm = spectral_norm
         self.info_loss_tracker = keras.metrics.Mean(name="info_loss")
         self.code_accuracy_tracker = keras.metrics.Mean(name="code_accuracy")
         self.code_mi_tracker = keras.metrics.Mean(name="code_mi")

@@ -12,6 +12,7 @@ from keras_gans.models.blocks import (
     batch_norm,
     dcgan_initializer,
     downsample,
+    maybe_spectral,
     upsample_to_image,
     upsampling_plan,
 )
@@ -44,22 +45,28 @@ def build_infogan_generator(image_shape, latent_dim, filters, hidden):
     return keras.Model(z, image, name="generator")
 
 
-def build_infogan_trunk(image_shape, filters, hidden):
+def build_infogan_trunk(image_shape, filters, hidden, spectral_norm=False):
     """The trunk D and Q share: stride-2 convolutions, then FC hidden.
 
     LeakyReLU(0.1) throughout (the paper's value), batch norm on all but
     the first layer. For 28x28: 4x4 conv 64, 4x4 conv 128, FC 1024, as in
-    the paper's MNIST discriminator.
+    the paper's MNIST discriminator. With `spectral_norm`, every layer is
+    spectrally normalised and there is no batch norm.
     """
     _, _, steps = upsampling_plan(image_shape)
     image = keras.Input(tuple(image_shape), name="image")
     # The paper's LeakyReLU slope is 0.1 (DCGAN's 0.2).
-    x = downsample(image, filters, steps, slope=0.1)
+    x = downsample(image, filters, steps, slope=0.1, spectral_norm=spectral_norm)
     x = keras.layers.Flatten()(x)
-    x = keras.layers.Dense(
-        hidden, use_bias=False, kernel_initializer=dcgan_initializer(), name="fc"
-    )(x)
-    x = batch_norm("fc_bn")(x)
+    fc = keras.layers.Dense(
+        hidden,
+        use_bias=spectral_norm,
+        kernel_initializer=dcgan_initializer(),
+        name="fc",
+    )
+    x = maybe_spectral(fc, spectral_norm)(x)
+    if not spectral_norm:
+        x = batch_norm("fc_bn")(x)
     features = keras.layers.LeakyReLU(0.1, name="features")(x)
     return keras.Model(image, features, name="trunk")
 
