@@ -140,10 +140,19 @@ def downsample(image, filters, steps, kernel_size=4, slope=0.2, spectral_norm=Fa
             kernel_initializer=dcgan_initializer(),
             name=f"down_{i}",
         )
-        x = maybe_spectral(conv, spectral_norm)(x)
-        if i > 0 and not spectral_norm:
-            x = batch_norm(f"down_{i}_bn")(x)
-        x = keras.layers.LeakyReLU(slope)(x)
+        bn_name = f"down_{i}_bn" if i > 0 else None
+        x = keras.layers.LeakyReLU(slope)(normalized(conv, x, bn_name, spectral_norm))
+    return x
+
+
+def normalized(layer, x, bn_name, spectral_norm):
+    """`layer(x)` as D normalises it: spectrally, or followed by batch norm.
+
+    `bn_name=None`: no batch norm either way (D's input layer).
+    """
+    x = maybe_spectral(layer, spectral_norm)(x)
+    if bn_name is not None and not spectral_norm:
+        x = batch_norm(bn_name)(x)
     return x
 
 

@@ -14,6 +14,7 @@ from keras_gans.models.blocks import (
     dcgan_initializer,
     downsample,
     maybe_spectral,
+    normalized,
     upsample_to_image,
     upsampling_plan,
 )
@@ -70,10 +71,7 @@ def build_gan_cls_discriminator(
         kernel_initializer=dcgan_initializer(),
         name="joint",
     )
-    x = maybe_spectral(joint, spectral_norm)(x)
-    if not spectral_norm:
-        x = batch_norm("joint_bn")(x)
-    x = keras.layers.LeakyReLU(0.2)(x)
+    x = keras.layers.LeakyReLU(0.2)(normalized(joint, x, "joint_bn", spectral_norm))
     x = keras.layers.Flatten(name="features")(x)
     logit = keras.layers.Dense(1, kernel_initializer=dcgan_initializer(), name="logit")
     logit = maybe_spectral(logit, spectral_norm)(x)

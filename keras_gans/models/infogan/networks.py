@@ -12,7 +12,7 @@ from keras_gans.models.blocks import (
     batch_norm,
     dcgan_initializer,
     downsample,
-    maybe_spectral,
+    normalized,
     upsample_to_image,
     upsampling_plan,
 )
@@ -64,9 +64,7 @@ def build_infogan_trunk(image_shape, filters, hidden, spectral_norm=False):
         kernel_initializer=dcgan_initializer(),
         name="fc",
     )
-    x = maybe_spectral(fc, spectral_norm)(x)
-    if not spectral_norm:
-        x = batch_norm("fc_bn")(x)
+    x = normalized(fc, x, "fc_bn", spectral_norm)
     features = keras.layers.LeakyReLU(0.1, name="features")(x)
     return keras.Model(image, features, name="trunk")
 
