@@ -51,6 +51,11 @@ EXPECTED_FIGURES = {
         "04_likelihoods.png",
         "04_samples.png",
     ],
+    "05_failure_modes_and_stabilisers.py": [
+        "05_dirac_gan.png",
+        "05_collapse_classes.png",
+        "05_collapse_samples.png",
+    ],
 }
 
 
