@@ -87,3 +87,14 @@ def test_runs_resume_and_write_the_section(bench, tmp_path, fashion_dir, monkeyp
     bench.main(argv)
     again = output.read_text()
     assert again[again.index(begin) : again.index(end)] == section
+    monkeypatch.undo()
+
+    # The step-time part: two passes of one timed window per config.
+    timing = ["--part", "timing", "--configs", "baseline", "--timing-windows", "1"]
+    bench.main(timing + argv[argv.index("--data-dir") :])
+    row = json.loads((folder / "timing_baseline_0.json").read_text())
+    assert len(row["timing/baseline/0"]["step_seconds"]) == 2
+    text = output.read_text()
+    assert "**Cost per training step**" in text
+    assert "| baseline | " in text.split("**Cost per training step**")[1]
+    assert "| 1.00 |" in text  # the baseline against itself
