@@ -217,8 +217,9 @@ class Bench:
     def run_timing(self):
         """Every config in one process, interleaved, so the ratios share one load."""
         rows = {name: [] for name in self.args.configs}
-        for _ in range(2):  # two passes over the configs; medians over both
-            for name in self.args.configs:
+        order = list(self.args.configs)
+        for names in (order, order[::-1]):  # the second pass reversed: no order bias
+            for name in names:
                 _log(f"timing {name}")
                 rows[name] += self.time_one(name)["step_seconds"]
         info = machine.machine_info()
@@ -315,7 +316,7 @@ def render(results, args):
         "(a seed sets the weights, the noise and the data order).",
         "- Time: seconds of `fit` alone (scoring excluded). Two or three runs "
         "shared the 2 cores at a time, so times compare only roughly; the "
-        "step-time cost of each option is in the Analysis.",
+        "step-time cost of each option is the last table (one process, machine idle).",
         "",
     ]
     for part, title in (
@@ -363,7 +364,8 @@ def timing_table(timing):
         f"with the machine otherwise idle: load average "
         f"{m['loadavg_before'][0]:.2f} at the end; median of "
         f"{len(next(iter(timing.values()))['step_seconds'])} windows of 16 steps "
-        "per config, the configs interleaved in two passes)",
+        "per config, the configs interleaved in two passes, the second in "
+        "reverse order)",
         "",
         "| config | ms per step | vs baseline |",
         "|---|---:|---:|",
