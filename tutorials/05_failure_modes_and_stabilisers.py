@@ -27,7 +27,8 @@
 # 10% of it, is measured over seeds in `BENCHMARKS.md` (`tools/bench_stabilisers.py`).
 #
 # Run it top to bottom: `python tutorials/05_failure_modes_and_stabilisers.py`
-# (about 5 minutes on a 2-core CPU), or open it in Jupyter with jupytext.
+# (17 minutes on a 2-core CPU shared with two benchmark jobs), or open it
+# in Jupyter with jupytext.
 # Figures go to `docs/tutorials/05_*.png`. With `KERAS_GANS_TUTORIAL_QUICK=1`
 # it trains for a few steps on the 512 images of the test fixture (CI uses
 # this; the numbers then mean nothing) and writes its figures to
