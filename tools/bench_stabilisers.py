@@ -61,11 +61,6 @@ CONFIGS = {
         {},
         {"augment": "color,translation,cutout"},
     ),
-    "ema_diffaugment": (
-        "EMA 0.999 and DiffAugment",
-        {"ema_decay": 0.999},
-        {"augment": "color,translation,cutout"},
-    ),
 }
 DEFAULT_CONFIGS = ("baseline", "ema", "sn_hinge", "r1", "diffaugment")
 PARTS = {"full": None, "small": 6000}  # training images (None: all 60,000)
@@ -151,16 +146,25 @@ class Bench:
             row["live"] = self.score(live, seed)
         return row
 
-    def run_one(self, part, name, seed):
-        model = self.build(name, seed)
-        ds = data.load(
+    def _dataset(self, seed, limit=None):
+        return data.load(
             "fashion_mnist",
             batch_size=128,
             seed=seed,
             repeat=True,
-            limit=PARTS[part],
+            limit=limit,
             data_dir=self.args.data_dir,
         )
+
+    def _save(self, key, row):
+        """Keeps a finished run and writes it to its own file."""
+        self.results[key] = row
+        path = self.folder / f"{key.replace('/', '_')}.json"
+        path.write_text(json.dumps({key: row}, indent=2) + "\n")
+
+    def run_one(self, part, name, seed):
+        model = self.build(name, seed)
+        ds = self._dataset(seed, PARTS[part])
         scores = _Scores(lambda m: self._points(m, seed))
         epochs = math.ceil(self.args.steps / self.args.eval_every)
         start = time.perf_counter()
@@ -198,13 +202,7 @@ class Bench:
         window holds the same share of R1 steps.
         """
         model = self.build(name, 0)
-        ds = data.load(
-            "fashion_mnist",
-            batch_size=128,
-            seed=0,
-            repeat=True,
-            data_dir=self.args.data_dir,
-        )
+        ds = self._dataset(0)
         window = 16
         model.fit(ds, epochs=1, steps_per_epoch=2 * window, verbose=0)  # trace, warm up
         seconds = []
@@ -212,7 +210,7 @@ class Bench:
             start = time.perf_counter()
             model.fit(ds, epochs=1, steps_per_epoch=window, verbose=0)
             seconds.append((time.perf_counter() - start) / window)
-        return {"config": name, "step_seconds": seconds, "window": window}
+        return seconds
 
     def run_timing(self):
         """Every config in one process, interleaved, so the ratios share one load."""
@@ -221,17 +219,11 @@ class Bench:
         for names in (order, order[::-1]):  # the second pass reversed: no order bias
             for name in names:
                 _log(f"timing {name}")
-                rows[name] += self.time_one(name)["step_seconds"]
+                rows[name] += self.time_one(name)
         info = machine.machine_info()
         for name, seconds in rows.items():
-            key = f"timing/{name}/0"
-            self.results[key] = {
-                "config": name,
-                "step_seconds": seconds,
-                "machine": info,
-            }
-            path = self.folder / f"{key.replace('/', '_')}.json"
-            path.write_text(json.dumps({key: self.results[key]}, indent=2) + "\n")
+            row = {"config": name, "step_seconds": seconds, "machine": info}
+            self._save(f"timing/{name}/0", row)
 
     def run_part(self, part):
         for seed in self.args.seeds:
@@ -242,9 +234,7 @@ class Bench:
                 _log(f"start {key}")
                 row = self.run_one(part, name, seed)
                 row["machine"] = machine.machine_info()
-                self.results[key] = row
-                path = self.folder / f"{key.replace('/', '_')}.json"
-                path.write_text(json.dumps({key: row}, indent=2) + "\n")
+                self._save(key, row)
                 final = row["points"][-1]["sampler"]
                 _log(
                     f"done {key}: fid {final['fid']:.2f} recall {final['recall']:.3f} "
