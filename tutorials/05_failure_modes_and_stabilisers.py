@@ -27,7 +27,7 @@
 # 10% of it, is measured over seeds in `BENCHMARKS.md` (`tools/bench_stabilisers.py`).
 #
 # Run it top to bottom: `python tutorials/05_failure_modes_and_stabilisers.py`
-# (17 minutes on a 2-core CPU shared with two benchmark jobs), or open it
+# (about 2 minutes on an idle 2-core CPU), or open it
 # in Jupyter with jupytext.
 # Figures go to `docs/tutorials/05_*.png`. With `KERAS_GANS_TUTORIAL_QUICK=1`
 # it trains for a few steps on the 512 images of the test fixture (CI uses
@@ -249,18 +249,6 @@ real, real_labels = evaluation.real_images(
     "fashion_mnist", "test", N_SAMPLES, data_dir=DATA_DIR
 )
 real_features = extractor.features(real)
-CLASSES = [
-    "T-shirt",
-    "trouser",
-    "pullover",
-    "dress",
-    "coat",
-    "sandal",
-    "shirt",
-    "sneaker",
-    "bag",
-    "boot",
-]
 
 
 class ClassHistogram(keras.callbacks.Callback):
@@ -325,7 +313,7 @@ fig, axes = plt.subplots(
 for ax, (name, record) in zip(axes[0], runs.items(), strict=True):
     shares = np.array(record.histograms).T  # (classes, points)
     image = ax.imshow(shares, aspect="auto", cmap="magma", vmin=0, vmax=1)
-    ax.set_yticks(range(10), CLASSES, fontsize=8)
+    ax.set_yticks(range(10), keras_gans.data.CLASS_NAMES, fontsize=8)
     ticks = np.linspace(0, len(record.steps) - 1, min(6, len(record.steps)))
     ticks = ticks.round().astype(int)
     ax.set_xticks(ticks, [record.steps[i] for i in ticks])
