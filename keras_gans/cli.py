@@ -5,6 +5,7 @@
     keras-gans interpolate runs/dcgan --rows 8 --steps 10 --out interpolation.png
     keras-gans evaluate runs/dcgan --metrics fid,kid,pr,modes --n 10000 --out eval.json
     keras-gans export dcgan_fashion_mnist --out exports     # a zoo preset too
+    keras-gans demo dcgan_fashion_mnist                     # http://127.0.0.1:7860
 
     keras-gans train infogan --dataset digits --categorical 10 --continuous 2 \\
         --epochs 20 --out runs/infogan
@@ -294,6 +295,27 @@ def _parser():
         help="latents that calibrate int8 (default: 256)",
     )
 
+    demo = sub.add_parser(
+        "demo",
+        help="serve an interactive page for a model (Gradio; needs "
+        "pip install 'keras-gans[demo]')",
+    )
+    demo.add_argument(
+        "model", help="zoo name, run folder, .keras file, preset or export folder"
+    )
+    demo.add_argument("--port", type=int, default=7860, help="default: 7860")
+    demo.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only; "
+        "0.0.0.0 for the network)",
+    )
+    demo.add_argument(
+        "--share",
+        action="store_true",
+        help="also ask Gradio for a public share link (needs the internet)",
+    )
+
     handlers = {}
     for name, family in families().items():
         try:
@@ -507,6 +529,16 @@ def _export_tflite(args):
     return 0
 
 
+def _demo(args):
+    from keras_gans import demo
+
+    demo.require_gradio()  # the missing extra before any model loads
+    demo.launch(
+        demo.build(args.model), host=args.host, port=args.port, share=args.share
+    )
+    return 0
+
+
 COMMANDS = {
     "train": _train,
     "sample": _sample,
@@ -514,6 +546,7 @@ COMMANDS = {
     "interpolate": _interpolate,
     "export": _export,
     "export-tflite": _export_tflite,
+    "demo": _demo,
 }
 
 

@@ -56,8 +56,26 @@ def test_quickstart_runs_and_saves_a_model_that_reloads(fashion_dir, tmp_path, b
 def test_readme_set_up_commands_are_the_ones_ci_runs():
     text = README.read_text()
     ci = (README.parent / ".ci" / "run").read_text()
-    test_command = 'pip install -e ".[test]" && python -m pytest -n 2 --dist loadfile\n'
+    test_command = (
+        "apt-get update && apt-get install -y chromium chromium-driver && "
+        'pip install -e ".[test]" && python -m pytest -n 2 --dist loadfile\n'
+    )
     assert test_command in text
     assert test_command in ci  # the same line, word for word
     assert "apt-get install -y dataset-fashion-mnist" in text
     assert "dataset-fashion-mnist" in ci
+
+
+def test_every_image_and_file_the_readme_links_exists():
+    import re
+
+    links = re.findall(r"\]\(([^)\s]+)\)", README.read_text())
+    local = [
+        link.split("#")[0]
+        for link in links
+        if not link.startswith(("http://", "https://", "mailto:", "#"))
+    ]
+    images = [link for link in local if link.endswith(".png")]
+    assert len(images) >= 10 and any(i.startswith("docs/demo/") for i in images)
+    missing = [link for link in local if not (README.parent / link).exists()]
+    assert not missing, f"README links to files that are not there: {missing}"

@@ -412,6 +412,26 @@ class Family:
             )
         return images, f"{args.n} samples"
 
+    # --- Demo --------------------------------------------------------------------------
+
+    def demo_views(self, target):
+        """The tabs of `keras-gans demo` for a model of this family.
+
+        Args:
+            target: a `keras_gans.demo.Target` (a Keras model or an export).
+
+        Returns:
+            `keras_gans.demo.View`s, in tab order. A view that needs a part
+            an export leaves out is listed too: the page names it as not
+            shown. Here the samples, and interpolation for a latent model.
+        """
+        from keras_gans.demo import views
+
+        shown = [views.SamplesView()]
+        if target.latent_dim is not None:
+            shown.append(views.InterpolationView())
+        return shown
+
     # --- TFLite ------------------------------------------------------------------------
 
     # The export signature that a `.tflite` generator file converts (one

@@ -132,6 +132,21 @@ class GANCLSFamily(Family):
             )
         return super().sample_images(model, args)
 
+    # --- Demo --------------------------------------------------------------------------
+
+    def demo_views(self, target):
+        from keras_gans.demo.views import SamplesView
+        from keras_gans.models.gan_cls import demo
+
+        # Seeds alone say nothing to a text-conditioned G: captions come first,
+        # and the samples draw the preview captions.
+        return [
+            demo.CaptionView(),
+            demo.CaptionInterpolationView(),
+            demo.StyleTransferView(),
+            SamplesView(),
+        ]
+
     # --- TFLite ------------------------------------------------------------------------
 
     def tflite_metadata(self, meta):

@@ -154,6 +154,14 @@ class InfoGANFamily(Family):
         )
         return images, f"{args.n} samples of category {args.category}"
 
+    # --- Demo --------------------------------------------------------------------------
+
+    def demo_views(self, target):
+        from keras_gans.models.infogan.demo import CodesView
+
+        samples, *others = super().demo_views(target)
+        return [CodesView(), samples, *others]
+
     # --- TFLite ------------------------------------------------------------------------
 
     def latent_layout(self, meta):
