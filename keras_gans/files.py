@@ -110,3 +110,24 @@ def local_file(path, package, filename):
         importlib.resources.files(package) / filename
     ) as local:
         yield local
+
+
+def export_version_dir(source):
+    """The SavedModel version folder `source` names, or `None` if it names none.
+
+    `source` is an export version folder (with `saved_model.pb`), or TF
+    Serving's `<base>/<name>` folder of numeric versions (the highest is
+    taken). Nothing is loaded, so this needs no TensorFlow.
+    """
+    path = pathlib.Path(os.fspath(source)).expanduser()
+    if (path / "saved_model.pb").is_file():
+        return path
+    if path.is_dir():
+        versions = [
+            p
+            for p in path.iterdir()
+            if p.name.isdigit() and (p / "saved_model.pb").is_file()
+        ]
+        if versions:
+            return max(versions, key=lambda p: int(p.name))
+    return None

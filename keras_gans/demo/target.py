@@ -14,34 +14,13 @@ never care which of the two it wraps:
 
 from __future__ import annotations
 
-import pathlib
-
 import numpy as np
 
+from keras_gans.files import export_version_dir
 from keras_gans.validation import check_int
 
 # What an export leaves out, for the page's note.
 EXPORT_OMITS = "the discriminator, InfoGAN's Q and GAN-CLS's style encoder"
-
-
-def export_dir_of(source):
-    """The SavedModel version folder `source` names, or `None` if it names none.
-
-    An export version folder (with `saved_model.pb`), or TF Serving's
-    `<base>/<name>` folder of numeric versions (the highest is taken).
-    """
-    path = pathlib.Path(str(source)).expanduser()
-    if (path / "saved_model.pb").is_file():
-        return path
-    if path.is_dir():
-        versions = [
-            p
-            for p in path.iterdir()
-            if p.name.isdigit() and (p / "saved_model.pb").is_file()
-        ]
-        if versions:
-            return max(versions, key=lambda p: int(p.name))
-    return None
 
 
 class Target:
@@ -83,7 +62,7 @@ class Target:
     def load(cls, source):
         """The target `source` names: an export folder, else a run folder,
         `.keras` file, preset folder or archive, URL or zoo name."""
-        export_dir = export_dir_of(source)
+        export_dir = export_version_dir(source)
         if export_dir is not None:
             from keras_gans.zoo.pretrained import Pretrained
 

@@ -57,7 +57,7 @@ from keras_gans.export.litert import (
 )
 from keras_gans.export.saved_model import read_metadata, sample_in_chunks
 from keras_gans.export.tokenizer import tokenize
-from keras_gans.files import write_atomic
+from keras_gans.files import export_version_dir, write_atomic
 from keras_gans.images import to_uint8
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
@@ -353,18 +353,10 @@ def export_source(source):
     from keras_gans.zoo import presets
 
     path = pathlib.Path(source)
-    if (path / "saved_model.pb").is_file():
-        yield path
+    export_dir = export_version_dir(source)
+    if export_dir is not None:
+        yield export_dir
         return
-    if path.is_dir():
-        versions = [
-            p
-            for p in path.iterdir()
-            if p.name.isdigit() and (p / "saved_model.pb").is_file()
-        ]
-        if versions:
-            yield max(versions, key=lambda p: int(p.name))
-            return
     kind = presets.source_kind(source)
     if kind == "name":
         from keras_gans import zoo
