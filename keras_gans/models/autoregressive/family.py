@@ -40,6 +40,14 @@ class AutoregressiveFamily(LikelihoodFamily):
         "'dynamic' gives int8 weights"
     )
 
+    def demo_views(self, target):
+        from keras_gans.demo.views import SamplesView
+
+        # One row: ancestral sampling draws pixel after pixel, 784 network
+        # calls for Fashion-MNIST (PixelCNN: 3.3 s for 8 samples, 4.6 s for
+        # 16 on 2 CPU cores), and there is no latent vector to interpolate.
+        return [SamplesView(n=8)]
+
     def latent_layout(self, meta):
         return {
             "noise": {

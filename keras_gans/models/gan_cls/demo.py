@@ -78,7 +78,7 @@ class CaptionView(TextView):
         return grid(images, 8), f"{shown(caption, 80)}, seed {seed}."
 
     def render(self, gr, target):
-        first, message = self.draw(target, DEFAULT_CAPTION, "0")
+        first, message = self.first(target, DEFAULT_CAPTION, "0")
         caption = gr.Textbox(
             DEFAULT_CAPTION, label="Caption", elem_id="text-caption", interactive=True
         )
@@ -126,7 +126,9 @@ class CaptionInterpolationView(TextView):
         )
 
     def render(self, gr, target):
-        at, strip, message = self.draw(target, DEFAULT_CAPTION, DEFAULT_OTHER, "0", 0.5)
+        at, strip, message = self.first(
+            target, DEFAULT_CAPTION, DEFAULT_OTHER, "0", 0.5
+        )
         a = gr.Textbox(
             DEFAULT_CAPTION, label="Caption A", elem_id="textinterp-a", interactive=True
         )
@@ -207,7 +209,7 @@ class StyleTransferView(TextView):
         choice = examples[0] if examples else None
         captions = "\n".join(self.default_captions)
         if choice is not None:
-            style, drawn, message = self.draw(target, choice, None, captions)
+            style, drawn, message = self.first(target, choice, None, captions)
         else:
             style, drawn, message = None, None, "Upload an image to draw its style."
         with gr.Row():

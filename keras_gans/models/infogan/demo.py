@@ -89,7 +89,7 @@ class CodesView(View):
         spec = latent_spec(target)
         reach = SLIDER_REACH * spec.continuous_range
         defaults = [0] * len(spec.categorical) + [0.0] * spec.continuous
-        first, message = self.draw(target, "0", *defaults)
+        first, message = self.first(target, "0", *defaults)
         seed = seed_box(gr, "codes-seed", label="Noise seed")
         controls = []
         with gr.Row():
