@@ -59,3 +59,13 @@ def two_cpu_strategy():
     devices = [d.name for d in tf.config.list_logical_devices("CPU")][:2]
     assert len(devices) == 2, devices
     return tf.distribute.MirroredStrategy(devices)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--demo-screenshots",
+        metavar="DIR",
+        default=None,
+        help="tests/test_demo_browser.py also writes the README's screenshots of "
+        "the demo page into DIR (docs/demo)",
+    )

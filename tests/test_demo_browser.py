@@ -11,7 +11,7 @@ message in the page and that the next request still works. Chromium
 resolves no host but 127.0.0.1, and the page's requests are checked to
 stay on it.
 
-    KERAS_GANS_DEMO_SCREENSHOTS=docs/demo python -m pytest tests/test_demo_browser.py
+    python -m pytest tests/test_demo_browser.py --demo-screenshots docs/demo
 
 also writes the README's screenshots (one per family) into that folder.
 """
@@ -34,6 +34,7 @@ pytest.importorskip("gradio")
 webdriver = pytest.importorskip("selenium.webdriver")
 
 from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
     StaleElementReferenceException,
     TimeoutException,
 )
@@ -60,7 +61,6 @@ if not (CHROMIUM and CHROMEDRIVER):
         )
     pytest.skip("needs chromium and chromium-driver", allow_module_level=True)
 
-SCREENSHOTS = os.environ.get("KERAS_GANS_DEMO_SCREENSHOTS")
 WAIT = 60  # seconds; PixelCNN draws 784 steps per grid on a shared CPU
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -114,13 +114,22 @@ def driver():
 class Page:
     """The demo page in the browser, driven through its components' elem_ids."""
 
-    def __init__(self, driver, url):
+    def __init__(self, driver, url, screenshots=None):
         self.driver = driver
         self.url = url
+        self.screenshots = screenshots
 
     def wait(self, condition, what, timeout=WAIT):
         try:
-            return WebDriverWait(self.driver, timeout).until(lambda _: condition())
+            return WebDriverWait(
+                self.driver,
+                timeout,
+                # A redrawn component: look again.
+                ignored_exceptions=(
+                    NoSuchElementException,
+                    StaleElementReferenceException,
+                ),
+            ).until(lambda _: condition())
         except TimeoutException:
             messages = [self.text(i) for i in ("model-message", "model-description")]
             raise AssertionError(
@@ -132,11 +141,17 @@ class Page:
 
     def open(self, name=None):
         self.driver.get(self.url)
-        self.wait(lambda: self.driver.find_elements(By.ID, "model-description"), "page")
-        if name is not None and self.showing() != name:
+        self.wait(lambda: self.showing() is not None, "the page")
+        for _ in range(3):  # a typed name the dropdown did not take: type again
+            if name is None or self.showing() == name:
+                break
             self.type("model-picker", name)
             self.click("model-load")
-            self.wait(lambda: self.showing() == name, f"{name} to load")
+            try:
+                self.wait(lambda: self.showing() == name, f"{name} to load", 30)
+            except AssertionError:
+                continue
+        assert name is None or self.showing() == name, self.text("model-message")
         self.wait(
             lambda: self.driver.find_elements(By.CSS_SELECTOR, "[role=tab]"), "tabs"
         )
@@ -205,7 +220,10 @@ class Page:
             slider.send_keys(key)
 
     def upload(self, elem_id, path):
-        self.find(f"#{elem_id} input[type=file]").send_keys(str(path))
+        css = f"#{elem_id} input[type=file]"
+        # The upload area is redrawn after "Clear": wait for its input.
+        self.wait(lambda: self.driver.find_elements(By.CSS_SELECTOR, css), css)
+        self.find(css).send_keys(str(path))
 
     def src(self, elem_id):
         images = self.driver.find_elements(By.CSS_SELECTOR, f"#{elem_id} img")
@@ -239,8 +257,8 @@ class Page:
         return text
 
     def screenshot(self, name, show=None):
-        """Writes the page as `<SCREENSHOTS>/<name>.png`, scrolled to `show`."""
-        if not SCREENSHOTS:
+        """Writes the page as `<--demo-screenshots>/<name>.png`, scrolled to `show`."""
+        if not self.screenshots:
             return
         from PIL import Image
 
@@ -249,7 +267,7 @@ class Page:
                 "arguments[0].scrollIntoView({block: 'end'});", self.find(f"#{show}")
             )
 
-        folder = pathlib.Path(SCREENSHOTS)
+        folder = pathlib.Path(self.screenshots)
         folder.mkdir(parents=True, exist_ok=True)
         shot = Image.open(io.BytesIO(self.driver.get_screenshot_as_png())).convert(
             "RGB"
@@ -259,8 +277,8 @@ class Page:
 
 
 @pytest.fixture
-def page(driver, server):
-    return Page(driver, server[0])
+def page(driver, server, request):
+    return Page(driver, server[0], request.config.getoption("--demo-screenshots"))
 
 
 def test_dcgan_seed_slider_and_arithmetic_match_the_library(page, models):
@@ -328,10 +346,19 @@ def test_gan_new_samples_show_their_seed(page, models):
     page.open("gan_fashion_mnist")
     before = page.src("samples-image")
     page.click("samples-new")
-    page.message("samples-message", "16 samples, seed")
-    page.wait(lambda: page.src("samples-image") != before, "new samples")
-    seed = int(page.field("samples-seed").get_attribute("value"))
-    assert f"seed {seed}." in page.text("samples-message")
+
+    def new_seed_shown():
+        # The image, the seed box and the message come in one update; read
+        # them only once all three show it.
+        seed = page.field("samples-seed").get_attribute("value")
+        return (
+            page.src("samples-image") != before
+            and seed != "0"
+            and page.text("samples-message") == f"16 samples, seed {seed}."
+            and seed
+        )
+
+    seed = int(page.wait(new_seed_shown, "the new seed in the box and the message"))
     expected = models["gan_fashion_mnist"].generate(16, seed=seed)
     np.testing.assert_array_equal(
         page.image("samples-image"), library_grid(expected, 8)
