@@ -142,6 +142,16 @@ def arithmetic(a, b, c):
     return (va - vb + vc).astype("float32")
 
 
+def path_method(latent_distribution):
+    """The interpolation for latents drawn from `latent_distribution`.
+
+    `"lerp"` for `"uniform"` (slerp would leave the [-1, 1] cube the
+    generator was trained on), else `"slerp"` (a Gaussian z lies near a
+    sphere).
+    """
+    return "lerp" if latent_distribution == "uniform" else "slerp"
+
+
 def interpolation_images(model, rows=8, steps=10, seed=0, method=None):
     """Samples along `rows` interpolation paths between random latent pairs.
 
@@ -164,8 +174,7 @@ def interpolation_images(model, rows=8, steps=10, seed=0, method=None):
         `keras_gans.images.image_grid(images, ncols=steps)`.
     """
     if method is None:
-        uniform = getattr(model, "latent_distribution", "normal") == "uniform"
-        method = "lerp" if uniform else "slerp"
+        method = path_method(getattr(model, "latent_distribution", "normal"))
     ends = np.asarray(model.sample_latent(2 * rows, seed=seed))
     path = interpolate(ends[:rows], ends[rows:], steps, method)  # (steps, rows, d)
     z = np.swapaxes(path, 0, 1).reshape(rows * steps, -1)

@@ -109,8 +109,9 @@ class Library:
 
 def page_note(target, views):
     """What the page shows and, for an export or a missing part, what it leaves out."""
-    shown_titles = [v.title for v in views if v.unavailable(target) is None]
-    missing = [(v.title, v.unavailable(target)) for v in views if v.unavailable(target)]
+    why_not = [(v.title, v.unavailable(target)) for v in views]
+    shown_titles = [title for title, why in why_not if why is None]
+    missing = [(title, why) for title, why in why_not if why is not None]
     lines = []
     if target.is_export:
         lines.append(

@@ -120,12 +120,11 @@ class Target:
         if self.latent_dim is None:
             raise ValueError(f"A {self.class_name} has no latent vector.")
         if self.is_export:
-            from keras_gans._tensorflow import tf
+            from keras_gans.export.saved_model import sample_in_chunks
 
-            out = self.export.signatures["sample"](
-                count=tf.constant(n, tf.int32), seed=tf.constant(seed, tf.int64)
-            )
-            return out["latent"].numpy()
+            # In the chunks (and with the chunk seeds) that `generate` draws.
+            chunks = sample_in_chunks(self.export.signatures["sample"], n, seed)
+            return np.concatenate([out["latent"].numpy() for out in chunks])
         return np.asarray(self.model.sample_latent(n, seed=seed), "float32")
 
     def from_latents(self, latent):

@@ -253,8 +253,8 @@ class SamplesView(View):
 class InterpolationView(View):
     """Between the latents of two seeds: a slider for t and the whole path.
 
-    Slerp for Gaussian latents, lerp for uniform ones (as
-    `keras_gans.latent.interpolation_images`).
+    Slerp for Gaussian latents, lerp for uniform ones
+    (`keras_gans.latent.path_method`, as `interpolation_images`).
     """
 
     id = "interp"
@@ -264,24 +264,18 @@ class InterpolationView(View):
         "changes along the path mean G has learned a continuous latent space."
     )
 
-    def method(self, target):
-        return "lerp" if target.latent_distribution == "uniform" else "slerp"
-
-    def path(self, target, seed_a, seed_b):
-        from keras_gans.latent import interpolate
-
-        z0, z1 = target.latents(1, seed_a)[0], target.latents(1, seed_b)[0]
-        return interpolate(z0, z1, PATH_POSITIONS, self.method(target))
-
     def draw(self, target, seed_a_text, seed_b_text, t):
+        from keras_gans.latent import interpolate, path_method
+
         seed_a = parse_seed(seed_a_text, "Seed A")
         seed_b = parse_seed(seed_b_text, "Seed B")
         index = position(t)
-        images = target.from_latents(self.path(target, seed_a, seed_b))
+        method = path_method(target.latent_distribution)
+        z0, z1 = target.latents(1, seed_a)[0], target.latents(1, seed_b)[0]
+        images = target.from_latents(interpolate(z0, z1, PATH_POSITIONS, method))
         return (
-            grid(images[index : index + 1]),
-            grid(images[::STRIP_EVERY], ncols=len(images[::STRIP_EVERY])),
-            f"Seed {seed_a} to seed {seed_b}, {self.method(target)}, "
+            *path_grids(images, index),
+            f"Seed {seed_a} to seed {seed_b}, {method}, "
             f"t = {index / (PATH_POSITIONS - 1):.2f}.",
         )
 
@@ -389,6 +383,12 @@ def position(t):
     if not 0.0 <= t <= 1.0:
         raise DemoInputError(f"t: expected a number from 0 to 1; received {t}.")
     return int(round(t * (PATH_POSITIONS - 1)))
+
+
+def path_grids(images, index):
+    """`(image at the path's point index, the strip of every STRIP_EVERY-th point)`."""
+    strip = images[::STRIP_EVERY]
+    return grid(images[index : index + 1]), grid(strip, ncols=len(strip))
 
 
 def path_outputs(gr, prefix, at, strip):

@@ -13,7 +13,6 @@ import numpy as np
 
 from keras_gans.demo.views import (
     PATH_POSITIONS,
-    STRIP_EVERY,
     DemoInputError,
     View,
     example_images,
@@ -22,6 +21,7 @@ from keras_gans.demo.views import (
     image_output,
     parse_caption,
     parse_seed,
+    path_grids,
     path_outputs,
     position,
     read_image,
@@ -117,10 +117,8 @@ class CaptionInterpolationView(TextView):
         seed = parse_seed(seed_text)
         index = position(t)
         images = self.images(target, a, b, seed)
-        strip = images[::STRIP_EVERY]
         return (
-            grid(images[index : index + 1]),
-            grid(strip, ncols=len(strip)),
+            *path_grids(images, index),
             f"{shown(a, 60)} to {shown(b, 60)}, seed {seed}, "
             f"t = {index / (PATH_POSITIONS - 1):.2f}.",
         )
