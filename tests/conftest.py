@@ -52,6 +52,21 @@ def fashion_dir():
     return FIXTURES / "fashion-mnist"
 
 
+@pytest.fixture
+def tiny_dcgan_config(fashion_dir):
+    """A DCGAN run of seconds: one epoch of 64 fixture images, latent 8."""
+    from keras_gans import runs
+
+    return runs.TrainConfig(
+        model="dcgan",
+        epochs=1,
+        batch_size=32,
+        limit=64,
+        latent_dim=8,
+        data_dir=str(fashion_dir),
+    )
+
+
 @pytest.fixture(scope="session")
 def two_cpu_strategy():
     # One strategy for the session: several MirroredStrategy objects in one

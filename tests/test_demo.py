@@ -499,18 +499,12 @@ def test_cli_demo_serves_the_page_until_stopped():
 
 
 @pytest.mark.skipif(not ON_TF, reason="a run trains on tf.data here")
-def test_a_run_folder_and_its_keras_file_open_as_they_sample(fashion_dir, tmp_path):
+def test_a_run_folder_and_its_keras_file_open_as_they_sample(
+    tiny_dcgan_config, tmp_path
+):
     from keras_gans import runs
 
-    config = runs.TrainConfig(
-        model="dcgan",
-        epochs=1,
-        batch_size=32,
-        limit=64,
-        latent_dim=8,
-        data_dir=str(fashion_dir),
-    )
-    runs.train(config, tmp_path / "run", verbose=0)
+    runs.train(tiny_dcgan_config, tmp_path / "run", verbose=0)
     trained = runs.load_trained(tmp_path / "run")
     for source in (tmp_path / "run", tmp_path / "run" / runs.FINAL_MODEL):
         target = demo.Target.load(source)

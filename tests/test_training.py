@@ -236,20 +236,17 @@ def test_gan_and_dcgan_identity_is_unchanged_by_infogan_settings():
     assert other["g_learning_rate"] == 1e-3 and other["learning_rate"] == 2e-4
 
 
-def test_an_old_dcgan_run_folder_resumes(fashion_dir, tmp_path, capsys):
+def test_an_old_dcgan_run_folder_resumes(tiny_dcgan_config, tmp_path, capsys):
     # A finished run whose run.json was written before InfoGAN existed.
-    config = training.TrainConfig(
-        model="dcgan",
-        epochs=1,
-        batch_size=32,
-        limit=64,
-        latent_dim=8,
-        data_dir=str(fashion_dir),
-    )
+    config = tiny_dcgan_config
     model = training.build_model(config)
     training.save_model_atomic(model, tmp_path / training.FINAL_MODEL)
-    old_identity = dict(DCGAN_IDENTITY_BEFORE_INFOGAN, batch_size=32, latent_dim=8)
-    old_identity["limit"] = 64
+    old_identity = dict(
+        DCGAN_IDENTITY_BEFORE_INFOGAN,
+        batch_size=config.batch_size,
+        latent_dim=config.latent_dim,
+        limit=config.limit,
+    )
     record = {
         "config": old_identity,
         "epochs_requested": 1,

@@ -141,6 +141,12 @@ def test_shipped_model_loads_offline_and_samples_like_the_model(
     assert gan.generate(4, seed=0, uint8=True).dtype == np.uint8
     z = np.random.default_rng(0).normal(size=(2, 8)).astype("float32")
     np.testing.assert_allclose(gan(z), model.generate(z), atol=1e-5)
+    # The latents generate() drew those images from: the model's own.
+    latent = gan.sample_latent(16, seed=0)
+    np.testing.assert_allclose(
+        latent, model.sample_latent(16, seed=0), rtol=1e-6, atol=1e-6
+    )
+    np.testing.assert_allclose(gan(latent), images, atol=1e-5)
     assert {"serving_default", "sample", "generate"} <= set(gan.signatures)
     with pytest.raises(
         ValueError, match=r"latent of shape \(n, 8\); received \(2, 3\)"

@@ -120,11 +120,7 @@ class Target:
         if self.latent_dim is None:
             raise ValueError(f"A {self.class_name} has no latent vector.")
         if self.is_export:
-            from keras_gans.export.saved_model import sample_in_chunks
-
-            # In the chunks (and with the chunk seeds) that `generate` draws.
-            chunks = sample_in_chunks(self.export.signatures["sample"], n, seed)
-            return np.concatenate([out["latent"].numpy() for out in chunks])
+            return self.export.sample_latent(n, seed)
         return np.asarray(self.model.sample_latent(n, seed=seed), "float32")
 
     def from_latents(self, latent):

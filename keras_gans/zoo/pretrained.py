@@ -81,6 +81,23 @@ class Pretrained:
         Returns:
             A NumPy array `(n, H, W, C)`.
         """
+        return self._sample("images_uint8" if uint8 else "images", n, seed)
+
+    def sample_latent(self, n=16, seed=0):
+        """The `(n, latent_dim)` latents `generate(n, seed)` draws its images from.
+
+        The trained model's `sample_latent(n, seed=seed)`, from the export's
+        `sample` signature (in `generate`'s chunks and chunk seeds).
+        """
+        if self.latent_dim is None:
+            raise ValueError(
+                f"{self.name} has no latent vector (a {self.metadata['class']} "
+                "draws each pixel in turn)."
+            )
+        return self._sample("latent", n, seed)
+
+    def _sample(self, key, n, seed):
+        """Output `key` of the `sample` signature for `n` draws from `seed`."""
         check_int("n", n, minimum=1)
         _check_seed(seed)
         if "sample" not in self.signatures:
@@ -88,7 +105,6 @@ class Pretrained:
                 f"{self.name} has no `sample` signature (signatures: "
                 f"{sorted(self.signatures)})."
             )
-        key = "images_uint8" if uint8 else "images"
         chunks = sample_in_chunks(self.signatures["sample"], n, seed)
         return np.concatenate([out[key].numpy() for out in chunks])
 

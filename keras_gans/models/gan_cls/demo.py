@@ -30,6 +30,7 @@ from keras_gans.demo.views import (
     t_slider,
     wire,
 )
+from keras_gans.latent import lerp
 
 DEFAULT_CAPTION = "an ankle boot in a dark tone with a narrow shape"
 DEFAULT_OTHER = "this slim dress looks pale"
@@ -106,8 +107,7 @@ class CaptionInterpolationView(TextView):
         if not target.is_export:
             return target.model.interpolate_texts(a, b, steps=PATH_POSITIONS, seed=seed)
         ends = self.embed(target, [a, b])
-        t = np.linspace(0.0, 1.0, PATH_POSITIONS, dtype="float32")[:, None]
-        path = ((1.0 - t) * ends[0] + t * ends[1]).astype("float32")
+        path = lerp(ends[0], ends[1], PATH_POSITIONS)
         z = np.repeat(target.latents(1, seed), PATH_POSITIONS, axis=0)
         return target.export(z, text_embedding=path)
 
