@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import pathlib
+import re
 import warnings
 
 import keras
@@ -13,6 +15,7 @@ import numpy as np
 
 from keras_gans import images as image_utils
 from keras_gans.files import atomic_path, write_atomic
+from keras_gans.outputs import PNG_MARK
 from keras_gans.validation import check_int
 
 
@@ -253,8 +256,13 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         metadata = {"epoch": self._current_epoch, "batch": 0, "weights": name}
         write_atomic(self._training_metadata_path, json.dumps(metadata).encode())
         for old in folder.iterdir():
-            if old.name != name and old.name.endswith((".weights.h5", ".bkp")):
+            if old.name not in (name, _METADATA) and _is_backup_file(old.name):
                 old.unlink(missing_ok=True)
+
+    def on_train_end(self, logs=None):
+        # Keras's own removes the whole folder, whatever else it holds.
+        if self.delete_checkpoint:
+            remove_backups(self.backup_dir)
 
     def _load_model(self):
         path = pathlib.Path(self._training_metadata_path)
@@ -273,6 +281,34 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             str(pathlib.Path(self.backup_dir) / metadata["weights"])
         )
         self.model._initial_epoch = int(metadata["epoch"])
+
+
+# What BackupAndRestore writes in its folder: this module's epoch files and
+# Keras's own layout (latest.weights.h5, its ".bkp" copies, the metadata).
+_METADATA = "training_metadata.json"
+_BACKUP_FILE = re.compile(
+    r"(epoch_\d+\.weights\.h5|latest\.weights\.h5|.*\.bkp|training_metadata\.json)"
+)
+
+
+def _is_backup_file(name):
+    return _BACKUP_FILE.fullmatch(name) is not None
+
+
+def remove_backups(backup_dir):
+    """Deletes the files `BackupAndRestore` writes in `backup_dir`, then the folder if empty.
+
+    Anything else in the folder (a person's file) stays, and so does the
+    folder that holds it.
+    """
+    folder = pathlib.Path(backup_dir)
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.is_file() and _is_backup_file(path.name):
+            path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # fails, as it should, if something else is there
 
 
 class HistoryCSV(keras.callbacks.Callback):
@@ -303,7 +339,14 @@ class HistoryCSV(keras.callbacks.Callback):
         if not self.path.exists():
             return []
         with open(self.path, newline="") as f:
-            return list(csv.DictReader(f))
+            reader = csv.DictReader(f)
+            rows = list(reader)
+        if "epoch" not in (reader.fieldnames or []):
+            raise ValueError(
+                f"{self.path} is not a per-epoch CSV that HistoryCSV writes: "
+                f"expected an 'epoch' column, found columns {reader.fieldnames}."
+            )
+        return rows
 
     def on_train_begin(self, logs=None):
         self._rows = None
@@ -362,6 +405,6 @@ def plot_curves(steps, history, path):
     ax_d.legend()
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
+    fig.savefig(buffer, format="png", dpi=100, metadata=PNG_MARK)
     plt.close(fig)
     return write_atomic(path, buffer.getvalue())

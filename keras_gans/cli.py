@@ -6,6 +6,7 @@
     keras-gans evaluate runs/dcgan --metrics fid,kid,pr,modes --n 10000 --out eval.json
     keras-gans export dcgan_fashion_mnist --out exports     # a zoo preset too
     keras-gans demo dcgan_fashion_mnist                     # http://127.0.0.1:7860
+    keras-gans cache list                                   # the zoo's cache
 
     keras-gans train infogan --dataset digits --categorical 10 --continuous 2 \\
         --epochs 20 --out runs/infogan
@@ -32,49 +33,6 @@ import warnings
 
 from keras_gans.models.family import flag_for
 
-# Common `keras-gans train` flags: TrainConfig field -> (type, help).
-_TRAIN_FLAGS = {
-    "epochs": (int, "total epochs of the run"),
-    "batch_size": (int, "global batch size"),
-    "latent_dim": (int, "noise size z (default: the model's)"),
-    "image_shape": (None, "H,W,C (default: the dataset's)"),
-    "loss": (str, "a keras_gans.losses name"),
-    "d_steps": (int, "discriminator steps per generator step"),
-    "learning_rate": (
-        float,
-        "Adam learning rate of D, and of G unless --g-learning-rate is given; "
-        "of the one optimizer of a VAE or autoregressive model (default: the "
-        "model's: 2e-4 for GANs, 1e-3 for the others)",
-    ),
-    "g_learning_rate": (
-        float,
-        "Adam learning rate of G (default: the model's, else --learning-rate)",
-    ),
-    "beta_1": (float, "Adam beta_1 (default: 0.5 for GANs, 0.9 for the others)"),
-    "seed": (int, "seeds weights, noise and data order"),
-    "limit": (int, "use the first N examples"),
-    "data_dir": (str, "where the dataset's files are"),
-    "sample_every": (int, "epochs between sample grids"),
-    "steps_per_execution": (int, "batches per compiled call"),
-    "mixed_precision": (
-        str,
-        "bfloat16 or float16: 16-bit compute, float32 weights and outputs "
-        "(float16 with loss scaling)",
-    ),
-    "r1_gamma": (float, "GANs: R1 penalty gamma on D's real inputs (0: none)"),
-    "r1_interval": (int, "GANs: lazy R1, on every N-th D update, weighted by N"),
-    "augment": (
-        str,
-        "GANs: DiffAugment policy for every image D sees, e.g. "
-        "color,translation,cutout",
-    ),
-    "ema_decay": (
-        float,
-        "GANs: sample from an exponential moving average of G's weights with "
-        "this decay, e.g. 0.999",
-    ),
-}
-
 
 def _shape(text):
     try:
@@ -86,6 +44,30 @@ def _shape(text):
             f"expected an image shape H,W,C such as 28,28,1; received {text!r}"
         )
     return dims
+
+
+def _add_overwrite(parser, what="replace files at --out that keras_gans did not write"):
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"{what} (default: refuse them; files it wrote are rewritten)",
+    )
+
+
+# Commands whose --out is a folder of their own, checked as they write.
+_OUT_FOLDER = ("train", "export", "export-tflite")
+
+
+def _check_out_file(args):
+    # One file (a PNG, evaluate's JSON): checked before the model loads.
+    if getattr(args, "out", None) is None or args.command in _OUT_FOLDER:
+        return
+    from keras_gans.outputs import check_output_file
+
+    keys = ()
+    if args.command == "evaluate":
+        from keras_gans.evaluation import REPORT_KEYS as keys
+    check_output_file(args.out, args.overwrite, keys)
 
 
 def _join_negative_values(argv):
@@ -107,7 +89,7 @@ def _join_negative_values(argv):
 
 def _add_train(sub, families):
     from keras_gans import distribute, losses
-    from keras_gans.runs.config import COMMON_FIELDS, MIXED_PRECISIONS
+    from keras_gans.runs.config import COMMON_FIELDS, FIELD_HELP, MIXED_PRECISIONS
 
     train = sub.add_parser(
         "train",
@@ -119,7 +101,7 @@ def _add_train(sub, families):
         "--dataset", default=None, help=f"default: the model's ({datasets})"
     )
     train.add_argument("--out", required=True, help="run folder")
-    for field, (kind, help_text) in _TRAIN_FLAGS.items():
+    for field, (kind, help_text) in FIELD_HELP.items():
         default = COMMON_FIELDS[field]
         shown = (
             f"{help_text} (default: {default})" if default is not None else help_text
@@ -211,6 +193,7 @@ def _parser():
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--ncols", type=int, default=None)
     sample.add_argument("--out", default="samples.png")
+    _add_overwrite(sample)
     owners = {}
     for name, family in families().items():
         try:
@@ -235,6 +218,7 @@ def _parser():
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data-dir", default=None)
     evaluate.add_argument("--out", default=None, help="JSON file (default: none)")
+    _add_overwrite(evaluate)
 
     interp = sub.add_parser(
         "interpolate", help="write a PNG of samples along latent interpolation paths"
@@ -250,6 +234,7 @@ def _parser():
     )
     interp.add_argument("--seed", type=int, default=0)
     interp.add_argument("--out", default="interpolation.png")
+    _add_overwrite(interp)
 
     export = sub.add_parser(
         "export", help="write a SavedModel for TF Serving: <out>/<name>/<version>/"
@@ -260,9 +245,7 @@ def _parser():
     export.add_argument(
         "--name", default=None, help="model folder (default: the model's family)"
     )
-    export.add_argument(
-        "--overwrite", action="store_true", help="replace an existing version"
-    )
+    _add_overwrite(export, "replace an existing version folder")
 
     lite = sub.add_parser(
         "export-tflite",
@@ -294,6 +277,7 @@ def _parser():
         default=256,
         help="latents that calibrate int8 (default: 256)",
     )
+    _add_overwrite(lite)
 
     demo = sub.add_parser(
         "demo",
@@ -315,6 +299,29 @@ def _parser():
         action="store_true",
         help="also ask Gradio for a public share link (needs the internet)",
     )
+    demo.add_argument(
+        "--auth",
+        default=None,
+        metavar="USER:PASS",
+        help="ask for this user name and password (for a page served beyond "
+        "this machine: --host 0.0.0.0 or --share)",
+    )
+
+    cache = sub.add_parser(
+        "cache", help="list or clear the zoo's cache of downloads and unpacked presets"
+    )
+    cache.add_argument("action", choices=("list", "clear"))
+    cache.add_argument(
+        "name",
+        nargs="?",
+        default=None,
+        help="clear: one entry (a zoo name, or a sha256 as listed); default: all",
+    )
+    cache.add_argument(
+        "--cache-dir",
+        default=None,
+        help="default: $KERAS_GANS_HOME/zoo, else ~/.keras/keras_gans/zoo",
+    )
 
     handlers = {}
     for name, family in families().items():
@@ -324,6 +331,12 @@ def _parser():
             warnings.warn(f"keras-gans: family {name!r}: {e}", stacklevel=2)
             continue
         handlers.update({k: v for k, v in commands.items() if k not in COMMANDS})
+        for command in commands:
+            # A family's command that writes a file gets the same flag.
+            own = sub.choices.get(command)
+            dests = {a.dest for a in own._actions} if own is not None else set()
+            if "out" in dests and "overwrite" not in dests:
+                _add_overwrite(own)
     parser.set_defaults(family_commands=handlers)
     return parser
 
@@ -349,7 +362,7 @@ def _train(args):
 
     chosen = families()[args.model]
     fields = {"dataset": args.dataset}
-    fields.update({k: getattr(args, k) for k in _TRAIN_FLAGS})
+    fields.update({k: getattr(args, k) for k in runs.config.FIELD_HELP})
     settings = {k: v for k, v in fields.items() if v is not None}
     own = {o.name for o in chosen.options}
     for name, family in families(trainable=True).items():
@@ -367,7 +380,9 @@ def _train(args):
     option_fields = list(own)
     # Before any other TensorFlow work: a multi-worker or TPU strategy must
     # start first.
-    strategy = _placement(args)
+    from keras_gans import distribute
+
+    strategy = distribute.placement(args.strategy, args.tpu, args.distribution)
     try:
         config = runs.TrainConfig(model=args.model, **settings)
         result = runs.train(
@@ -394,32 +409,6 @@ def _train(args):
     for label, path in result.figures.items():
         print(f"  {label + ':':<9}{path}")
     return 0
-
-
-def _placement(args):
-    """The strategy (TensorFlow) or distribution (JAX) of `keras-gans train`."""
-    import keras
-
-    from keras_gans import distribute
-
-    backend = keras.backend.backend()
-    if args.distribution != "none" and backend != "jax":
-        raise ValueError(
-            f"--distribution {args.distribution} uses keras.distribution, which "
-            f"runs on JAX; the backend is {backend!r} (set KERAS_BACKEND=jax, or "
-            "use --strategy on TensorFlow)."
-        )
-    if backend != "tensorflow":
-        if args.strategy != "auto" or args.tpu is not None:
-            raise ValueError(
-                f"--strategy and --tpu choose a tf.distribute strategy, on the "
-                f"TensorFlow backend; the backend is {backend!r}. On JAX use "
-                "--distribution data_parallel."
-            )
-        if args.distribution == "data_parallel":
-            distribute.data_parallel()
-        return None
-    return distribute.make_strategy(args.strategy, tpu=args.tpu)
 
 
 def _load(source):
@@ -522,6 +511,7 @@ def _export_tflite(args):
         quantize=args.quantize or ["none"],
         name=args.name,
         representative_count=args.representative_count,
+        overwrite=args.overwrite,
     )
     print(f"Converted {args.source}")
     for line in tflite.report_lines(results):
@@ -533,9 +523,34 @@ def _demo(args):
     from keras_gans import demo
 
     demo.require_gradio()  # the missing extra before any model loads
+    # A bad --auth fails before a model loads; "" is an error, not "no auth".
+    auth = demo.parse_auth(args.auth) if args.auth is not None else None
     demo.launch(
-        demo.build(args.model), host=args.host, port=args.port, share=args.share
+        demo.build(args.model),
+        host=args.host,
+        port=args.port,
+        share=args.share,
+        auth=auth,
     )
+    return 0
+
+
+def _cache(args):
+    from keras_gans import zoo
+
+    folder = args.cache_dir or zoo.default_cache_dir()
+    if args.action == "list":
+        if args.name is not None:
+            raise ValueError("keras-gans cache list takes no NAME.")
+        print("\n".join(zoo.cache.describe(zoo.cache_info(folder), folder)))
+        return 0
+    removed = zoo.clear_cache(args.name, folder)
+    if args.name is not None and not removed:
+        raise LookupError(
+            f"Expected a cache entry named {args.name!r} in {folder}; found none "
+            "(keras-gans cache list shows them)."
+        )
+    print(f"Removed {zoo.cache.describe(removed, folder)[-1]}")
     return 0
 
 
@@ -547,6 +562,7 @@ COMMANDS = {
     "export": _export,
     "export-tflite": _export_tflite,
     "demo": _demo,
+    "cache": _cache,
 }
 
 
@@ -561,6 +577,7 @@ def main(argv=None):
     interrupt.install()
     handler = COMMANDS.get(args.command) or args.family_commands[args.command]
     try:
+        _check_out_file(args)
         return handler(args)
     except (ValueError, LookupError, OSError, ImportError, FloatingPointError) as e:
         # Bad input, unknown zoo names, unpublished models, failed downloads,

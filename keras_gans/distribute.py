@@ -44,6 +44,7 @@ __all__ = [
     "make_strategy",
     "multi_worker_logs",
     "needs_static_shapes",
+    "placement",
 ]
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
@@ -250,3 +251,42 @@ def data_parallel(devices=None):
     distribution = keras.distribution.DataParallel(devices=devices)
     keras.distribution.set_distribution(distribution)
     return distribution
+
+
+def placement(strategy="auto", tpu=None, distribution="none"):
+    """The strategy (TensorFlow) or distribution (JAX) that `keras-gans train` asks for.
+
+    Args:
+        strategy: a `make_strategy` name, for TensorFlow. Defaults to
+            `"auto"`.
+        tpu: the TPU's name, for TensorFlow. Defaults to `None`.
+        distribution: `"data_parallel"` (`keras.distribution` over every
+            device, on JAX) or `"none"`. Defaults to `"none"`.
+
+    Returns:
+        A `tf.distribute.Strategy` on TensorFlow, else `None` (a JAX
+        distribution is set globally).
+
+    Raises:
+        ValueError: an option of the other backend.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if distribution != "none" and backend != "jax":
+        raise ValueError(
+            f"--distribution {distribution} uses keras.distribution, which "
+            f"runs on JAX; the backend is {backend!r} (set KERAS_BACKEND=jax, or "
+            "use --strategy on TensorFlow)."
+        )
+    if backend != "tensorflow":
+        if strategy != "auto" or tpu is not None:
+            raise ValueError(
+                f"--strategy and --tpu choose a tf.distribute strategy, on the "
+                f"TensorFlow backend; the backend is {backend!r}. On JAX use "
+                "--distribution data_parallel."
+            )
+        if distribution == "data_parallel":
+            data_parallel()
+        return None
+    return make_strategy(strategy, tpu=tpu)

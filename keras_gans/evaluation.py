@@ -21,6 +21,9 @@ from keras_gans.validation import check_int
 
 METRICS = ("fid", "kid", "is", "pr", "dc", "modes", "parzen", "nll")
 DEFAULT_METRICS = ("fid", "kid", "pr", "modes")
+# Keys every `score` result has: how `keras-gans evaluate --out` knows a JSON
+# file it may rewrite.
+REPORT_KEYS = ("extractor", "num_fake", "num_real")
 
 
 def _check_metrics(names):

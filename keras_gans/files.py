@@ -6,8 +6,12 @@ import contextlib
 import importlib.resources
 import os
 import pathlib
+import re
 import shutil
+import socket
+import stat
 import tempfile
+import time
 
 
 def _read_umask():
@@ -19,6 +23,11 @@ def _read_umask():
 # Read once at import: os.umask can only be read by setting it, which would
 # race with other threads (TensorBoard, tf.data) creating files.
 _UMASK = _read_umask()
+
+# A staging folder left by a process that was killed is removed by the next
+# writer once it is this old, when its owner cannot be asked (another
+# machine on a shared disk, or a name from before the owner was recorded).
+STALE_AFTER_S = 3600
 
 
 @contextlib.contextmanager
@@ -94,6 +103,126 @@ def replace_dir(src, dst):
     with contextlib.suppress(OSError):
         remove_path(old)
     return dst
+
+
+def share_tree(path):
+    """Gives a folder tree written by this process the modes the umask allows.
+
+    `tempfile.mkdtemp` makes owner-only folders (and some writers make
+    owner-only files), so a TF Serving process running as another user could
+    not read an export. Folders get `0o777 & ~umask`; files `0o666 & ~umask`,
+    or `0o777 & ~umask` when their owner may execute them. Links are left
+    alone.
+
+    Args:
+        path: the root of the tree (a folder or a file).
+    """
+    dir_mode = 0o777 & ~_UMASK
+    file_mode = 0o666 & ~_UMASK
+
+    def chmod(item):
+        mode = os.lstat(item).st_mode
+        if stat.S_ISDIR(mode):
+            os.chmod(item, dir_mode)
+        elif stat.S_ISREG(mode):
+            os.chmod(item, dir_mode if mode & stat.S_IXUSR else file_mode)
+
+    chmod(path)
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            chmod(os.path.join(root, name))
+
+
+def _host_tag():
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32]
+
+
+def staging_dir(parent, prefix):
+    """A new owner-only folder `<prefix><pid>-<host>-XXXXXXXX` in `parent`.
+
+    The name records which process writes it, so that `remove_stale_staging`
+    can tell a folder left by a killed process from one still being written.
+
+    Args:
+        parent: the folder to make it in (it must exist).
+        prefix: the start of its name, e.g. `".staging-"`.
+
+    Returns:
+        The folder, a `pathlib.Path`.
+    """
+    return pathlib.Path(
+        tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-{_host_tag()}-", dir=parent)
+    )
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would terminate it there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, another user's
+        return True
+    return True
+
+
+def remove_stale_staging(parent, prefix, *, legacy=False, max_age=STALE_AFTER_S):
+    """Removes the staging folders in `parent` that no running writer owns.
+
+    A folder named by `staging_dir` (or the `.old` copy of what it replaced,
+    which `replace_dir` deletes last) is stale when its process, on this
+    machine, has ended. One from another machine, or, with `legacy`, one
+    named `<prefix>XXXXXXXX` by `tempfile.mkdtemp` before names held a
+    process id, is stale only once untouched for `max_age` seconds: its
+    owner cannot be asked, and no write takes that long. A folder and its
+    `.old` copy found together are kept: the writer was killed between its
+    two renames, and the `.old` copy is the only one of what it replaced.
+    Removal is best effort.
+
+    Args:
+        parent: the folder to look in; a missing folder holds nothing.
+        prefix: the prefix given to `staging_dir`.
+        legacy: also remove old `<prefix>XXXXXXXX` folders. Defaults to `False`.
+        max_age: seconds after which a folder whose owner cannot be asked
+            is stale. Defaults to `STALE_AFTER_S` (one hour).
+
+    Returns:
+        The folders removed, as `pathlib.Path`s.
+    """
+    owned = re.compile(re.escape(prefix) + r"(\d+)-([A-Za-z0-9]*)-\w+(\.old)?")
+    old = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}(\.old)?")
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    host, now, removed = _host_tag(), time.time(), []
+    present = set(names)
+    for name in names:
+        path = pathlib.Path(parent) / name
+        match = owned.fullmatch(name)
+        if match is None and not (legacy and old.fullmatch(name)):
+            continue
+        if name.removesuffix(".old") + ".old" in present and (
+            name.removesuffix(".old") in present
+        ):
+            continue
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode):
+            continue
+        if match is not None and match.group(2) == host:
+            stale = not _alive(int(match.group(1)))
+        else:
+            stale = now - info.st_mtime > max_age
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from keras_gans.files import write_atomic
+from keras_gans.outputs import PNG_MARK
 
 
 def to_uint8(images):
@@ -113,10 +114,16 @@ def save_png(path, image):
     import io
 
     from PIL import Image  # Pillow comes with matplotlib
+    from PIL.PngImagePlugin import PngInfo
 
+    # The mark lets a later command rewrite this file without --overwrite
+    # (keras_gans.outputs), and no other file.
+    info = PngInfo()
+    for key, value in PNG_MARK.items():
+        info.add_text(key, value)
     buffer = io.BytesIO()
     Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image).save(
-        buffer, format="PNG"
+        buffer, format="PNG", pnginfo=info
     )
     return write_atomic(path, buffer.getvalue())
 
@@ -200,6 +207,6 @@ def save_captioned_grid(
     if title:
         fig.suptitle(title, fontsize=10)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata=PNG_MARK)
     plt.close(fig)
     return write_atomic(path, buffer.getvalue())

@@ -144,3 +144,57 @@ def check_int_tuple(name, value, minimum=1, example="(10,)", allow_empty=False):
     if any(v < minimum for v in values):
         _fail(name, words, value, f"values >= {minimum}")
     return tuple(int(v) for v in values)
+
+
+# What Keras's compile() takes that a saved compile config may carry.
+_KERAS_COMPILE_KEYS = ("steps_per_execution", "jit_compile", "run_eagerly")
+
+
+def check_compile_config(model, config, required=()):
+    """`config` as a dict, if it is a compile config `model.compile` accepts.
+
+    A `.keras` file's or a preset's compile block comes from a file: a key
+    `compile` does not take, a missing optimizer or a block that is not an
+    object would otherwise fail deep inside Keras with a `TypeError`.
+
+    Args:
+        model: the model whose `compile` the config is for.
+        config: the compile config (a dict).
+        required: keys the config must have. Defaults to `()`.
+
+    Raises:
+        ValueError: naming the model's class, the keys it takes and what
+            was found.
+    """
+    import inspect
+
+    name = type(model).__name__
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"Expected the compile config of a {name} to be an object; received "
+            f"a {type(config).__name__}: {str(config)[:80]!r}."
+        )
+    # A subclass's compile() passes **kwargs on to its parents': take the
+    # named parameters of every compile() in the class's MRO above Keras's.
+    taken = set(_KERAS_COMPILE_KEYS)
+    for cls in type(model).__mro__:
+        compile_fn = cls.__dict__.get("compile")
+        if compile_fn is None or cls.__module__.split(".")[0] == "keras":
+            continue
+        taken |= {
+            p.name
+            for p in inspect.signature(compile_fn).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"
+        }
+    unknown = sorted(set(config) - taken)
+    missing = [k for k in required if k not in config]
+    if unknown or missing:
+        found = ", ".join(
+            [f"unknown key(s) {unknown}"] * bool(unknown)
+            + [f"no {missing}"] * bool(missing)
+        )
+        raise ValueError(
+            f"Expected the compile config of a {name} to hold keys from "
+            f"{sorted(taken)}, with {list(required)}; found {found}."
+        )
+    return dict(config)

@@ -12,6 +12,7 @@ from keras_gans import data, text
 from keras_gans.data import captions as captions_lib
 from keras_gans.features import base
 from keras_gans.text import retrieval
+from keras_gans.trust import UnsafeLoadError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FASHION_FIXTURE = ROOT / "tests" / "fixtures" / "fashion-mnist"
@@ -378,12 +379,17 @@ def test_get_encoder_loads_a_saved_model_sentence_encoder(tmp_path):
     by_call = text.SavedModelTextEncoder(path, signature=None)
     np.testing.assert_allclose(by_call(CAPTIONS), encoder(CAPTIONS), atol=1e-6)
 
-    # Inside a model it saves by reference to the directory.
+    # Inside a model the .keras file carries the SavedModel: it loads with
+    # safe_mode=False (a graph is a program) after the directory is gone.
     model = wrap_in_model(layer)
     model.save(tmp_path / "model.keras")
-    restored = keras.saving.load_model(tmp_path / "model.keras")
+    path.rename(tmp_path / "moved")
+    with pytest.raises(UnsafeLoadError, match="safe_mode=False"):
+        keras.saving.load_model(tmp_path / "model.keras")
+    restored = keras.saving.load_model(tmp_path / "model.keras", safe_mode=False)
     probe = tf.constant(CAPTIONS)
     np.testing.assert_array_equal(restored(probe), model(probe))
+    path = tmp_path / "moved"
     with pytest.raises(ValueError, match="Expected signature in"):
         text.SavedModelTextEncoder(path, signature="missing")
 

@@ -362,7 +362,8 @@ def test_failed_write_keeps_the_old_file(export, converted, tmp_path, monkeypatc
 
     monkeypatch.setattr(keras_gans.files.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
-        tflite.export_tflite(export("dcgan"), tmp_path)
+        # A file it did not write: replaced only with overwrite=True.
+        tflite.export_tflite(export("dcgan"), tmp_path, overwrite=True)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dcgan.none.tflite"]
 

@@ -274,16 +274,16 @@ def test_archive_unpacked_by_another_process_meanwhile_is_used(
 ):
     # Two processes loading one model for the first time: both unpack, the
     # other one renames its copy into place first.
-    from keras_gans.zoo import _download, pretrained
+    from keras_gans.zoo import _download, presets
 
     zoo_dir, model = tiny_zoo
-    real = _download.extract_archive
+    real = _download._extract
 
-    def racing(archive, target, overwrite=False):
-        real(archive, target)  # the other process wins
-        return real(archive, target, overwrite=overwrite)
+    def racing(archive, target, **kwargs):
+        real(archive, target, **kwargs)  # the other process wins
+        return real(archive, target, **kwargs)
 
-    monkeypatch.setattr(pretrained, "extract_archive", racing)
+    monkeypatch.setattr(presets, "_extract", racing)
     gan = zoo.load_pretrained("tiny", cache_dir=tmp_path, zoo_dir=zoo_dir)
     np.testing.assert_allclose(
         gan.generate(2, seed=1), model.generate(2, seed=1), atol=1e-5

@@ -14,7 +14,14 @@ caption interpolation and style transfer for GAN-CLS. Needs Gradio:
 `pip install 'keras-gans[demo]'`.
 """
 
-from keras_gans.demo.app import CSS, Library, build, launch, require_gradio
+from keras_gans.demo.app import (
+    CSS,
+    Library,
+    build,
+    launch,
+    parse_auth,
+    require_gradio,
+)
 from keras_gans.demo.target import Target
 from keras_gans.demo.views import (
     ArithmeticView,
@@ -37,6 +44,7 @@ __all__ = [
     "View",
     "build",
     "launch",
+    "parse_auth",
     "parse_seed",
     "read_image",
     "require_gradio",

@@ -16,8 +16,10 @@ instead of a stack trace. Tests call the same methods without a browser.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
+import stat
 
 import numpy as np
 
@@ -30,6 +32,19 @@ MAX_CAPTION_CHARS = 300
 PATH_POSITIONS = 21
 # Every second point is shown in the path strip: t = 0, 0.1, ..., 1.
 STRIP_EVERY = 2
+# Uploads are parsed only as these formats: Pillow's other parsers (43 formats
+# in all) are code a stranger's file could reach that no model needs.
+UPLOAD_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")
+UPLOAD_FORMAT_NAMES = "PNG, JPEG, WebP, BMP or GIF"
+# Read from the file's header before any pixel is decoded: a 12-megapixel
+# phone photo fits, and one decoded upload stays under 64 MiB (RGBA).
+# Pillow's own decompression-bomb check starts at 89 megapixels (530 MB of
+# RGB when decoded) and only warns below 179.
+MAX_UPLOAD_SIDE = 4096
+MAX_UPLOAD_PIXELS = MAX_UPLOAD_SIDE * MAX_UPLOAD_SIDE
+# The largest upload file; Gradio's upload route refuses larger ones as they
+# stream in (`keras_gans.demo.app.MAX_FILE_SIZE`).
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 _log = logging.getLogger("keras_gans.demo")
 
@@ -94,25 +109,82 @@ def read_image(path, image_shape, label="Upload"):
     """An uploaded file as one float image `(H, W, C)` in [-1, 1] of the model's shape.
 
     Grey or RGB as the model reads, resized (Lanczos) to its height and
-    width. A file that is not an image gets `DemoInputError`.
+    width. Only PNG, JPEG, WebP, BMP and GIF files of at most
+    `MAX_UPLOAD_BYTES` bytes and `MAX_UPLOAD_PIXELS` pixels are read; the
+    pixel count comes from the file's header, before anything is decoded.
+    Any other file gets `DemoInputError`.
     """
     from PIL import Image
 
     name = str(path).replace("\\", "/").rsplit("/", 1)[-1]
+    check_upload_file(path, name, label)
+    h, w, c = image_shape
+    mode = "L" if c == 1 else "RGB"
     try:
-        with Image.open(path) as opened:
-            opened.load()
-            image = opened.copy()
+        with Image.open(path, formats=UPLOAD_FORMATS) as opened:
+            check_upload_pixels(opened.size, label)
+            # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that is
+            # still larger than the model's images: less memory and time.
+            opened.draft(mode, (w, h))
+            # Resized inside `with`: a closed image's pixels are gone, and a
+            # copy would hold a second full-size image.
+            image = opened if opened.mode == mode else opened.convert(mode)
+            image = image.resize((w, h), Image.Resampling.LANCZOS)
+    except DemoInputError:
+        raise
+    # Pillow's own checks in open() may come before the one above: an error
+    # over twice its MAX_IMAGE_PIXELS, a warning (an error where warnings
+    # are) over it.
+    except Image.DecompressionBombError:
+        raise too_many_pixels(
+            f"one of more than {2 * Image.MAX_IMAGE_PIXELS:,} pixels", label
+        ) from None
+    except Image.DecompressionBombWarning:
+        raise too_many_pixels(
+            f"one of more than {Image.MAX_IMAGE_PIXELS:,} pixels", label
+        ) from None
     except Exception as e:  # noqa: BLE001 - PIL raises many kinds for bad files
         raise DemoInputError(
             f"{label}: expected an image file (PNG, JPEG, WebP, ...); could not "
-            f"read {shown(name)} as one ({type(e).__name__})."
+            f"read {shown(name)} as one ({type(e).__name__}); the demo reads "
+            f"{UPLOAD_FORMAT_NAMES} files."
         ) from None
-    h, w, c = image_shape
-    image = image.convert("L" if c == 1 else "RGB")
-    image = image.resize((w, h), Image.Resampling.LANCZOS)
     pixels = np.asarray(image, np.uint8).reshape(1, h, w, c)
     return from_uint8(pixels)[0]
+
+
+def check_upload_file(path, name, label="Upload"):
+    """`DemoInputError` unless `path` is a file of at most `MAX_UPLOAD_BYTES`."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DemoInputError(
+            f"{label}: expected an uploaded file; {shown(name)} is no longer on "
+            "the server (it deletes old uploads): upload it again."
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise DemoInputError(
+            f"{label}: expected an image file; {shown(name)} is not a regular file."
+        )
+    if info.st_size > MAX_UPLOAD_BYTES:
+        raise DemoInputError(
+            f"{label}: expected a file of at most {MAX_UPLOAD_BYTES // 2**20} MiB; "
+            f"received {info.st_size / 2**20:.1f} MiB."
+        )
+
+
+def check_upload_pixels(size, label="Upload"):
+    """`DemoInputError` if an image's `(W, H)` is over `MAX_UPLOAD_PIXELS` pixels."""
+    width, height = size
+    if width * height > MAX_UPLOAD_PIXELS:
+        raise too_many_pixels(f"{width:,} x {height:,}", label)
+
+
+def too_many_pixels(received, label="Upload"):
+    return DemoInputError(
+        f"{label}: expected an image of at most {MAX_UPLOAD_PIXELS:,} pixels "
+        f"({MAX_UPLOAD_SIDE} x {MAX_UPLOAD_SIDE}); received {received}."
+    )
 
 
 def guard(function, n_images):

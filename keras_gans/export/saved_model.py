@@ -16,16 +16,22 @@ import json
 import os
 import pathlib
 import shutil
-import tempfile
 
 import keras
 
 from keras_gans._tensorflow import tf
 from keras_gans.export.signatures import FORMAT_VERSION, MAX_SAMPLE_COUNT
-from keras_gans.files import replace_dir
+from keras_gans.files import (
+    remove_stale_staging,
+    replace_dir,
+    share_tree,
+    staging_dir,
+)
 from keras_gans.validation import check_int
 
 METADATA_FILE = "assets.extra/keras_gans.json"
+# Not a digit-only name: TF Serving ignores it while it is being written.
+STAGING_PREFIX = ".staging-"
 
 __all__ = [
     "FORMAT_VERSION",
@@ -48,7 +54,11 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
     """Writes `model`'s generator to `<base_dir>/<name>/<version>/`.
 
     The version folder appears in one rename, so a TF Serving instance
-    watching `base_dir` never loads a half-written version.
+    watching `base_dir` never loads a half-written version. Its folders and
+    files get the modes the umask allows (under umask 022, a server running
+    as another user can read them). A staging folder left by a killed
+    export (`.staging-<pid>-<host>-XXXXXXXX`) is removed by the next export
+    of the model once its process has ended.
 
     Args:
         model: a keras_gans model (an `AdversarialModel`).
@@ -90,13 +100,16 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
         archive.track(resource)
     for signature, (fn, input_signature) in model.export_signatures().items():
         archive.add_endpoint(signature, fn, input_signature=input_signature)
-    # Not a digit-only name: TF Serving ignores it while it is being written.
-    staging = pathlib.Path(tempfile.mkdtemp(prefix=".staging-", dir=model_dir))
+    # Folders named `.staging-XXXXXXXX` are from before names held a process
+    # id; an hour untouched, they are not being written any more.
+    remove_stale_staging(model_dir, STAGING_PREFIX, legacy=True)
+    staging = staging_dir(model_dir, STAGING_PREFIX)
     try:
         archive.write_out(str(staging), verbose=False)
         path = staging / METADATA_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(metadata(model), indent=2) + "\n")
+        share_tree(staging)
         # An old version is renamed aside, never deleted before the new one
         # is in place.
         replace_dir(staging, target)

@@ -59,6 +59,7 @@ from keras_gans.export.saved_model import read_metadata, sample_in_chunks
 from keras_gans.export.tokenizer import tokenize
 from keras_gans.files import export_version_dir, write_atomic
 from keras_gans.images import to_uint8
+from keras_gans.outputs import check_outputs, json_object
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
 FORMAT_VERSION = 1
@@ -234,6 +235,7 @@ def export_tflite(
     name=None,
     representative_count=256,
     seed=0,
+    overwrite=False,
 ):
     """Converts an export's generator (and its family's programs) to `.tflite`.
 
@@ -250,6 +252,10 @@ def export_tflite(
         representative_count: latents (and texts) that calibrate `"int8"`.
             Defaults to `256`.
         seed: seed of those latents. Defaults to `0`.
+        overwrite: replace files in `out_dir` that an earlier conversion did
+            not write. Defaults to `False`: those raise `OutputExistsError`
+            before anything is written (the files of an earlier conversion
+            into `out_dir` are replaced).
 
     Returns:
         `{"model": path, "metadata": path}` and a path per program of the
@@ -290,19 +296,44 @@ def export_tflite(
         )
     model_file = f"{name}.{quantize}.tflite"
     info = _file_metadata(meta, quantize, inputs, outputs, notes, model_file)
-    paths = {"model": write_atomic(out_dir / model_file, content)}
     programs = _family(meta).tflite_programs(
         export_dir, meta, quantize, representative_count, seed
     )
-    for role, (program_content, entry) in programs.items():
-        program_file = f"{name}.{role}.{quantize}.tflite"
-        info[role] = {"file": program_file, **entry}
-        paths[role] = write_atomic(out_dir / program_file, program_content)
+    files = {"model": model_file}
+    for role, (_, entry) in programs.items():
+        files[role] = f"{name}.{role}.{quantize}.tflite"
+        info[role] = {"file": files[role], **entry}
+    metadata_file = f"{name}.{quantize}.json"
+    # Converted in memory; nothing is written unless every file may be.
+    check_outputs(
+        [out_dir / f for f in (*files.values(), metadata_file)],
+        overwrite,
+        ours=lambda path: _written_here(path, out_dir / metadata_file),
+    )
+    paths = {"model": write_atomic(out_dir / model_file, content)}
+    for role, (program_content, _) in programs.items():
+        paths[role] = write_atomic(out_dir / files[role], program_content)
     paths["metadata"] = write_atomic(
-        out_dir / f"{name}.{quantize}.json",
+        out_dir / metadata_file,
         (json.dumps(info, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     )
     return paths
+
+
+def _written_here(path, metadata_path):
+    """Whether `path` is a file of an earlier `export_tflite` into the same folder.
+
+    Its JSON (`metadata_path`) is one this module writes, and names `path`.
+    """
+    info = json_object(metadata_path)
+    if info is None or not {"format_version", "file", "quantization"} <= set(info):
+        return False
+    if path.name == metadata_path.name:
+        return True
+    named = [info["file"]] + [
+        v["file"] for v in info.values() if isinstance(v, dict) and "file" in v
+    ]
+    return path.name in named
 
 
 # --- checks ------------------------------------------------------------------------

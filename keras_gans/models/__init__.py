@@ -30,16 +30,19 @@ from keras_gans.models.registry import (
 from keras_gans.models.vae import VAE
 
 
-def from_preset(preset, cache_dir=None, progress=True):
+def from_preset(preset, cache_dir=None, progress=True, safe_mode=True):
     """The trained model of a preset, whatever its family.
 
     A preset is a zoo name, a preset folder or archive, or a URL (see
     `AdversarialModel.from_preset`). `keras_gans.DCGAN.from_preset(...)`
-    also checks the family.
+    also checks the family. `safe_mode=False` loads a file that would run
+    code (a SavedModel text encoder): only for a preset you trust.
     """
     from keras_gans.zoo import presets
 
-    return presets.load_preset(preset, cache_dir=cache_dir, progress=progress)
+    return presets.load_preset(
+        preset, cache_dir=cache_dir, progress=progress, safe_mode=safe_mode
+    )
 
 
 __all__ = [

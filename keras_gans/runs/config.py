@@ -37,6 +37,49 @@ COMMON_FIELDS = {
     "augment": None,
     "ema_decay": None,
 }
+# The common fields as `keras-gans train` flags: field -> (argparse type, help);
+# the type None is image_shape's H,W,C parser, in the CLI.
+FIELD_HELP = {
+    "epochs": (int, "total epochs of the run"),
+    "batch_size": (int, "global batch size"),
+    "latent_dim": (int, "noise size z (default: the model's)"),
+    "image_shape": (None, "H,W,C (default: the dataset's)"),
+    "loss": (str, "a keras_gans.losses name"),
+    "d_steps": (int, "discriminator steps per generator step"),
+    "learning_rate": (
+        float,
+        "Adam learning rate of D, and of G unless --g-learning-rate is given; "
+        "of the one optimizer of a VAE or autoregressive model (default: the "
+        "model's: 2e-4 for GANs, 1e-3 for the others)",
+    ),
+    "g_learning_rate": (
+        float,
+        "Adam learning rate of G (default: the model's, else --learning-rate)",
+    ),
+    "beta_1": (float, "Adam beta_1 (default: 0.5 for GANs, 0.9 for the others)"),
+    "seed": (int, "seeds weights, noise and data order"),
+    "limit": (int, "use the first N examples"),
+    "data_dir": (str, "where the dataset's files are"),
+    "sample_every": (int, "epochs between sample grids"),
+    "steps_per_execution": (int, "batches per compiled call"),
+    "mixed_precision": (
+        str,
+        "bfloat16 or float16: 16-bit compute, float32 weights and outputs "
+        "(float16 with loss scaling)",
+    ),
+    "r1_gamma": (float, "GANs: R1 penalty gamma on D's real inputs (0: none)"),
+    "r1_interval": (int, "GANs: lazy R1, on every N-th D update, weighted by N"),
+    "augment": (
+        str,
+        "GANs: DiffAugment policy for every image D sees, e.g. "
+        "color,translation,cutout",
+    ),
+    "ema_decay": (
+        float,
+        "GANs: sample from an exponential moving average of G's weights with "
+        "this decay, e.g. 0.999",
+    ),
+}
 # Stabilisers (issue 17): left out of a run's identity at their defaults, so
 # that run folders from before them still resume.
 STABILISERS = ("r1_gamma", "r1_interval", "augment", "ema_decay")

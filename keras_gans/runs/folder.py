@@ -22,10 +22,13 @@ import pathlib
 import keras
 
 from keras_gans.files import atomic_path, write_atomic
+from keras_gans.outputs import OutputExistsError, foreign_entries
+from keras_gans.trust import load_keras_file
 
 RUN_FILE = "run.json"
 FINAL_MODEL = "model.keras"
 CHECKPOINT = "checkpoint.keras"
+HISTORY_FILE = "history.csv"
 
 
 def save_model_atomic(model, path):
@@ -56,14 +59,90 @@ def read_run_file(out_dir):
     path = pathlib.Path(out_dir) / RUN_FILE
     if not path.exists():
         return None
+    expected = (
+        "expected the JSON object that keras-gans train writes, with a 'config' "
+        "object and an integer 'epochs_completed'"
+    )
     try:
-        record = json.loads(path.read_text())
-        int(record["epochs_completed"]), record["config"]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as e:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not a valid run record ({expected}): {e}") from e
+    found = None
+    if not isinstance(record, dict):
+        found = f"a JSON {type(record).__name__}"
+    elif not isinstance(record.get("config"), dict):
+        found = f"'config' = {str(record.get('config'))[:60]!r}"
+    else:
+        try:
+            int(record["epochs_completed"])
+        except (KeyError, TypeError, ValueError):
+            found = f"'epochs_completed' = {record.get('epochs_completed')!r}"
+    if found is not None:
         raise ValueError(
-            f"{path} is not a valid run record (expected the JSON that "
-            f"keras-gans train writes, with 'config' and 'epochs_completed'): {e!r}"
+            f"{path} is not a valid run record ({expected}); found {found}."
+        )
+    return record
+
+
+def check_history_file(out_dir):
+    """Raises unless the run's `history.csv`, if any, has the `epoch` column it writes.
+
+    Checked before a run writes anything, so a file a person edited stops
+    the run with its name rather than a `KeyError` after `run.json` and
+    `logs/` are written.
+    """
+    import csv
+
+    path = pathlib.Path(out_dir) / HISTORY_FILE
+    if not path.is_file():
+        return
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(
+            f"{path} is not the per-epoch CSV that keras-gans train writes: {e}"
         ) from e
+    if "epoch" not in header:
+        raise ValueError(
+            f"{path} is not the per-epoch CSV that keras-gans train writes: "
+            f"expected an 'epoch' column, found columns {header[:8]}. Move it "
+            "away to resume this run."
+        )
+
+
+def claim_run_folder(out_dir):
+    """The run record of `out_dir`, once it is clear the folder is a run's to write.
+
+    A run writes into a folder that does not exist yet, an empty one (hidden
+    files such as `.DS_Store` aside), or a run folder (one holding its
+    `run.json`); anything else is refused before a file is written, so a
+    `--out` typed by mistake loses nothing.
+
+    Returns:
+        The record (`read_run_file`), or `None` for a new run.
+
+    Raises:
+        OutputExistsError: `out_dir` is a file, or a folder with files of
+            something other than a run.
+        ValueError: its `run.json` or `history.csv` is not what a run writes.
+    """
+    out_dir = pathlib.Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(
+            f"Expected the run folder {out_dir} to be a folder; found a file there."
+        )
+    record = read_run_file(out_dir)
+    if record is None:
+        foreign = foreign_entries(out_dir)
+        if foreign:
+            more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+            raise OutputExistsError(
+                f"Expected the run folder {out_dir} to be new, empty, or a run "
+                f"folder with {RUN_FILE}; it holds {foreign[0]!r}{more}, which no "
+                "run wrote. Nothing was changed: choose another folder."
+            )
+    check_history_file(out_dir)
     return record
 
 
@@ -100,23 +179,23 @@ class RunProgress(keras.callbacks.Callback):
         write_run_file(self.out_dir, self.config, epoch + 1, False, self.final_epochs)
 
 
-def load_trained(path):
-    """Loads a model from a `.keras` file or a run folder (final, else latest checkpoint)."""
+def load_trained(path, safe_mode=True):
+    """Loads a model from a `.keras` file or a run folder (final, else latest checkpoint).
+
+    Args:
+        path: a `.keras` file or a run folder.
+        safe_mode: refuse anything in the file that would run code (see
+            `keras_gans.trust`). Defaults to `True`.
+    """
     path = pathlib.Path(path)
     if path.is_dir():
         for name in (FINAL_MODEL, CHECKPOINT):
             if (path / name).exists():
-                return keras.saving.load_model(path / name)
+                return load_keras_file(path / name, safe_mode=safe_mode)
         raise FileNotFoundError(
             f"Expected a run folder holding {FINAL_MODEL} or {CHECKPOINT}, or a "
             f".keras file; {path} holds {sorted(p.name for p in path.iterdir())}."
         )
     if not path.exists():
         raise FileNotFoundError(f"No such model file or run folder: {path}")
-    try:
-        return keras.saving.load_model(path)
-    except Exception as e:  # Keras raises several types for a bad archive
-        raise ValueError(
-            f"Could not load {path} as a Keras model (expected a .keras file "
-            f"saved by keras_gans): {type(e).__name__}: {e}"
-        ) from e
+    return load_keras_file(path, safe_mode=safe_mode)

@@ -19,12 +19,15 @@ import keras
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import distribute
 from keras_gans.images import save_image_grid
+from keras_gans.outputs import FolderLock, foreign_entries
 from keras_gans.runs.folder import (
     CHECKPOINT,
     FINAL_MODEL,
+    RUN_FILE,
     RunProgress,
     check_same_run,
-    read_run_file,
+    claim_run_folder,
+    load_trained,
     save_model_atomic,
     write_run_file,
 )
@@ -154,20 +157,46 @@ def train(config, out_dir, verbose="auto", callbacks=(), strategy=None):
     return result
 
 
-def _train(config, out_dir, verbose, callbacks, strategy):
-    family = config.family
-    record = read_run_file(out_dir)
-    done, finished, final_epochs = 0, False, 0
-    if record is not None:
-        check_same_run(out_dir, config, record)
-        done = int(record["epochs_completed"])
-        finished = bool(record.get("finished", False))
-        final_epochs = int(record.get("final_model_epochs", 0))
+def _progress(out_dir, config):
+    """`(done, finished, final_epochs)` of the run in `out_dir` (zeros for a new one).
+
+    Raises before anything is written if the folder is not the run's to
+    write (`claim_run_folder`) or holds a run of other settings.
+    """
+    record = claim_run_folder(out_dir)
+    if record is None:
+        return 0, False, 0
+    check_same_run(out_dir, config, record)
+    done = int(record["epochs_completed"])
     if done > config.epochs:
         raise ValueError(
             f"{out_dir} has already trained {done} epochs; expected epochs >= "
             f"{done} to resume or continue it, received epochs={config.epochs}."
         )
+    return (
+        done,
+        bool(record.get("finished", False)),
+        int(record.get("final_model_epochs", 0)),
+    )
+
+
+def _train(config, out_dir, verbose, callbacks, strategy):
+    # One writer per run folder: a second `train` into it is refused at once
+    # if the folder exists, else once its data are loaded. The folder is
+    # claimed first: a foreign folder gets not even the lock file.
+    lock = FolderLock(out_dir, "run folder")
+    if out_dir.is_dir():
+        _progress(out_dir, config)
+        lock.acquire()
+    try:
+        return _train_locked(config, out_dir, verbose, callbacks, strategy, lock)
+    finally:
+        lock.release()
+
+
+def _train_locked(config, out_dir, verbose, callbacks, strategy, lock):
+    family = config.family
+    done, finished, final_epochs = _progress(out_dir, config)
     final = out_dir / FINAL_MODEL
     if finished and done == config.epochs and final.exists():
         print(
@@ -175,32 +204,47 @@ def _train(config, out_dir, verbose, callbacks, strategy):
             f"({final}); train with more epochs to train it further."
         )
         return TrainResult(
-            keras.saving.load_model(final), out_dir, done, {}, _figures(family, out_dir)
+            load_trained(final), out_dir, done, {}, _figures(family, out_dir)
         )
 
     # Load the data first: a bad dataset name or path leaves no run folder.
     data = family.load_data(config)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if lock.held:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        lock.acquire()  # creates the folder
+        # Another process may have started a run here meanwhile.
+        done, finished, final_epochs = _progress(out_dir, config)
+    # run.json before any other file: it is what makes the folder this
+    # run's (a family's own first files, GAN-CLS's text encoder, come later).
+    new_run = not (out_dir / RUN_FILE).exists()
+    write_run_file(out_dir, config, done, False, final_epochs)
 
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
-    with scope:
-        if final_epochs and final.exists():
-            # Continue from the final model with its optimizer state; a
-            # backup made since then (below) restores later epochs over it.
-            model = keras.saving.load_model(final)
-            initial_epoch = final_epochs
-        else:
-            model = build_model(
-                config, **family.build_context(config, out_dir, data, verbose)
-            )
-            initial_epoch = 0
+    try:
+        with scope:
+            if final_epochs and final.exists():
+                # Continue from the final model with its optimizer state; a
+                # backup made since then (below) restores later epochs over it.
+                model = load_trained(final)
+                initial_epoch = final_epochs
+            else:
+                model = build_model(
+                    config, **family.build_context(config, out_dir, data, verbose)
+                )
+                initial_epoch = 0
+    except BaseException:
+        # A model that cannot be built (a bad setting) leaves the folder as
+        # it found it, so that the corrected command can use it.
+        if new_run and foreign_entries(out_dir) == [RUN_FILE]:
+            (out_dir / RUN_FILE).unlink()
+        raise
     dataset = family.training_dataset(model, data, config)
     if distribute.needs_static_shapes(strategy) and hasattr(dataset, "rebatch"):
         # A TPU compiles one program per shape: no partial last batch.
         dataset = dataset.rebatch(config.batch_size, drop_remainder=True)
     if done:
         print(f"Resuming {out_dir} from epoch {done} of {config.epochs}.")
-    write_run_file(out_dir, config, done, False, final_epochs)
 
     history = model.fit(
         dataset,
@@ -219,7 +263,7 @@ def _train(config, out_dir, verbose, callbacks, strategy):
         save_model_atomic(model, final)
     family.write_figures(model, out_dir, config)
     write_run_file(out_dir, config, config.epochs, True, config.epochs)
-    shutil.rmtree(out_dir / "backup", ignore_errors=True)
+    gan_callbacks.remove_backups(out_dir / "backup")
     return TrainResult(
         model, out_dir, config.epochs, history.history, _figures(family, out_dir)
     )

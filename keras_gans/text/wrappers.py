@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 import warnings
 
 import keras
@@ -26,6 +27,7 @@ import numpy as np
 from keras_gans._tensorflow import tf
 from keras_gans.text import pretraining
 from keras_gans.text.encoder import TextEncoder, as_string_tensor
+from keras_gans.trust import require_unsafe_mode
 
 ACCEPTED = (
     "a TextEncoder, any keras.layers.Layer from strings to (b, d) vectors, the "
@@ -126,9 +128,13 @@ class SavedModelTextEncoder(keras.layers.Layer):
     without signatures, the object itself on a `tf.string` batch `(b,)`.
     The SavedModel's variables are frozen.
 
-    A model containing this layer saves to `.keras` by reference: the file
-    stores `path`, not the SavedModel, and loading needs the directory at
-    the same path.
+    A model containing this layer carries the SavedModel inside its `.keras`
+    file (the archive's assets), and loading takes it from there, never
+    from the path the config names (that path only serves files saved
+    before the copy existed). A SavedModel is a TensorFlow graph, a program
+    that can read and write files: a `.keras` file holding one loads only
+    with `safe_mode=False` (`keras.saving.load_model(path, safe_mode=False)`),
+    so a stranger's file cannot run one.
 
     Args:
         path: The SavedModel directory (with `saved_model.pb`).
@@ -137,30 +143,58 @@ class SavedModelTextEncoder(keras.layers.Layer):
             it, else `None`.
         output_key: Output to take when the signature returns several.
             Defaults to `None` (the only one).
+        embedding_dim: The size of the vectors. Defaults to `None`: found by
+            one call.
     """
 
-    def __init__(self, path, signature="auto", output_key=None, **kwargs):
+    ASSET = "saved_model"
+
+    def __init__(
+        self, path, signature="auto", output_key=None, embedding_dim=None, **kwargs
+    ):
+        # Set by from_config: the SavedModel comes from the archive's copy
+        # (load_assets), or on first use from `path` for an older file.
+        deferred = kwargs.pop("_deferred", False)
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
         self._convert_input_args = False
         self._allow_non_tensor_positional_args = True
         self.saved_model_path = os.fspath(path)
-        if not (pathlib.Path(self.saved_model_path) / "saved_model.pb").is_file():
+        self.signature = signature
+        self.output_key = output_key
+        self._loaded = None
+        self._source = None
+        if not deferred:
+            self._load(self.saved_model_path)
+        if embedding_dim is None:
+            embedding_dim = int(self.call(tf.constant(["a"])).shape[-1])
+        self.embedding_dim = int(embedding_dim)
+
+    @classmethod
+    def from_config(cls, config):
+        require_unsafe_mode(
+            f"the SavedModel text encoder {config.get('path')!r}",
+            "a SavedModel is a TensorFlow graph, which can read and write files",
+        )
+        return cls(**config, _deferred=True)
+
+    def _load(self, path):
+        path = os.fspath(path)
+        if not (pathlib.Path(path) / "saved_model.pb").is_file():
             raise FileNotFoundError(
                 f"Expected a SavedModel directory (with saved_model.pb), found none "
-                f"at {self.saved_model_path!r}."
+                f"at {path!r}."
             )
-        self._loaded = tf.saved_model.load(self.saved_model_path)
-        signatures = dict(getattr(self._loaded, "signatures", {}) or {})
+        loaded = tf.saved_model.load(path)
+        signatures = dict(getattr(loaded, "signatures", {}) or {})
+        signature = self.signature
         if signature == "auto":
             signature = "serving_default" if "serving_default" in signatures else None
         if signature is not None and signature not in signatures:
             raise ValueError(
                 f"Expected signature in {sorted(signatures)} for the SavedModel at "
-                f"{self.saved_model_path!r}, received signature={signature!r}."
+                f"{path!r}, received signature={signature!r}."
             )
-        self.signature = signature
-        self.output_key = output_key
         self._input_name = None
         if signature is not None:
             function = signatures[signature]
@@ -172,12 +206,25 @@ class SavedModelTextEncoder(keras.layers.Layer):
                 )
             self._input_name = names[0]
             self._function = function
-        elif not callable(self._loaded):
+        elif not callable(loaded):
             raise ValueError(
-                f"Expected the SavedModel at {self.saved_model_path!r} to have a signature or a "
+                f"Expected the SavedModel at {path!r} to have a signature or a "
                 "__call__ function taking a batch of strings; it has neither."
             )
-        self.output_dim = None
+        self.signature = signature
+        self._loaded = loaded
+        self._source = path
+
+    def save_assets(self, dir_path):
+        # The SavedModel travels inside the .keras file.
+        if self._loaded is None:
+            self._load(self.saved_model_path)
+        shutil.copytree(self._source, os.path.join(dir_path, self.ASSET))
+
+    def load_assets(self, dir_path):
+        copy = os.path.join(dir_path, self.ASSET)
+        if os.path.isdir(copy):
+            self._load(copy)
 
     @property
     def input_dtype(self):
@@ -187,6 +234,8 @@ class SavedModelTextEncoder(keras.layers.Layer):
         return super().__call__(_as_tensor(inputs), *args, **kwargs)
 
     def call(self, inputs):
+        if self._loaded is None:  # a file saved before the archive held a copy
+            self._load(self.saved_model_path)
         inputs = tf.reshape(inputs, (-1,))
         if self.signature is None:
             out = self._loaded(inputs)
@@ -196,13 +245,16 @@ class SavedModelTextEncoder(keras.layers.Layer):
             if self.output_key is None:
                 if len(out) != 1:
                     raise ValueError(
-                        f"The SavedModel at {self.saved_model_path!r} returns {sorted(out)}; pass "
-                        "output_key to choose one."
+                        f"The SavedModel at {self._source!r} returns {sorted(out)}; "
+                        "pass output_key to choose one."
                     )
                 (out,) = out.values()
             else:
                 out = out[self.output_key]
         return tf.cast(out, tf.float32)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.embedding_dim)
 
     def get_config(self):
         config = super().get_config()
@@ -210,6 +262,7 @@ class SavedModelTextEncoder(keras.layers.Layer):
             path=self.saved_model_path,
             signature=self.signature,
             output_key=self.output_key,
+            embedding_dim=self.embedding_dim,
         )
         return config
 

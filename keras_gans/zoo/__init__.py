@@ -12,7 +12,9 @@ See `zoo/README.md` for the models, their cards and how each was trained.
 """
 
 from keras_gans.zoo._download import (
+    ArchiveTooLargeError,
     ChecksumError,
+    CorruptArchiveError,
     DownloadError,
     UnsafeArchiveError,
     extract_archive,
@@ -20,6 +22,7 @@ from keras_gans.zoo._download import (
     make_archive,
     sha256_file,
 )
+from keras_gans.zoo.cache import CacheEntry, cache_info, clear_cache
 from keras_gans.zoo.pretrained import Pretrained, load_pretrained
 from keras_gans.zoo.registry import (
     NotPublishedError,
@@ -32,12 +35,17 @@ from keras_gans.zoo.registry import (
 )
 
 __all__ = [
+    "ArchiveTooLargeError",
+    "CorruptArchiveError",
+    "CacheEntry",
     "ChecksumError",
     "DownloadError",
     "NotPublishedError",
     "Pretrained",
     "UnknownModelError",
     "UnsafeArchiveError",
+    "cache_info",
+    "clear_cache",
     "default_cache_dir",
     "extract_archive",
     "fetch",

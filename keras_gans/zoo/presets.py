@@ -15,7 +15,10 @@ archives hold):
 3. a zoo name (`keras_gans.zoo.list_models()`): the manifest's archive,
    sha256-checked, from the package, the cache or its URL.
 
-Archives are unpacked once into the cache, in a folder named by their sha256.
+Archives are unpacked once into the cache, in a folder named by their full
+sha256 and stamped with it last (`UNPACKED_STAMP`), within caps on their size
+(`extract_archive`); one that fails to load is removed again.
+`keras_gans.zoo.cache_info()` lists the cache and `clear_cache()` empties it.
 """
 
 from __future__ import annotations
@@ -24,12 +27,26 @@ import json
 import os
 import pathlib
 import shutil
-import tempfile
 import urllib.parse
+import zipfile
+import zlib
 
-from keras_gans.files import replace_dir, write_atomic
+from keras_gans.files import (
+    remove_path,
+    remove_stale_staging,
+    replace_dir,
+    share_tree,
+    staging_dir,
+    write_atomic,
+)
 from keras_gans.zoo import registry
-from keras_gans.zoo._download import TAR_SUFFIXES, extract_archive, fetch, sha256_file
+from keras_gans.zoo._download import (
+    TAR_SUFFIXES,
+    _check_sha256,
+    _extract,
+    fetch,
+    sha256_file,
+)
 
 PRESET_FILE = "preset.json"
 MODEL_FILE = "model.keras"
@@ -37,6 +54,15 @@ SAVED_MODEL_DIR = "saved_model"
 # 2: a preset folder; 1 (the first zoo archives): a bare SavedModel.
 FORMAT_VERSION = 2
 _URL_SCHEMES = ("http://", "https://", "file://")
+# The cache: `urls/<sha256>/<file>` (downloads), `urls/preset-<sha256>` and
+# `local/preset-<sha256>` (unpacked archives), `<zoo name>/preset-<sha256>`.
+URLS_DIR = "urls"
+LOCAL_DIR = "local"
+UNPACKED_PREFIX = "preset-"
+# Written into an unpacked folder last, before it is renamed into place:
+# the archive's full sha256. A folder is trusted only if it holds this
+# record of its own digest, so it was unpacked whole from that archive.
+UNPACKED_STAMP = ".keras_gans-unpacked.json"
 
 
 class NotAPresetError(ValueError):
@@ -56,7 +82,8 @@ def _weights_only_copy(model):
 
     config = keras.saving.serialize_keras_object(model)
     config.pop("compile_config", None)
-    copy = keras.saving.deserialize_keras_object(config)
+    # The caller's own model: nothing here comes from a file.
+    copy = keras.saving.deserialize_keras_object(config, safe_mode=False)
     copy.set_weights(model.get_weights())
     for mine, theirs in zip(
         copy._seed_generators_in_order(), model._seed_generators_in_order(), strict=True
@@ -69,7 +96,9 @@ def save_preset(model, preset_dir, saved_model=True):
     """Writes `model` as a preset folder; see `AdversarialModel.save_to_preset`.
 
     The folder is written beside its place and renamed into it, so it is
-    either absent or complete. An existing preset is not replaced.
+    either absent or complete; a staging folder left by a killed process is
+    removed by the next `save_preset` to the same place. Folders and files
+    get the modes the umask allows. An existing preset is not replaced.
     """
     import keras
 
@@ -84,9 +113,9 @@ def save_preset(model, preset_dir, saved_model=True):
             "the preset. Choose another folder or remove it."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = pathlib.Path(
-        tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)
-    )
+    prefix = f".{target.name}.staging-"
+    remove_stale_staging(target.parent, prefix)
+    staging = staging_dir(target.parent, prefix)
     try:
         _weights_only_copy(model).save(staging / MODEL_FILE)
         files = [MODEL_FILE]
@@ -106,6 +135,7 @@ def save_preset(model, preset_dir, saved_model=True):
         write_atomic(
             staging / PRESET_FILE, (json.dumps(info, indent=2) + "\n").encode()
         )
+        share_tree(staging)
         replace_dir(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -124,25 +154,69 @@ def _split_url(preset):
             f"Expected the archive's sha256 with the URL, as {url}#sha256=<hex "
             f"digest>, so that the download can be checked; received {preset!r}."
         )
-    return url, digest
+    return url, _check_sha256(digest)
 
 
-def _unpacked(archive, target):
-    """`archive` unpacked into `target` once (a damaged copy is unpacked again)."""
-
-    def unpacked():  # a preset, or a zoo archive from before presets
-        return (target / PRESET_FILE).is_file() or (target / "saved_model.pb").is_file()
-
-    if unpacked():
-        return target
+def _unpacked_whole(target, digest):
+    """Whether `target` was unpacked completely from the archive with `digest`."""
     try:
-        extract_archive(archive, target, overwrite=target.exists())
+        if target.is_symlink() or not target.is_dir():
+            return False
+        record = json.loads((target / UNPACKED_STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    # A folder unpacked whole and damaged since is unpacked again.
+    held = (target / PRESET_FILE).is_file() or (target / "saved_model.pb").is_file()
+    return isinstance(record, dict) and record.get("sha256") == digest and held
+
+
+def _unpack(archive, target, digest, limits, again=False):
+    """`archive` (with sha256 `digest`) unpacked into `target`.
+
+    A folder already there is used only if it holds the stamp of a whole
+    unpacking of this digest (`UNPACKED_STAMP`); anything else there is
+    replaced. With `again`, it is replaced in any case.
+
+    Returns:
+        Whether this call wrote `target`.
+    """
+    if not again and _unpacked_whole(target, digest):
+        return False
+    stamp = json.dumps({"sha256": digest, "archive": archive.name}) + "\n"
+    try:
+        _extract(
+            archive,
+            target,
+            overwrite=again or os.path.lexists(target),
+            stamp=(UNPACKED_STAMP, stamp.encode()),
+            **limits,
+        )
     except OSError:
         # Another process unpacked the same verified archive at the same
         # time and renamed its copy into place first: that copy is as good.
-        if not unpacked():
+        if again or not _unpacked_whole(target, digest):
             raise
-    return target
+        return False
+    return True
+
+
+def _prune(folder, cache):
+    """Removes `folder` and its parents below `cache` while they are empty."""
+    folder = pathlib.Path(folder)
+    while folder != cache and folder.is_relative_to(cache):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another process's files), or gone
+            return
+        folder = folder.parent
+
+
+def _discard(paths, cache):
+    """Removes what this call wrote into `cache`, and folders that leaves empty."""
+    for path in paths:
+        if os.path.lexists(path):
+            remove_path(path)
+        _prune(pathlib.Path(path).parent, cache)
 
 
 def _cache(cache_dir):
@@ -170,8 +244,22 @@ def source_kind(source):
     return "name"
 
 
-def resolve(preset, cache_dir=None, progress=True, zoo_dir=None):
+def resolve(
+    preset,
+    cache_dir=None,
+    progress=True,
+    zoo_dir=None,
+    *,
+    max_unpacked_bytes=None,
+    max_archive_members=None,
+):
     """The local folder of `preset`, and its zoo entry (or `None`).
+
+    Archives are unpacked into the cache once, in a folder named by their
+    full sha256 and stamped last with that digest; a folder without the
+    stamp (unpacked by an older keras_gans, or changed) is unpacked again.
+    If the download or the unpacking fails, what this call wrote into the
+    cache is removed.
 
     Args:
         preset: a folder, an archive, a URL (`URL#sha256=<hex>`) or a zoo name.
@@ -180,29 +268,54 @@ def resolve(preset, cache_dir=None, progress=True, zoo_dir=None):
         progress: show a progress bar while downloading. Defaults to `True`.
         zoo_dir: another zoo folder with its own `manifest.json`. Defaults
             to `None`: the package's.
+        max_unpacked_bytes: the cap on an archive's unpacked bytes. Defaults
+            to `None`: `extract_archive`'s default.
+        max_archive_members: the cap on an archive's members. Defaults to
+            `None`: `extract_archive`'s default.
 
     Returns:
         `(folder, entry)`: the unpacked folder (a preset, or for a zoo entry
         published before presets, a bare SavedModel) and the manifest entry
         for a zoo name, else `None`.
     """
+    limits = {
+        "max_unpacked_bytes": max_unpacked_bytes,
+        "max_archive_members": max_archive_members,
+    }
+    folder, entry, _ = _resolve(preset, cache_dir, progress, zoo_dir, limits)
+    return folder, entry
+
+
+def _resolve(preset, cache_dir, progress, zoo_dir, limits):
+    """`resolve`, and the paths this call wrote into the cache (to discard)."""
     cache = _cache(cache_dir)
     text = os.fspath(preset)
     kind = source_kind(text)
     if kind == "url":
         url, digest = _split_url(text)
         name = pathlib.PurePosixPath(urllib.parse.urlparse(url).path).name
-        archive = fetch(
-            url, cache / "urls" / digest[:16] / name, digest, progress=progress
-        )
-        return _unpacked(archive, cache / "urls" / f"preset-{digest[:16]}"), None
+        if not name.lower().endswith((*TAR_SUFFIXES, ".zip")):
+            raise ValueError(
+                "Expected the URL of a .tar.xz, .tar.gz, .tgz, .tar or .zip "
+                f"archive; received {url!r}."
+            )
+        dest = cache / URLS_DIR / digest / name
+        written = [] if os.path.lexists(dest) else [dest]
+        try:
+            archive = fetch(url, dest, digest, progress=progress)
+        except BaseException:
+            _discard(written, cache)
+            raise
+        target = cache / URLS_DIR / f"{UNPACKED_PREFIX}{digest}"
+        return target, None, _unpack_new(archive, target, digest, limits, written)
     path = pathlib.Path(text).expanduser()
     if kind == "preset" and path.is_file():
         digest = sha256_file(path)
-        return _unpacked(path, cache / "local" / f"preset-{digest[:16]}"), None
+        target = cache / LOCAL_DIR / f"{UNPACKED_PREFIX}{digest}"
+        return target, None, _unpack_new(path, target, digest, limits, [])
     if kind != "name":
         if path.is_dir():
-            return path, None  # read_preset_file says what it holds instead
+            return path, None, []  # read_preset_file says what it holds instead
         raise FileNotFoundError(f"No such preset folder or archive: {path}")
     try:
         entry = registry.get_entry(text, zoo_dir)
@@ -219,11 +332,31 @@ def resolve(preset, cache_dir=None, progress=True, zoo_dir=None):
             f"Zoo model {text!r} has a recipe but no published weights yet. "
             f"Train it with: {command}{needs}"
         )
+    cached = cache / files[0]["path"]
+    existed = os.path.lexists(cached)
     archive = resolve_archive(entry, cache, zoo_dir, progress)
     if entry.get("kind") == "classifier":
-        return archive, entry
-    target = cache / text / f"preset-{files[0]['sha256'][:16]}"
-    return _unpacked(archive, target), entry
+        return archive, entry, []
+    written = [] if existed or archive != cached else [cached]
+    digest = _check_sha256(files[0]["sha256"])
+    target = cache / text / f"{UNPACKED_PREFIX}{digest}"
+    return target, entry, _unpack_new(archive, target, digest, limits, written)
+
+
+def _unpack_new(archive, target, digest, limits, written):
+    """Unpacks; returns `written` plus `target` if this call wrote it.
+
+    If unpacking fails, `written` (a download this call made) is discarded
+    too: the same verified bytes would fail the same way again.
+    """
+    cache = target.parent.parent
+    try:
+        fresh = _unpack(archive, target, digest, limits)
+    except Exception:
+        _discard(written, cache)
+        _prune(target.parent, cache)
+        raise
+    return [*written, target] if fresh else written
 
 
 def resolve_archive(entry, cache_dir=None, zoo_dir=None, progress=True):
@@ -232,8 +365,35 @@ def resolve_archive(entry, cache_dir=None, zoo_dir=None, progress=True):
     return registry.resolve_file(entry, spec, _cache(cache_dir), zoo_dir, progress)
 
 
-def read_preset_file(folder):
-    """The `preset.json` of a preset folder, or `NotAPresetError` saying what it holds."""
+_JSON_TYPES = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _named(folder, name, source):
+    """How errors name file `name` of `folder`: by its path, or in `source`."""
+    return f"{name} in {source}" if source else str(pathlib.Path(folder) / name)
+
+
+def read_preset_file(folder, source=None):
+    """The `preset.json` of a preset folder, as a dict.
+
+    Args:
+        folder: the preset folder.
+        source: how errors name where the folder came from (an archive, a
+            URL or a zoo name unpacked into the cache). Defaults to `None`:
+            they name the file's path.
+
+    Raises:
+        NotAPresetError: the folder holds no `preset.json` (the message says
+            what it holds), or one that is not UTF-8, not JSON or not a JSON
+            object.
+    """
     path = pathlib.Path(folder) / PRESET_FILE
     if not path.is_file():
         held = sorted(p.name for p in pathlib.Path(folder).iterdir())
@@ -241,39 +401,174 @@ def read_preset_file(folder):
             "a bare SavedModel (a zoo archive from before presets held the "
             "Keras model: serve it with keras_gans.zoo.load_pretrained)"
             if "saved_model.pb" in held
-            else f"{held}"
+            else f"{[name for name in held if name != UNPACKED_STAMP]}"
         )
         raise NotAPresetError(
             f"Expected a preset folder with {PRESET_FILE} and {MODEL_FILE} "
-            f"(written by model.save_to_preset); {folder} holds {what}."
+            f"(written by model.save_to_preset); {source or folder} holds {what}."
         )
-    return json.loads(path.read_text())
-
-
-def load_preset(preset, cache_dir=None, progress=True, zoo_dir=None):
-    """The Keras model of a preset, compiled as it was trained.
-
-    See `AdversarialModel.from_preset`; this one accepts any family.
-    """
-    import keras
-
-    import keras_gans  # noqa: F401 - registers the families' classes with Keras
-
-    folder, entry = resolve(preset, cache_dir, progress, zoo_dir)
-    if entry is not None and entry.get("kind") == "classifier":
+    named = _named(folder, PRESET_FILE, source)
+    expected = f"Expected {named} to hold a JSON object (format, family, class)"
+    try:
+        info = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as e:
         raise NotAPresetError(
-            f"{preset!r} is the evaluation classifier (a keras.Model), not a GAN "
-            "preset: load it with keras_gans.zoo.load_pretrained."
+            f"{expected}; received bytes that are not UTF-8 text ({e.reason} at "
+            f"byte {e.start})."
+        ) from None
+    except json.JSONDecodeError as e:
+        raise NotAPresetError(
+            f"{expected}; received text that is not JSON ({e.msg} at line "
+            f"{e.lineno}, column {e.colno})."
+        ) from None
+    if not isinstance(info, dict):
+        what = _JSON_TYPES.get(type(info), type(info).__name__)
+        raise NotAPresetError(f"{expected}; received a JSON {what}.")
+    return info
+
+
+def _check_preset_file(folder, info, source=None):
+    """`info`'s format version and compile settings, or NotAPresetError."""
+    path = _named(folder, PRESET_FILE, source)
+    version = info.get("format_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise NotAPresetError(
+            f"Expected `format_version` in {path} to be an int; received {version!r}."
         )
-    info = read_preset_file(folder)
-    if int(info.get("format_version", 0)) > FORMAT_VERSION:
+    if version > FORMAT_VERSION:
         raise NotAPresetError(
-            f"{folder} is a preset of format {info['format_version']}; this "
+            f"{source or folder} is a preset of format {version}; this "
             f"keras_gans reads format {FORMAT_VERSION} and older: upgrade it."
         )
-    model = keras.saving.load_model(folder / MODEL_FILE)
-    if info.get("compile"):
-        model.compile_from_config(info["compile"])
+    compile_config = info.get("compile")
+    if compile_config is not None and not isinstance(compile_config, dict):
+        raise NotAPresetError(
+            f"Expected `compile` in {path} to be a JSON object or null; received "
+            f"{compile_config!r:.80}."
+        )
+    return compile_config
+
+
+def _first_line(error):
+    text = str(error).strip().splitlines()
+    line = text[0] if text else ""
+    return f"{type(error).__name__}: {line[:200]}" if line else type(error).__name__
+
+
+def _load_model_file(folder, source=None, safe_mode=True):
+    """The model in a preset's `model.keras`, or a one-line NotAPresetError."""
+    from keras_gans.trust import keras_file_damage, load_keras_file
+
+    path = pathlib.Path(folder) / MODEL_FILE
+    named = _named(folder, MODEL_FILE, source)
+    expected = f"Expected {named} to be a Keras model file (a .keras zip)"
+    if not path.is_file():
+        raise NotAPresetError(f"{expected}; it is missing.")
+    # Keras reports a truncated or empty file as "File not found", and a CRC
+    # error as a traceback: say what the file is before Keras reads it.
+    damage = keras_file_damage(path)
+    if damage is not None:
+        raise NotAPresetError(f"{expected}; found {damage}.")
+    # Only a damaged archive is reworded: Keras's own refusals (safe mode, an
+    # unknown class) say what they refuse and pass through as they are.
+    try:
+        return load_keras_file(path, safe_mode=safe_mode, wrap=False)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
+        raise NotAPresetError(
+            f"{expected}; it could not be read (corrupt): {_first_line(e)}."
+        ) from e
+
+
+def _check_model_class(model, named):
+    """`model` if it is a keras_gans model, else a NotAPresetError naming its class."""
+    from keras_gans.models import AdversarialModel, LikelihoodModel
+    from keras_gans.models.registry import UnknownFamilyError, families, family_of
+
+    try:
+        family_of(model)
+        return model
+    except UnknownFamilyError:
+        if isinstance(model, (AdversarialModel, LikelihoodModel)):
+            return model
+    cls = type(model)
+    known = sorted({family.model_class.__name__ for family in families().values()})
+    raise NotAPresetError(
+        f"Expected {named} to hold a keras_gans model (one of {', '.join(known)}, "
+        f"or a subclass); received a {cls.__module__}.{cls.__qualname__}."
+    )
+
+
+def load_preset(
+    preset,
+    cache_dir=None,
+    progress=True,
+    zoo_dir=None,
+    *,
+    max_unpacked_bytes=None,
+    max_archive_members=None,
+    safe_mode=True,
+):
+    """The Keras model of a preset, compiled as it was trained.
+
+    See `AdversarialModel.from_preset`; this one accepts any family. An
+    archive this call unpacked (or downloaded) that then fails to load is
+    removed from the cache again.
+
+    Args:
+        preset: a zoo name, a preset folder, an archive of one or a URL
+            (`URL#sha256=<hex>`).
+        cache_dir: where downloads and unpacked archives go. Defaults to
+            `None`: `$KERAS_GANS_HOME/zoo` or `~/.keras/keras_gans/zoo`.
+        progress: show a progress bar while downloading. Defaults to `True`.
+        zoo_dir: another zoo folder with its own `manifest.json`. Defaults
+            to `None`: the package's.
+        max_unpacked_bytes: the cap on an archive's unpacked bytes. Defaults
+            to `None`: `extract_archive`'s default.
+        max_archive_members: the cap on an archive's members. Defaults to
+            `None`: `extract_archive`'s default.
+        safe_mode: refuse a model file that would run code or open a path
+            it names (`keras_gans.trust`), as Keras's `load_model` does.
+            Defaults to `True`; pass `False` only for a file you trust.
+
+    Returns:
+        The model, a keras_gans model (an `AdversarialModel` or a
+        `LikelihoodModel`).
+
+    Raises:
+        NotAPresetError: the folder or archive holds no preset, or a
+            `preset.json` or `model.keras` that cannot be read, or a model
+            that is not a keras_gans model.
+    """
+    import keras_gans  # noqa: F401 - registers the families' classes with Keras
+
+    limits = {
+        "max_unpacked_bytes": max_unpacked_bytes,
+        "max_archive_members": max_archive_members,
+    }
+    folder, entry, written = _resolve(preset, cache_dir, progress, zoo_dir, limits)
+    try:
+        if entry is not None and entry.get("kind") == "classifier":
+            raise NotAPresetError(
+                f"{preset!r} is the evaluation classifier (a keras.Model), not a "
+                "GAN preset: load it with keras_gans.zoo.load_pretrained."
+            )
+        # Errors name the archive, URL or zoo name, not the cache folder
+        # (which a failed load removes).
+        source = None if folder == pathlib.Path(os.fspath(preset)) else preset
+        source = os.fspath(source).partition("#")[0] if source else None
+        info = read_preset_file(folder, source)
+        compile_config = _check_preset_file(folder, info, source)
+        model = _check_model_class(
+            _load_model_file(folder, source, safe_mode),
+            _named(folder, MODEL_FILE, source),
+        )
+        if compile_config:
+            model.compile_from_config(compile_config)
+    except Exception:
+        # This call unpacked it (or downloaded it): nothing that fails to
+        # load stays in the cache. Folders unpacked earlier are kept.
+        _discard(written, _cache(cache_dir))
+        raise
     return model
 
 

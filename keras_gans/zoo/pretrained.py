@@ -24,7 +24,6 @@ from keras_gans._tensorflow import tf
 from keras_gans.export.saved_model import read_metadata, sample_in_chunks
 from keras_gans.validation import check_int
 from keras_gans.zoo import presets, registry
-from keras_gans.zoo._download import extract_archive
 
 
 class Pretrained:
@@ -272,19 +271,31 @@ def load_pretrained(name, cache_dir=None, progress=True, zoo_dir=None):
         ChecksumError, DownloadError: a file is corrupt or cannot be fetched.
     """
     registry.get_entry(name, zoo_dir)  # zoo names only: UnknownModelError
-    folder, entry = presets.resolve(name, cache_dir, progress, zoo_dir)
+    limits = {"max_unpacked_bytes": None, "max_archive_members": None}
+    folder, entry, written = presets._resolve(
+        name, cache_dir, progress, zoo_dir, limits
+    )
     if entry.get("kind") == "classifier":
         import keras
 
         return keras.saving.load_model(folder)
+    cache = presets._cache(cache_dir)
     try:
         return Pretrained(name, _export_dir(folder), entry)
     except (OSError, ValueError, tf.errors.OpError):
-        # The unpacked copy was damaged on disk (the archive itself was just
-        # verified): unpack it again, once.
-        archive = presets.resolve_archive(entry, cache_dir, zoo_dir)
-        extract_archive(archive, folder, overwrite=True)
+        if folder in written:  # unpacked just now: again would not help
+            presets._discard(written, cache)
+            raise
+    # The unpacked copy was damaged on disk (the archive itself was just
+    # verified): unpack it again, once.
+    archive = presets.resolve_archive(entry, cache_dir, zoo_dir)
+    digest = entry["files"][0]["sha256"].lower()
+    presets._unpack(archive, folder, digest, limits, again=True)
+    try:
         return Pretrained(name, _export_dir(folder), entry)
+    except Exception:
+        presets._discard([*written, folder], cache)
+        raise
 
 
 def _export_dir(folder):

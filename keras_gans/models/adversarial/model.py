@@ -39,7 +39,7 @@ from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.persistence import Persistence
 from keras_gans.models.adversarial.step import AdversarialStep, _rank
-from keras_gans.validation import check_choice, check_int
+from keras_gans.validation import check_choice, check_compile_config, check_int
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
 # What an EMA generator does with G's batch-norm statistics.
@@ -355,7 +355,9 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         }
 
     def compile_from_config(self, config):
-        config = dict(config)
+        config = check_compile_config(
+            self, config, required=("g_optimizer", "d_optimizer")
+        )
         config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
         config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
         self.compile(**config)

@@ -146,7 +146,7 @@ class Persistence:
         return presets.presets_of(cls)
 
     @classmethod
-    def from_preset(cls, preset, cache_dir=None, progress=True):
+    def from_preset(cls, preset, cache_dir=None, progress=True, safe_mode=True):
         """The trained model of a preset, ready to `fit`, sample and export.
 
         A preset is a zoo name (`keras_gans.zoo.list_models()`), a preset
@@ -163,6 +163,10 @@ class Persistence:
                 to `None`: `$KERAS_GANS_HOME/zoo` or `~/.keras/keras_gans/zoo`.
             progress: show a progress bar while downloading. Defaults to
                 `True`.
+            safe_mode: refuse a preset whose model would run code or open
+                a path its config names (a SavedModel text encoder), as
+                Keras's `load_model` does. Defaults to `True`; pass `False`
+                only for a preset you trust.
 
         Returns:
             An instance of this class (a subclass's, for a subclass preset).
@@ -176,7 +180,9 @@ class Persistence:
         """
         from keras_gans.zoo import presets
 
-        model = presets.load_preset(preset, cache_dir=cache_dir, progress=progress)
+        model = presets.load_preset(
+            preset, cache_dir=cache_dir, progress=progress, safe_mode=safe_mode
+        )
         if not isinstance(model, cls):
             raise ValueError(
                 f"Preset {preset!r} holds a {type(model).__name__}, not a "

@@ -31,7 +31,12 @@ from keras_gans.models.adversarial import backends, precision, replicas
 from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.persistence import Persistence
 from keras_gans.models.adversarial.step import _as_tensors, _is_integer, _rank
-from keras_gans.validation import check_choice, check_int, check_int_tuple
+from keras_gans.validation import (
+    check_choice,
+    check_compile_config,
+    check_int,
+    check_int_tuple,
+)
 
 LEVELS = (2, 256)
 
@@ -136,7 +141,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
         }
 
     def compile_from_config(self, config):
-        config = dict(config)
+        config = check_compile_config(self, config, required=("optimizer",))
         config["optimizer"] = keras.optimizers.deserialize(config["optimizer"])
         self.compile(**config)
 
