@@ -525,13 +525,17 @@ def _demo(args):
     demo.require_gradio()  # the missing extra before any model loads
     # A bad --auth fails before a model loads; "" is an error, not "no auth".
     auth = demo.parse_auth(args.auth) if args.auth is not None else None
-    demo.launch(
-        demo.build(args.model),
-        host=args.host,
-        port=args.port,
-        share=args.share,
-        auth=auth,
-    )
+    try:
+        demo.launch(
+            demo.build(args.model),
+            host=args.host,
+            port=args.port,
+            share=args.share,
+            auth=auth,
+        )
+    except KeyboardInterrupt:  # Ctrl-C before the page was up
+        print("keras_gans demo: stopped.", file=sys.stderr)
+        return 130
     return 0
 
 

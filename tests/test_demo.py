@@ -472,10 +472,23 @@ def test_cli_demo_serves_the_page_until_stopped():
         stderr=subprocess.STDOUT,
         text=True,
     )
+    import threading
+
+    # The URL line comes once launch() returns; the page may answer a moment
+    # earlier. Stop the server only after both.
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True)
+    reader.start()
+    url_line = f"keras_gans demo on http://127.0.0.1:{port}/"
     try:
         deadline, page = time.monotonic() + 240, None
-        while page is None and time.monotonic() < deadline:
-            assert server.poll() is None, server.stdout.read()
+        while time.monotonic() < deadline and (
+            page is None or not any(url_line in line for line in lines)
+        ):
+            assert server.poll() is None, "".join(lines)
+            if page is not None:
+                time.sleep(0.2)
+                continue
             try:
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/config", timeout=5
@@ -490,11 +503,13 @@ def test_cli_demo_serves_the_page_until_stopped():
     finally:
         server.send_signal(signal.SIGINT)
         try:
-            output, _ = server.communicate(timeout=60)
+            server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
-            output, _ = server.communicate()
-    assert f"keras_gans demo on http://127.0.0.1:{port}/" in output
+            server.wait()
+        reader.join(timeout=10)
+    output = "".join(lines)
+    assert url_line in output
     assert "Traceback" not in output, output
 
 

@@ -465,29 +465,38 @@ def launch(
     warning = exposure_warning(host, share, auth)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    _, url, share_url = app.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        auth=auth,
-        prevent_thread_lock=True,
-        quiet=True,
-        show_error=False,
-        ssr_mode=False,
-        max_file_size=MAX_FILE_SIZE,
-        max_threads=MAX_DRAWINGS,
-        # Gradio builds its FastAPI app from these (gradio/routes.py,
-        # App.create_app); its own middleware wraps this one.
-        app_kwargs={"middleware": [Middleware(RequestBodyLimit)]},
-        # Static file workers would serve uploads on ports of their own,
-        # outside the body limit (GRADIO_NUM_WORKERS turns them on).
-        num_workers=0,
-        footer_links=[],
-        css=CSS,
-        theme=gr.themes.Default(),
-    )
+    try:
+        _, url, share_url = app.launch(
+            server_name=host,
+            server_port=port,
+            share=share,
+            auth=auth,
+            prevent_thread_lock=True,
+            quiet=True,
+            show_error=False,
+            ssr_mode=False,
+            max_file_size=MAX_FILE_SIZE,
+            max_threads=MAX_DRAWINGS,
+            # Gradio builds its FastAPI app from these (gradio/routes.py,
+            # App.create_app); its own middleware wraps this one.
+            app_kwargs={"middleware": [Middleware(RequestBodyLimit)]},
+            # Static file workers would serve uploads on ports of their own,
+            # outside the body limit (GRADIO_NUM_WORKERS turns them on).
+            num_workers=0,
+            footer_links=[],
+            css=CSS,
+            theme=gr.themes.Default(),
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C while the server starts (it serves before launch returns):
+        # stop it, and let the caller end quietly.
+        app.close()
+        raise
     if not quiet:
-        print(f"keras_gans demo on {url}" + (f" and {share_url}" if share_url else ""))
+        print(
+            f"keras_gans demo on {url}" + (f" and {share_url}" if share_url else ""),
+            flush=True,  # a log or a pipe sees the URL while the page is up
+        )
     if block:
         try:
             app.block_thread()
