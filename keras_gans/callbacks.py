@@ -334,19 +334,7 @@ class HistoryCSV(keras.callbacks.Callback):
         self._rows = None
 
     def _read(self):
-        import csv
-
-        if not self.path.exists():
-            return []
-        with open(self.path, newline="") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-        if "epoch" not in (reader.fieldnames or []):
-            raise ValueError(
-                f"{self.path} is not a per-epoch CSV that HistoryCSV writes: "
-                f"expected an 'epoch' column, found columns {reader.fieldnames}."
-            )
-        return rows
+        return read_history(self.path)
 
     def on_train_begin(self, logs=None):
         self._rows = None
@@ -380,6 +368,35 @@ class HistoryCSV(keras.callbacks.Callback):
         writer.writeheader()
         writer.writerows(self._rows)
         write_atomic(self.path, buffer.getvalue().encode())
+
+
+def read_history(path):
+    """The rows of a `HistoryCSV` file (`[]` if there is none), as dicts of strings.
+
+    Raises:
+        ValueError: the file is not such a CSV (no `epoch` column, not UTF-8
+            text); the message names it. A run checks this before it writes
+            anything, so a file a person edited stops it with its name.
+    """
+    import csv
+
+    path = pathlib.Path(path)
+    if not path.exists():
+        return []
+    expected = f"{path} is not a per-epoch CSV that keras_gans writes"
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ValueError(f"{expected}: {e}") from e
+    if "epoch" not in (reader.fieldnames or []):
+        columns = list(reader.fieldnames or [])[:8]
+        raise ValueError(
+            f"{expected}: expected an 'epoch' column, found columns {columns}. "
+            "Move it away to write this history there."
+        )
+    return rows
 
 
 def plot_curves(steps, history, path):

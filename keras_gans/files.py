@@ -137,19 +137,23 @@ def _host_tag():
     return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32]
 
 
-def staging_dir(parent, prefix):
+def staging_dir(parent, prefix, legacy=False):
     """A new owner-only folder `<prefix><pid>-<host>-XXXXXXXX` in `parent`.
 
     The name records which process writes it, so that `remove_stale_staging`
-    can tell a folder left by a killed process from one still being written.
+    can tell a folder left by a killed process from one still being written;
+    the stale ones with the same prefix are removed first.
 
     Args:
         parent: the folder to make it in (it must exist).
         prefix: the start of its name, e.g. `".staging-"`.
+        legacy: also remove stale folders of the older `<prefix>XXXXXXXX`
+            names (`remove_stale_staging`). Defaults to `False`.
 
     Returns:
         The folder, a `pathlib.Path`.
     """
+    remove_stale_staging(parent, prefix, legacy=legacy)
     return pathlib.Path(
         tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-{_host_tag()}-", dir=parent)
     )

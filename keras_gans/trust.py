@@ -67,7 +67,7 @@ def keras_file_damage(path):
     return None
 
 
-def load_keras_file(path, safe_mode=True, compile=True, wrap=True):
+def load_keras_file(path, safe_mode=True, compile=True):
     """`keras.saving.load_model(path)`, with one-line errors for a bad file.
 
     An empty, truncated or damaged file is named as such before Keras reads
@@ -79,8 +79,6 @@ def load_keras_file(path, safe_mode=True, compile=True, wrap=True):
         safe_mode: passed to Keras: refuse anything in the file that would
             run code. Defaults to `True`.
         compile: restore the compiled state. Defaults to `True`.
-        wrap: reword Keras's other errors as a one-line `ValueError` naming
-            the file. Defaults to `True`.
 
     Raises:
         FileNotFoundError: nothing at `path`.
@@ -90,6 +88,8 @@ def load_keras_file(path, safe_mode=True, compile=True, wrap=True):
     import pathlib
 
     import keras
+
+    from keras_gans.validation import describe_error
 
     path = pathlib.Path(path)
     if not path.is_file():
@@ -102,10 +102,7 @@ def load_keras_file(path, safe_mode=True, compile=True, wrap=True):
         return keras.saving.load_model(path, compile=compile, safe_mode=safe_mode)
     except UnsafeLoadError:
         raise
-    except Exception as e:
-        if not wrap:
-            raise  # Keras raises many types for a bad archive
-        first = (str(e).strip().splitlines() or [""])[0][:300]
+    except Exception as e:  # Keras raises many types for a bad archive
         raise ValueError(
-            f"Could not load {path} ({expected}): {type(e).__name__}: {first}"
+            f"Could not load {path} ({expected}): {describe_error(e, 300)}"
         ) from e

@@ -16,6 +16,7 @@ import math
 import numbers
 
 __all__ = [
+    "describe_error",
     "check_choice",
     "check_int",
     "check_int_tuple",
@@ -144,6 +145,13 @@ def check_int_tuple(name, value, minimum=1, example="(10,)", allow_empty=False):
     if any(v < minimum for v in values):
         _fail(name, words, value, f"values >= {minimum}")
     return tuple(int(v) for v in values)
+
+
+def describe_error(error, limit=200):
+    """`"Type: first line"` of another library's error, for a one-line message."""
+    lines = str(error).strip().splitlines()
+    line = lines[0][:limit] if lines else ""
+    return f"{type(error).__name__}: {line}" if line else type(error).__name__
 
 
 # What Keras's compile() takes that a saved compile config may carry.

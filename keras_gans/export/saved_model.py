@@ -22,7 +22,6 @@ import keras
 from keras_gans._tensorflow import tf
 from keras_gans.export.signatures import FORMAT_VERSION, MAX_SAMPLE_COUNT
 from keras_gans.files import (
-    remove_stale_staging,
     replace_dir,
     share_tree,
     staging_dir,
@@ -102,8 +101,7 @@ def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):
         archive.add_endpoint(signature, fn, input_signature=input_signature)
     # Folders named `.staging-XXXXXXXX` are from before names held a process
     # id; an hour untouched, they are not being written any more.
-    remove_stale_staging(model_dir, STAGING_PREFIX, legacy=True)
-    staging = staging_dir(model_dir, STAGING_PREFIX)
+    staging = staging_dir(model_dir, STAGING_PREFIX, legacy=True)
     try:
         archive.write_out(str(staging), verbose=False)
         path = staging / METADATA_FILE

@@ -21,6 +21,7 @@ import pathlib
 
 import keras
 
+from keras_gans.callbacks import read_history
 from keras_gans.files import atomic_path, write_atomic
 from keras_gans.outputs import OutputExistsError, foreign_entries
 from keras_gans.trust import load_keras_file
@@ -84,33 +85,6 @@ def read_run_file(out_dir):
     return record
 
 
-def check_history_file(out_dir):
-    """Raises unless the run's `history.csv`, if any, has the `epoch` column it writes.
-
-    Checked before a run writes anything, so a file a person edited stops
-    the run with its name rather than a `KeyError` after `run.json` and
-    `logs/` are written.
-    """
-    import csv
-
-    path = pathlib.Path(out_dir) / HISTORY_FILE
-    if not path.is_file():
-        return
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            header = next(csv.reader(f), [])
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise ValueError(
-            f"{path} is not the per-epoch CSV that keras-gans train writes: {e}"
-        ) from e
-    if "epoch" not in header:
-        raise ValueError(
-            f"{path} is not the per-epoch CSV that keras-gans train writes: "
-            f"expected an 'epoch' column, found columns {header[:8]}. Move it "
-            "away to resume this run."
-        )
-
-
 def claim_run_folder(out_dir):
     """The run record of `out_dir`, once it is clear the folder is a run's to write.
 
@@ -142,7 +116,8 @@ def claim_run_folder(out_dir):
                 f"folder with {RUN_FILE}; it holds {foreign[0]!r}{more}, which no "
                 "run wrote. Nothing was changed: choose another folder."
             )
-    check_history_file(out_dir)
+    # A history.csv a person edited stops the run before it writes anything.
+    read_history(pathlib.Path(out_dir) / HISTORY_FILE)
     return record
 
 

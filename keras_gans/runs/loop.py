@@ -23,6 +23,7 @@ from keras_gans.outputs import FolderLock, foreign_entries
 from keras_gans.runs.folder import (
     CHECKPOINT,
     FINAL_MODEL,
+    HISTORY_FILE,
     RUN_FILE,
     RunProgress,
     check_same_run,
@@ -75,7 +76,7 @@ def _run_callbacks(out_dir, config, dataset, final_epochs, extra):
         gan_callbacks.RaiseOnNaN(),
         # Before the backup: an epoch's row is written before the epoch
         # counts as done, and a resumed run rewrites the rows it repeats.
-        gan_callbacks.HistoryCSV(out_dir / "history.csv"),
+        gan_callbacks.HistoryCSV(out_dir / HISTORY_FILE),
         # Written through renames, so a kill leaves the last whole backup;
         # deleted only once model.keras and run.json say the run is finished.
         gan_callbacks.BackupAndRestore(out_dir / "backup", delete_checkpoint=False),

@@ -36,10 +36,10 @@ from keras_gans.zoo.archives import (  # noqa: F401 - this module's names before
     _atomic_file,
     _Caps,
     _extract,
-    _limit,
     _write_members,
     extract_archive,
     make_archive,
+    unpacked_bytes_cap,
 )
 
 _SCHEMES = ("http", "https", "file")
@@ -196,12 +196,11 @@ def fetch(url, dest, sha256, *, progress=True, timeout=60, chunk_size=1 << 16):
         return dest
     # A download is at most what its archive may unpack to: a URL that
     # streams without end fills no disk.
-    cap = _limit(
-        None, "max_unpacked_bytes", MAX_UNPACKED_BYTES_ENV, DEFAULT_MAX_UNPACKED_BYTES
-    )
     response = _open_url(url, timeout)
     with response, _atomic_file(dest, "part") as out:
-        received_sha, _ = _stream(url, response, out, progress, chunk_size, cap)
+        received_sha, _ = _stream(
+            url, response, out, progress, chunk_size, unpacked_bytes_cap()
+        )
         if received_sha != expected:
             raise ChecksumError(
                 f"Checksum mismatch for {url}: expected sha256 {expected}, "

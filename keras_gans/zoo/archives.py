@@ -29,11 +29,11 @@ import zlib
 from keras_gans.files import (
     atomic_path,
     remove_path,
-    remove_stale_staging,
     replace_dir,
     share_tree,
     staging_dir,
 )
+from keras_gans.validation import describe_error
 
 # LZMA2 for `.tar.xz` archives of float32 weights: the largest window, and
 # literals coded by position in a 4-byte value (`xz --lzma2=preset=9e,lc=1,lp=2,pb=2`).
@@ -187,17 +187,19 @@ def _limit(value, keyword, env, default):
     return _positive_int(number, f"${env}")
 
 
+def unpacked_bytes_cap(value=None):
+    """The cap on unpacked bytes: `value`, else `$KERAS_GANS_MAX_UNPACKED_BYTES`, else 1 GiB."""
+    return _limit(
+        value, "max_unpacked_bytes", MAX_UNPACKED_BYTES_ENV, DEFAULT_MAX_UNPACKED_BYTES
+    )
+
+
 class _Caps:
     """The caps of one extraction, and what exceeding each one says."""
 
     def __init__(self, archive, max_bytes, max_members):
         self.archive = archive
-        self.max_bytes = _limit(
-            max_bytes,
-            "max_unpacked_bytes",
-            MAX_UNPACKED_BYTES_ENV,
-            DEFAULT_MAX_UNPACKED_BYTES,
-        )
+        self.max_bytes = unpacked_bytes_cap(max_bytes)
         self.max_members = _limit(
             max_members,
             "max_archive_members",
@@ -336,17 +338,14 @@ def _extract(
         )
     caps = _Caps(archive, max_unpacked_bytes, max_archive_members)
     target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.extract-"
-    remove_stale_staging(target.parent, prefix, legacy=True)
-    tmp = staging_dir(target.parent, prefix)
+    tmp = staging_dir(target.parent, f".{target.name}.extract-", legacy=True)
     try:
         try:
             _unpack(archive, kind, tmp, target, caps, stamp[0] if stamp else None)
         except _DAMAGED as e:
             raise CorruptArchiveError(
                 f"Could not unpack {archive}: expected a whole {kind} archive; "
-                f"found a damaged or truncated one ({type(e).__name__}: "
-                f"{(str(e).splitlines() or [''])[0][:200]})."
+                f"found a damaged or truncated one ({describe_error(e)})."
             ) from e
         if stamp is not None:
             (tmp / stamp[0]).write_bytes(stamp[1])

@@ -247,7 +247,7 @@ def clear_cache(name=None, cache_dir=None):
 
 def describe(entries, cache_dir=None):
     """Lines for a person: one per entry (bytes, kind, name, path), then the total."""
-    folder = pathlib.Path(cache_dir or registry.default_cache_dir()).expanduser()
+    folder = presets._cache(cache_dir)
     lines = [f"{e.size:>14,}  {e.kind:<8}  {e.name}  {e.path}" for e in entries]
     total = sum(e.size for e in entries)
     return [*lines, f"{len(entries)} entries ({total:,} bytes) in {folder}"]

@@ -33,12 +33,12 @@ import zlib
 
 from keras_gans.files import (
     remove_path,
-    remove_stale_staging,
     replace_dir,
     share_tree,
     staging_dir,
     write_atomic,
 )
+from keras_gans.validation import describe_error
 from keras_gans.zoo import registry
 from keras_gans.zoo._download import (
     TAR_SUFFIXES,
@@ -113,9 +113,7 @@ def save_preset(model, preset_dir, saved_model=True):
             "the preset. Choose another folder or remove it."
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.staging-"
-    remove_stale_staging(target.parent, prefix)
-    staging = staging_dir(target.parent, prefix)
+    staging = staging_dir(target.parent, f".{target.name}.staging-")
     try:
         _weights_only_copy(model).save(staging / MODEL_FILE)
         files = [MODEL_FILE]
@@ -449,15 +447,11 @@ def _check_preset_file(folder, info, source=None):
     return compile_config
 
 
-def _first_line(error):
-    text = str(error).strip().splitlines()
-    line = text[0] if text else ""
-    return f"{type(error).__name__}: {line[:200]}" if line else type(error).__name__
-
-
 def _load_model_file(folder, source=None, safe_mode=True):
     """The model in a preset's `model.keras`, or a one-line NotAPresetError."""
-    from keras_gans.trust import keras_file_damage, load_keras_file
+    import keras
+
+    from keras_gans.trust import keras_file_damage
 
     path = pathlib.Path(folder) / MODEL_FILE
     named = _named(folder, MODEL_FILE, source)
@@ -472,10 +466,10 @@ def _load_model_file(folder, source=None, safe_mode=True):
     # Only a damaged archive is reworded: Keras's own refusals (safe mode, an
     # unknown class) say what they refuse and pass through as they are.
     try:
-        return load_keras_file(path, safe_mode=safe_mode, wrap=False)
+        return keras.saving.load_model(path, safe_mode=safe_mode)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
         raise NotAPresetError(
-            f"{expected}; it could not be read (corrupt): {_first_line(e)}."
+            f"{expected}; it could not be read (corrupt): {describe_error(e)}."
         ) from e
 
 
