@@ -6,7 +6,9 @@
     keras-gans evaluate runs/dcgan --metrics fid,kid,pr,modes --n 10000 --out eval.json
     keras-gans export dcgan_fashion_mnist --out exports     # a zoo preset too
     keras-gans demo dcgan_fashion_mnist                     # http://127.0.0.1:7860
-    keras-gans cache list                                   # the zoo's cache
+    keras-gans train dcgan --data ./photos --epochs 20 --out runs/photos  # 64x64x3
+    keras-gans preview-data ./photos --out preview.png       # what it will see
+    keras-gans cache list                                   # the cache
 
     keras-gans train infogan --dataset digits --categorical 10 --continuous 2 \\
         --epochs 20 --out runs/infogan
@@ -31,6 +33,7 @@ import re
 import sys
 import warnings
 
+from keras_gans import cli_data
 from keras_gans.models.family import flag_for
 
 
@@ -106,9 +109,16 @@ def _add_train(sub, families):
         shown = (
             f"{help_text} (default: {default})" if default is not None else help_text
         )
+        if kind is bool:
+            train.add_argument(
+                flag_for(field), action="store_true", default=None, help=help_text
+            )
+            continue
         train.add_argument(
             flag_for(field),
-            type=_shape if field == "image_shape" else kind,
+            type={"image_shape": _shape, "crop_box": cli_data.crop_box}.get(
+                field, kind
+            ),
             choices=(
                 losses.names()
                 if field == "loss"
@@ -122,6 +132,7 @@ def _add_train(sub, families):
     train.add_argument(
         "--verbose", type=int, choices=(0, 1, 2), default=None, help="fit() verbosity"
     )
+    cli_data.add_train_flags(train)
     where = train.add_argument_group(
         "where to train",
         "TensorFlow: a tf.distribute strategy; JAX: a keras.distribution. "
@@ -208,6 +219,7 @@ def _parser():
     )
     evaluate.add_argument("model", help="run folder, .keras file or preset")
     evaluate.add_argument("--dataset", default="fashion_mnist")
+    evaluate.add_argument("--data", default=None, help="your pictures, not --dataset")
     evaluate.add_argument(
         "--metrics",
         default="fid,kid,pr,modes",
@@ -307,23 +319,8 @@ def _parser():
         "this machine: --host 0.0.0.0 or --share)",
     )
 
-    cache = sub.add_parser(
-        "cache", help="list or clear the zoo's cache of downloads and unpacked presets"
-    )
-    cache.add_argument("action", choices=("list", "clear"))
-    cache.add_argument(
-        "name",
-        nargs="?",
-        default=None,
-        help="clear: one entry (a zoo name, or a sha256 as listed); default: all",
-    )
-    cache.add_argument(
-        "--cache-dir",
-        default=None,
-        help="default: $KERAS_GANS_HOME/zoo, else ~/.keras/keras_gans/zoo",
-    )
-
-    handlers = {}
+    cli_data.add_cache_command(sub)
+    handlers = cli_data.add_commands(sub, _shape, _add_overwrite)
     for name, family in families().items():
         try:
             commands = family.add_commands(sub)
@@ -390,6 +387,7 @@ def _train(args):
             args.out,
             verbose="auto" if args.verbose is None else args.verbose,
             strategy=strategy,
+            allow_changed_data=args.allow_changed_data,
         )
     except KeyboardInterrupt:
         record = runs.read_run_file(args.out) or {}
@@ -446,6 +444,8 @@ def _evaluate(args):
     from keras_gans.files import write_atomic
 
     model = _load(args.model)
+    if args.data is not None:
+        args.dataset = args.data
     result = evaluation.evaluate(
         model,
         dataset=args.dataset,
@@ -539,25 +539,6 @@ def _demo(args):
     return 0
 
 
-def _cache(args):
-    from keras_gans import zoo
-
-    folder = args.cache_dir or zoo.default_cache_dir()
-    if args.action == "list":
-        if args.name is not None:
-            raise ValueError("keras-gans cache list takes no NAME.")
-        print("\n".join(zoo.cache.describe(zoo.cache_info(folder), folder)))
-        return 0
-    removed = zoo.clear_cache(args.name, folder)
-    if args.name is not None and not removed:
-        raise LookupError(
-            f"Expected a cache entry named {args.name!r} in {folder}; found none "
-            "(keras-gans cache list shows them)."
-        )
-    print(f"Removed {zoo.cache.describe(removed, folder)[-1]}")
-    return 0
-
-
 COMMANDS = {
     "train": _train,
     "sample": _sample,
@@ -566,7 +547,7 @@ COMMANDS = {
     "export": _export,
     "export-tflite": _export_tflite,
     "demo": _demo,
-    "cache": _cache,
+    "cache": cli_data.cache_command,
 }
 
 

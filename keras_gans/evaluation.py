@@ -37,8 +37,18 @@ def _check_metrics(names):
     return names
 
 
-def real_images(dataset="fashion_mnist", split="test", n=10000, data_dir=None):
-    """The first `n` images of a split as float32 in [-1, 1], with their labels."""
+def real_images(
+    dataset="fashion_mnist", split="test", n=10000, data_dir=None, image_shape=None
+):
+    """The first `n` images of a split as float32 in [-1, 1], with their labels.
+
+    For a path (a folder, glob or archive of your pictures), `n` of its
+    pictures drawn with a fixed seed, at `image_shape`, without labels.
+    """
+    from keras_gans.data import folders
+
+    if folders.is_path_source(dataset):
+        return _folder_images(dataset, n, data_dir, image_shape), None
     images, labels = gan_data.load_arrays(dataset, split, data_dir=data_dir)
     if n > len(images):
         raise ValueError(
@@ -46,6 +56,24 @@ def real_images(dataset="fashion_mnist", split="test", n=10000, data_dir=None):
             f"received n={n}."
         )
     return from_uint8(images[:n]), labels[:n]
+
+
+def _folder_images(path, n, data_dir, image_shape):
+    from keras_gans.data import folders
+
+    if data_dir is not None:
+        raise ValueError(
+            f"data_dir is for datasets by name; received data_dir={data_dir!r} "
+            f"with the path {path!r}."
+        )
+    folder = folders.open_folder(path, image_shape=image_shape)
+    if n > folder.count:
+        raise ValueError(
+            f"Expected n <= {folder.count} (the pictures in {path}); received n={n}."
+        )
+    # A seeded draw: sorted paths would take the first classes only.
+    images, _ = folder.read(folder.order(0, seed=0), 0, n)
+    return from_uint8(images)
 
 
 def score(
@@ -143,7 +171,9 @@ def evaluate(
 
     Args:
         model: anything with `generate(n, seed=)` returning images in [-1, 1].
-        dataset: an offline dataset name. Defaults to `"fashion_mnist"`.
+        dataset: an offline dataset name, or the path of your pictures (a
+            folder, glob or archive: `n` of them drawn with a fixed seed, at
+            the model's image shape). Defaults to `"fashion_mnist"`.
         metrics: names from `METRICS`. Defaults to `DEFAULT_METRICS`.
         n: generated and real samples (real: the first n of the test split;
             Parzen's validation set: the last min(n, 10000) training images).
@@ -156,7 +186,10 @@ def evaluate(
         The dict of `score`, with `dataset` and `seed` added.
     """
     metrics = _check_metrics(metrics)
-    real, labels = real_images(dataset, "test", n, data_dir)
+    shape = getattr(model, "image_shape", None)
+    real, labels = real_images(
+        dataset, "test", n, data_dir, tuple(shape) if shape is not None else None
+    )
     likelihood = likelihood_of(model, real) if "nll" in metrics else {}
     metrics = tuple(m for m in metrics if m != "nll")
     if not metrics:  # the likelihood alone: no samples to draw

@@ -443,8 +443,31 @@ def load(
     >>> captions.dtype
     tf.string
     """
+    from keras_gans.data import folders
+
+    if folders.is_path_source(name):
+        return _load_path(
+            name,
+            source=source,
+            classes=classes,
+            data_dir=data_dir,
+            split=split,
+            batch_size=batch_size,
+            image_shape=_check_image_shape(image_shape),
+            shuffle=shuffle,
+            seed=seed,
+            with_labels=with_labels,
+            drop_remainder=drop_remainder,
+            repeat=repeat,
+            limit=limit,
+            **dataset_options,
+        )
     if not isinstance(name, str) or not name:
-        raise ValueError(f"Expected a dataset name string, received name={name!r}.")
+        raise ValueError(
+            "Expected a dataset name or the path of a folder, glob, archive or "
+            f"list of image files, received name={name!r}."
+        )
+    _check_not_a_folder(name)
     if source not in SOURCES:
         raise ValueError(f"Expected source in {SOURCES}, received source={source!r}.")
     check_int("batch_size", batch_size, minimum=1)
@@ -495,6 +518,54 @@ def load(
             f"received classes={classes!r} for {name!r}."
         )
     return _load_tfds(name, **options)
+
+
+def _check_not_a_folder(name):
+    """A bare word that names a dataset and an existing folder is ambiguous."""
+    key = _local_name(name)
+    if (key in _LOCAL_MODULES or key in _CAPTIONED) and os.path.isdir(name):
+        raise ValueError(
+            f"{name!r} is both a dataset name and a folder here. Write "
+            f"'./{name}' for the folder, or run from another folder for the dataset."
+        )
+
+
+def _load_path(name, source, classes, data_dir, **options):
+    from keras_gans.data import folders
+
+    check_int("batch_size", options["batch_size"], minimum=1)
+    check_int("limit", options["limit"], minimum=1, allow_none=True)
+    check_int("seed", options["seed"], allow_none=True)
+    for option, value, default in (
+        ("source", source, "auto"),
+        ("classes", classes, None),
+        ("data_dir", data_dir, None),
+    ):
+        if value != default:
+            raise ValueError(
+                f"{option}= applies to datasets by name; received {option}={value!r} "
+                f"with the path {name!r}."
+            )
+    unknown = sorted(set(options) - set(_PATH_OPTIONS) - set(folders.FOLDER_OPTIONS))
+    if unknown:
+        raise TypeError(
+            f"load() got unexpected keyword arguments {unknown} for the path "
+            f"{name!r}; its options are {folders.FOLDER_OPTIONS}."
+        )
+    return folders.load_folder(name, **options)
+
+
+_PATH_OPTIONS = (
+    "split",
+    "batch_size",
+    "image_shape",
+    "shuffle",
+    "seed",
+    "with_labels",
+    "drop_remainder",
+    "repeat",
+    "limit",
+)
 
 
 def _check_classes(classes):

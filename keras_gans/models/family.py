@@ -340,13 +340,12 @@ class Family:
         from keras_gans import data
 
         return data.load(
-            config.dataset,
+            **config.data_options(),
             split="train",
             batch_size=config.batch_size,
             image_shape=config.image_shape,
             seed=config.seed,
             limit=config.limit,
-            data_dir=config.data_dir,
         )
 
     def build_context(self, config, out_dir, data, verbose="auto"):

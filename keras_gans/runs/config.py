@@ -36,6 +36,9 @@ COMMON_FIELDS = {
     "r1_interval": 1,
     "augment": None,
     "ema_decay": None,
+    "data": None,
+    "crop_box": None,
+    "flip": False,
 }
 # The common fields as `keras-gans train` flags: field -> (argparse type, help);
 # the type None is image_shape's H,W,C parser, in the CLI.
@@ -79,20 +82,37 @@ FIELD_HELP = {
         "GANs: sample from an exponential moving average of G's weights with "
         "this decay, e.g. 0.999",
     ),
+    "data": (
+        str,
+        "your pictures: a folder (searched recursively), a glob, or a .zip or "
+        ".tar archive, instead of --dataset (default image shape 64,64,3)",
+    ),
+    "crop_box": (
+        None,
+        "with --data: LEFT,TOP,RIGHT,BOTTOM pixels to crop from every picture "
+        "(default: the largest centred window of the image shape's aspect)",
+    ),
+    "flip": (bool, "with --data: random left-right flips"),
 }
 # Stabilisers (issue 17): left out of a run's identity at their defaults, so
 # that run folders from before them still resume.
 STABILISERS = ("r1_gamma", "r1_interval", "augment", "ema_decay")
+# Settings of runs on a user's pictures (issue 28): left out of a run's
+# identity at their defaults too. `data` itself may move (it is resumable);
+# run.json's `data` record (file count and a hash of names and sizes) is
+# what a resumed run checks.
+DATA_SETTINGS = ("crop_box", "flip")
 MIXED_PRECISIONS = ("bfloat16", "float16")
 # Settings that may change between invocations of one run folder.
-RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution")
+RESUMABLE = ("epochs", "data_dir", "sample_every", "steps_per_execution", "data")
 
 
 def default_image_shape(dataset):
     """The image shape a run trains at when none is given.
 
     Args:
-        dataset: a `keras_gans.data.load` name.
+        dataset: a `keras_gans.data.load` name, or `None` for a run on a
+            user's pictures (`data`).
 
     Returns:
         The offline dataset's own shape ((28, 28, 1) for Fashion-MNIST,
@@ -100,6 +120,8 @@ def default_image_shape(dataset):
     """
     from keras_gans.data import loader
 
+    if dataset is None:
+        return (64, 64, 3)
     return loader.local_image_shape(dataset) or (64, 64, 3)
 
 
@@ -163,6 +185,13 @@ class TrainConfig:
         ema_decay: sample from an exponential moving average of G's
             weights with this decay (the model's `ema_decay`). Defaults to
             `None` (the live G).
+        data: a user's pictures (a folder, glob, `.zip` or `.tar`; see
+            `keras_gans.data.load`) instead of `dataset`; the image shape
+            then defaults to (64, 64, 3). Defaults to `None`.
+        crop_box: with `data`, `(left, top, right, bottom)` to crop from
+            every picture. Defaults to `None`: the largest centred window of
+            `image_shape`'s aspect.
+        flip: with `data`, random left-right flips. Defaults to `False`.
         **options: the family's own settings (`RunOption`s, see
             `keras-gans train MODEL --help`). Another family's settings are
             refused unless they have their defaults.
@@ -174,6 +203,9 @@ class TrainConfig:
     def __init__(self, model, **settings):
         family = registry.get_family(model, trainable=True)
         self.__dict__["family"] = family
+        # The run's `ImageFolder` once its data are loaded (runs with `data`):
+        # what run.json records under "data".
+        self.__dict__["data_folder"] = None
         values = {
             k: settings.pop(k, v) for k, v in COMMON_FIELDS.items() if k != "model"
         }
@@ -240,7 +272,8 @@ class TrainConfig:
 
     def _resolve_common(self):
         family = self.family
-        if self.dataset is None:
+        self._resolve_data()
+        if self.dataset is None and self.data is None:
             self.dataset = family.default_dataset
         self._refuse_unused()
         if self.latent_dim is None:
@@ -291,6 +324,44 @@ class TrainConfig:
             self.image_shape = default_image_shape(self.dataset)
         self.image_shape = tuple(int(d) for d in self.image_shape)
 
+    def _resolve_data(self):
+        if self.data is not None:
+            if self.dataset is not None:
+                raise ValueError(
+                    f"Expected dataset or data, not both; received "
+                    f"dataset={self.dataset!r} and data={self.data!r}."
+                )
+            self.data = os.fspath(self.data)
+            if self.data_dir is not None:
+                raise ValueError(
+                    "data_dir is where a named dataset's files are; with data "
+                    f"(your pictures) leave it out. Received data_dir={self.data_dir!r}."
+                )
+        else:
+            given = [
+                f"{k}={getattr(self, k)!r}"
+                for k in DATA_SETTINGS
+                if getattr(self, k) != COMMON_FIELDS[k]
+            ]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)} apply to runs on your pictures (data=PATH)."
+                )
+        if self.crop_box is not None:
+            from keras_gans.data.folders.decode import check_crop_box
+
+            self.crop_box = check_crop_box(self.crop_box)
+        if not isinstance(self.flip, bool):
+            raise ValueError(
+                f"Expected flip=True or False, received flip={self.flip!r}."
+            )
+
+    def data_options(self):
+        """What `keras_gans.data.load` takes for this run's training data."""
+        if self.data is None:
+            return {"name": self.dataset, "data_dir": self.data_dir}
+        return {"name": self.data, "crop_box": self.crop_box, "flip": self.flip}
+
     def _resolve_stabilisers(self):
         from keras_gans import augment
 
@@ -340,7 +411,7 @@ class TrainConfig:
         values = self.to_dict()
         if values.get("mixed_precision") is None:
             values.pop("mixed_precision", None)  # runs from before it existed
-        for name in STABILISERS:
+        for name in STABILISERS + DATA_SETTINGS:
             if values.get(name) == COMMON_FIELDS[name]:
                 values.pop(name, None)
         if (
@@ -362,7 +433,7 @@ class TrainConfig:
         """
         full = dict(identity)
         full.setdefault("mixed_precision", None)
-        for name in STABILISERS:
+        for name in STABILISERS + DATA_SETTINGS:
             full.setdefault(name, COMMON_FIELDS[name])
         full.setdefault("g_learning_rate", full.get("learning_rate"))
         for option in self.family.options:

@@ -50,6 +50,11 @@ def write_run_file(out_dir, config, epochs_completed, finished, final_epochs):
         # How many epochs the current model.keras holds (0: none yet).
         "final_model_epochs": final_epochs,
     }
+    folder = config.data_folder
+    if folder is not None:
+        # The pictures a run on `data` read: path, count, a hash of names and
+        # sizes, and every file skipped so far, with its reason.
+        record["data"] = folder.record()
     write_atomic(
         pathlib.Path(out_dir) / RUN_FILE, json.dumps(record, indent=2).encode()
     )
@@ -140,6 +145,42 @@ def check_same_run(out_dir, config, record):
         )
 
 
+def check_same_data(out_dir, config, record, allow_changed=False):
+    """Raises if the run in `out_dir` trained on other pictures than `config`'s now.
+
+    The record's `data` (file count and a hash of relative paths and sizes)
+    is compared with the folder's now; with `allow_changed` a change is
+    only reported.
+    """
+    folder = config.data_folder
+    before = (record or {}).get("data")
+    if folder is None or not isinstance(before, dict):
+        return
+    now = folder.record()
+    if (before.get("files"), before.get("sha256")) == (now["files"], now["sha256"]):
+        return
+    count = before.get("files")
+    change = (
+        f"it held {count} files, now {now['files']}"
+        if count != now["files"]
+        else f"it holds {count} files as before, but their names or sizes changed"
+    )
+    where = f"{now['path']}" + (
+        f" (was {before.get('path')})" if before.get("path") != now["path"] else ""
+    )
+    message = (
+        f"The pictures of the run in {out_dir} changed since it started: in "
+        f"{where} {change}."
+    )
+    if allow_changed:
+        print(f"{message} Continuing (allow_changed_data).")
+        return
+    raise ValueError(
+        f"{message} Resume on the same pictures, pass --allow-changed-data to "
+        "continue on these, or start a new run folder."
+    )
+
+
 class RunProgress(keras.callbacks.Callback):
     """Saves the whole model and records progress in run.json after each epoch."""
 
@@ -152,6 +193,20 @@ class RunProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         save_model_atomic(self.model, self.out_dir / CHECKPOINT)
         write_run_file(self.out_dir, self.config, epoch + 1, False, self.final_epochs)
+        folder = self.config.data_folder
+        if folder is not None:
+            skipped = folder.skipped
+            new = {k: v for k, v in skipped.items() if k not in self._reported}
+            if new:
+                print(
+                    f"\nSkipped {len(new)} more file(s) (now {len(skipped)}): "
+                    + "; ".join(f"{k}: {v}" for k, v in sorted(new.items())[:10])
+                )
+                self._reported.update(new)
+
+    def on_train_begin(self, logs=None):
+        folder = self.config.data_folder
+        self._reported = dict(folder.skipped) if folder is not None else {}
 
 
 def load_trained(path, safe_mode=True):

@@ -26,9 +26,11 @@ from keras_gans.runs.folder import (
     HISTORY_FILE,
     RUN_FILE,
     RunProgress,
+    check_same_data,
     check_same_run,
     claim_run_folder,
     load_trained,
+    read_run_file,
     save_model_atomic,
     write_run_file,
 )
@@ -123,7 +125,14 @@ def _worker_folder(out_dir):
     return folder
 
 
-def train(config, out_dir, verbose="auto", callbacks=(), strategy=None):
+def train(
+    config,
+    out_dir,
+    verbose="auto",
+    callbacks=(),
+    strategy=None,
+    allow_changed_data=False,
+):
     """Trains (or resumes, or continues) the run `config` in `out_dir`.
 
     A run is finished once `model.keras` holds every completed epoch; until
@@ -141,16 +150,22 @@ def train(config, out_dir, verbose="auto", callbacks=(), strategy=None):
         strategy: a `tf.distribute.Strategy` to build and train in
             (`keras_gans.distribute.make_strategy`). Defaults to `None`:
             the current one.
+        allow_changed_data: resume a run on `config.data` even though its
+            pictures changed since the run started (added, removed or
+            changed files). Defaults to `False`: such a resume stops with a
+            message that says what changed.
 
     Returns:
         A `TrainResult`.
     """
     out_dir = pathlib.Path(out_dir)
     if distribute.is_chief():
-        return _train(config, out_dir, verbose, callbacks, strategy)
+        return _train(config, out_dir, verbose, callbacks, strategy, allow_changed_data)
     folder = _worker_folder(out_dir)
     try:
-        result = _train(config, folder, verbose, callbacks, strategy)
+        result = _train(
+            config, folder, verbose, callbacks, strategy, allow_changed_data
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result.out_dir = out_dir
@@ -181,7 +196,7 @@ def _progress(out_dir, config):
     )
 
 
-def _train(config, out_dir, verbose, callbacks, strategy):
+def _train(config, out_dir, verbose, callbacks, strategy, allow_changed_data):
     # One writer per run folder: a second `train` into it is refused at once
     # if the folder exists, else once its data are loaded. The folder is
     # claimed first: a foreign folder gets not even the lock file.
@@ -190,12 +205,16 @@ def _train(config, out_dir, verbose, callbacks, strategy):
         _progress(out_dir, config)
         lock.acquire()
     try:
-        return _train_locked(config, out_dir, verbose, callbacks, strategy, lock)
+        return _train_locked(
+            config, out_dir, verbose, callbacks, strategy, lock, allow_changed_data
+        )
     finally:
         lock.release()
 
 
-def _train_locked(config, out_dir, verbose, callbacks, strategy, lock):
+def _train_locked(
+    config, out_dir, verbose, callbacks, strategy, lock, allow_changed_data
+):
     family = config.family
     done, finished, final_epochs = _progress(out_dir, config)
     final = out_dir / FINAL_MODEL
@@ -210,6 +229,12 @@ def _train_locked(config, out_dir, verbose, callbacks, strategy, lock):
 
     # Load the data first: a bad dataset name or path leaves no run folder.
     data = family.load_data(config)
+    config.data_folder = getattr(data, "folder", None)
+    if config.data_folder is not None:
+        print(f"Training on {config.data_folder.summary()}.")
+        check_same_data(
+            out_dir, config, read_run_file(out_dir), allow_changed=allow_changed_data
+        )
     if lock.held:
         out_dir.mkdir(parents=True, exist_ok=True)
     else:
@@ -241,6 +266,7 @@ def _train_locked(config, out_dir, verbose, callbacks, strategy, lock):
             (out_dir / RUN_FILE).unlink()
         raise
     dataset = family.training_dataset(model, data, config)
+    dataset = _shard_folder(dataset, strategy)
     if distribute.needs_static_shapes(strategy) and hasattr(dataset, "rebatch"):
         # A TPU compiles one program per shape: no partial last batch.
         dataset = dataset.rebatch(config.batch_size, drop_remainder=True)
@@ -268,6 +294,18 @@ def _train_locked(config, out_dir, verbose, callbacks, strategy, lock):
     return TrainResult(
         model, out_dir, config.epochs, history.history, _figures(family, out_dir)
     )
+
+
+def _shard_folder(dataset, strategy):
+    """A folder's batches, each worker of a multi-worker strategy reading its share."""
+    plan = getattr(dataset, "plan", None)
+    if plan is None or strategy is None or not distribute.is_multi_worker(strategy):
+        return dataset
+    from keras_gans.data.folders.batches import distributed
+
+    sharded = distributed(plan, strategy)
+    sharded.folder = dataset.folder
+    return sharded
 
 
 def _figures(family, out_dir):

@@ -46,6 +46,11 @@ def first_batch(x):
     Raises:
         ValueError: the data has no examples.
     """
+    peek = getattr(x, "peek_batch", None)
+    if callable(peek):
+        # A folder's batches (keras_gans.data.folders) read one batch
+        # directly: no pass over the dataset begins, so none is used up.
+        return peek()
     if is_tf_dataset(x):
         element = next(iter(x.take(1)), None)
         if element is None:

@@ -29,9 +29,10 @@ def _text_encoder(value):
 
 
 class GANCLSFamily(Family):
-    def build(self, config, text_encoder=None, **context):
+    def build(self, config, text_encoder=None, preview_texts=None, **context):
         del context
         encoder, text_dim, previews = runs.conditions_and_previews(config, text_encoder)
+        previews = preview_texts or previews
         return GANCLS(
             **self.model_kwargs(config),
             text_encoder=encoder,
@@ -42,21 +43,32 @@ class GANCLSFamily(Family):
     # --- Runs --------------------------------------------------------------------------
 
     def load_data(self, config):
+        if config.data is not None:
+            # A folder of pictures with captions: streamed, never all in memory.
+            folder = runs.open_captioned_folder(config)
+            return types.SimpleNamespace(folder=folder, captioned=None, conditions=None)
         return types.SimpleNamespace(
-            captioned=runs.load_captioned(config), conditions=None
+            captioned=runs.load_captioned(config), conditions=None, folder=None
         )
 
     def build_context(self, config, out_dir, data, verbose="auto"):
+        context = {}
+        if data.folder is not None:
+            context["preview_texts"] = runs.folder_previews(data.folder)
         if config.text_encoder != runs.TRAIN_TEXT_ENCODER:
-            return {}
-        encoder = runs.pretrain_run_text_encoder(
-            config, out_dir, data.captioned, verbose
+            return context
+        captioned = data.captioned if data.folder is None else data.folder
+        context["text_encoder"] = runs.pretrain_run_text_encoder(
+            config, out_dir, captioned, verbose
         )
-        return {"text_encoder": encoder}
+        return context
 
     def training_dataset(self, model, data, config):
         from keras_gans.data.captions import from_embeddings
 
+        if data.folder is not None:
+            dataset, data.conditions = runs.folder_conditions(model, data.folder, config)
+            return dataset
         captioned = data.captioned
         # Each distinct caption embedded once, outside the training step.
         data.conditions = runs.gan_cls_conditions(
@@ -232,8 +244,10 @@ FAMILY = GANCLSFamily(
             "captions_dir",
             default=None,
             check=lambda v: None if v is None else os.fspath(v),
-            help="caltech_birds2011 only: the folder of Reed et al.'s CUB "
-            "captions (text_c10)",
+            help="caltech_birds2011, or --data with a parallel caption tree: "
+            "the folder of Reed et al.'s CUB captions (text_c10); with --data "
+            "and none, captions come from a metadata.jsonl or .txt files "
+            "beside the pictures",
             model_argument=None,
             # A location, like data_dir: it may change when a run resumes.
             resumable=True,

@@ -92,8 +92,14 @@ def save_gan_cls_figures(model, out_dir, config=None, style_images=None):
 
 def _style_images(config, image_shape, n):
     """The first `n` test images of the run's dataset, float in [-1, 1]."""
-    from keras_gans.data import captions
+    from keras_gans.data import captions, folders
 
+    if config is not None and config.data is not None:
+        folder = folders.open_folder(
+            config.data, image_shape=image_shape, crop_box=config.crop_box
+        )
+        n = min(n, folder.count)
+        return from_uint8(folder.read(folder.order(0, config.seed), 0, n)[0])
     if config is None or config.dataset == captions.NAME:
         images = gan_data.load_arrays(
             "fashion_mnist",

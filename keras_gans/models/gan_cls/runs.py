@@ -84,6 +84,89 @@ def load_captioned(config):
     return captions.load_captioned("train", config.data_dir, limit=config.limit)
 
 
+def open_captioned_folder(config):
+    """The run's pictures and captions from `config.data` (an `ImageFolder`).
+
+    Captions come from `captions_dir` (a parallel caption tree such as CUB's
+    `text_c10/`), else a `metadata.jsonl` or `.txt` files beside the
+    pictures; a picture without any is skipped and named.
+    """
+    from keras_gans.data import folders
+
+    if config.condition != "captions":
+        raise ValueError(
+            f"condition={config.condition!r} (one-hot Fashion-MNIST classes) applies "
+            "to fashion_captions; a run on your pictures (data) trains on their "
+            "captions: expected condition='captions'."
+        )
+    return folders.open_folder(
+        config.data,
+        image_shape=config.image_shape,
+        limit=config.limit,
+        crop_box=config.crop_box,
+        captions=config.captions_dir or "auto",
+    )
+
+
+def folder_previews(folder, n=8):
+    """Captions for a run's figures: the first caption of `n` pictures spread over the folder."""
+    step = max(1, folder.count // n)
+    return [folder.captions[i][0] for i in range(0, folder.count, step)][:n]
+
+
+def folder_conditions(model, folder, config):
+    """`(dataset, table)`: a folder's batches of (images, caption embeddings).
+
+    Each distinct caption is embedded once into `table`; every epoch each
+    picture is paired with one of its captions' rows, drawn anew. Pictures
+    stream from the folder (and its cache); only the captions' embeddings are
+    held in memory.
+    """
+    from keras_gans.data.folders import batches
+
+    texts = [text for captions in folder.captions for text in captions]
+    unique = np.asarray(sorted(set(texts)))
+    index = {text: i for i, text in enumerate(unique)}
+    rows = [np.asarray([index[t] for t in caps], np.int64) for caps in folder.captions]
+    table = np.concatenate(
+        [
+            keras.ops.convert_to_numpy(model.embed_texts(unique[i : i + 4096]))
+            for i in range(0, len(unique), 4096)
+        ]
+    ).astype("float32")
+    plan = batches.BatchPlan(
+        folder,
+        config.batch_size,
+        seed=config.seed,
+        flip=config.flip,
+        conditions=(table, rows),
+    )
+    if keras.backend.backend() == "tensorflow":
+        dataset = batches.tf_dataset(plan)
+    else:
+        dataset = batches.FolderBatches(plan)
+    dataset.plan, dataset.folder = plan, folder
+    return dataset, table
+
+
+def _captioned_pairs(captioned, batch_size, seed):
+    """`(captions, image count, pairs dataset)` of in-memory data or a folder."""
+    from keras_gans.data.captions import from_pairs
+
+    if getattr(captioned, "files", None) is not None:  # an ImageFolder
+        from keras_gans.data.folders import batches
+
+        texts = np.asarray([t for caps in captioned.captions for t in caps])
+        size = min(batch_size, captioned.count)
+        plan = batches.BatchPlan(captioned, size, seed=seed)
+        return texts, captioned.count, batches.tf_dataset(plan)
+    size = min(batch_size, len(captioned.images))
+    pairs = from_pairs(
+        captioned.images, captioned.captions, batch_size=size, seed=seed
+    )
+    return captioned.captions, len(captioned.images), pairs
+
+
 def pretrain_run_text_encoder(config, out_dir, captioned, verbose=0):
     """`text_encoder="train"`: the run's own text encoder, pretrained once.
 
@@ -100,13 +183,13 @@ def pretrain_run_text_encoder(config, out_dir, captioned, verbose=0):
     Args:
         config: the run's `TrainConfig`.
         out_dir: the run folder.
-        captioned: the run's data (`images`, `captions`).
+        captioned: the run's data (`images`, `captions`), or its
+            `ImageFolder` with captions (streamed).
         verbose: passed to `fit()`. Defaults to `0`.
 
     Returns:
         The encoder, as loaded from `text_encoder.keras`.
     """
-    from keras_gans.data.captions import from_pairs
     from keras_gans.text import (
         TextEncoder,
         build_image_encoder,
@@ -119,22 +202,19 @@ def pretrain_run_text_encoder(config, out_dir, captioned, verbose=0):
     path = pathlib.Path(out_dir) / TEXT_ENCODER_FILE
     if not path.is_file():
         keras.utils.set_random_seed(config.seed)
+        texts, count, pairs = _captioned_pairs(
+            captioned, pretraining.BATCH_SIZE, config.seed
+        )
         encoder = TextEncoder(
             level="character", sequence_length=TEXT_ENCODER_SEQUENCE_LENGTH
-        ).adapt(captioned.captions)
-        batch_size = min(pretraining.BATCH_SIZE, len(captioned.images))
-        pairs = from_pairs(
-            captioned.images,
-            captioned.captions,
-            batch_size=batch_size,
-            seed=config.seed,
-        )
+        ).adapt(texts)
+        batch_size = min(pretraining.BATCH_SIZE, count)
         image_encoder = build_image_encoder(
             encoder.embedding_dim, "cnn", image_shape=config.image_shape
         )
         print(
-            f"Pretraining the run's text encoder on {captioned.captions.size} "
-            f"captions of {len(captioned.images)} images ({TEXT_ENCODER_EPOCHS} "
+            f"Pretraining the run's text encoder on {texts.size} "
+            f"captions of {count} images ({TEXT_ENCODER_EPOCHS} "
             "epochs)."
         )
         encoder, metrics = pretrain_text_encoder(
@@ -149,9 +229,9 @@ def pretrain_run_text_encoder(config, out_dir, captioned, verbose=0):
             "what": "keras_gans.text.TextEncoder(level='character', "
             f"sequence_length={TEXT_ENCODER_SEQUENCE_LENGTH}) pretrained by "
             "keras_gans.text.pretrain_text_encoder on the run's captions",
-            "dataset": config.dataset,
-            "images": len(captioned.images),
-            "captions": int(captioned.captions.size),
+            "dataset": config.dataset if config.data is None else config.data,
+            "images": count,
+            "captions": int(texts.size),
             "epochs": TEXT_ENCODER_EPOCHS,
             "batch_size": batch_size,
             "seed": config.seed,
