@@ -397,3 +397,15 @@ def test_other_backends_read_the_same_files_in_the_same_order_without_tensorflow
         for epoch, want in enumerate(epochs):
             # One decoder (Pillow) everywhere: the same pixels, cached or not.
             np.testing.assert_array_equal(got[f"{cache}{epoch}"], want)
+
+
+def test_a_resumed_run_goes_on_with_its_next_epochs_order(tmp_path):
+    for i in range(8):
+        Image.new("RGB", (16, 16), (i * 30, 0, 0)).save(tmp_path / f"{i}.png")
+    kw = dict(image_shape=SHAPE, batch_size=4, seed=2, cache=False)
+    ds = data.load(str(tmp_path), **kw)
+    epochs = [np.concatenate(_all_batches(ds)) for _ in range(3)]
+    resumed = data.load(str(tmp_path), **kw)
+    resumed.plan.first_epoch = 1  # what the run loop sets after one epoch
+    np.testing.assert_array_equal(np.concatenate(_all_batches(resumed)), epochs[1])
+    np.testing.assert_array_equal(np.concatenate(_all_batches(resumed)), epochs[2])

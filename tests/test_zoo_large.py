@@ -260,3 +260,60 @@ def test_gan_cls_cub_recipe_end_to_end(tmp_path, train_zoo, monkeypatch):
     np.testing.assert_allclose(
         encoder(["a small red bird"]), model.text_encoder(["a small red bird"])
     )
+
+
+# --- the folders people have (issue 28) --------------------------------------------
+
+
+@pytest.mark.slow
+def test_dcgan_celeba_recipe_on_celebas_own_folder(tmp_path, train_zoo, monkeypatch):
+    from image_files import CELEBA_SKIN, write_celeba_standin
+
+    monkeypatch.setenv("KERAS_GANS_HOME", str(tmp_path / "home"))
+    write_celeba_standin(tmp_path / "celeba", n=N)
+    zoo_dir = _smoke_zoo(tmp_path, "dcgan_celeba")
+    folder = tmp_path / "celeba" / "img_align_celeba"
+    args = ["dcgan_celeba", "--zoo-dir", str(zoo_dir), "--run-dir", str(tmp_path / "r")]
+    args += ["--data", f"{folder}/", "--epochs", "1", "--n-eval", "0", "--verbose", "0"]
+    entry = train_zoo.main(args)
+    assert entry["kind"] == "dcgan"
+    record = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert record["config"]["crop_box"] == [25, 45, 153, 173]
+    assert record["data"]["used"] == N and not record["data"]["skipped"]
+    _check_published(zoo_dir, "dcgan_celeba", tmp_path / "cache")
+    # The recipe's crop keeps the face: the centre of every crop is skin.
+    from keras_gans import data
+
+    faces = next(
+        iter(data.load(str(folder), batch_size=N, crop_box=(25, 45, 153, 173)))
+    )
+    centre = (faces.numpy()[:, 28:36, 28:36].mean(axis=(1, 2)) + 1) * 127.5
+    assert np.abs(centre - CELEBA_SKIN).max() < 40
+
+
+@pytest.mark.slow
+def test_gan_cls_cub_recipe_on_cubs_own_folders(tmp_path, train_zoo, monkeypatch):
+    from image_files import write_cub_standin
+
+    monkeypatch.setenv("KERAS_GANS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(gan_cls_runs, "TEXT_ENCODER_EPOCHS", 2)
+    paths = write_cub_standin(tmp_path / "cub", n_classes=2, per_class=4)
+    zoo_dir = _smoke_zoo(tmp_path, "gan_cls_cub")
+    run = tmp_path / "run"
+    args = ["gan_cls_cub", "--zoo-dir", str(zoo_dir), "--run-dir", str(run)]
+    args += ["--data", str(paths.images), "--captions-dir", str(paths.text)]
+    entry = train_zoo.main(args + ["--epochs", "1", "--n-eval", "0", "--verbose", "0"])
+    assert entry["kind"] == "gan_cls"
+    gan = _check_published(zoo_dir, "gan_cls_cub", tmp_path / "cache")
+    # The figures' captions are the folder's own.
+    assert len(gan.metadata["preview_texts"]) == 8
+    assert json.loads((run / "run.json").read_text())["data"]["used"] == 8
+
+
+def test_the_not_published_message_says_how_to_train_from_the_folders(tmp_path):
+    import keras_gans
+
+    with pytest.raises(zoo.NotPublishedError, match="--data img_align_celeba/"):
+        keras_gans.DCGAN.from_preset("dcgan_celeba", cache_dir=tmp_path)
+    with pytest.raises(zoo.NotPublishedError, match="--data CUB_200_2011/images"):
+        keras_gans.GANCLS.from_preset("gan_cls_cub", cache_dir=tmp_path)

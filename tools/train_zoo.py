@@ -51,6 +51,11 @@ def _machine():
 def train_run(recipe, run_dir, overrides, verbose=2):
     """Trains (or resumes) the recipe's run; returns (model, train seconds)."""
     settings = dict(recipe["train"])
+    if overrides.get("data") is not None:
+        # The folder people have in place of the recipe's named dataset,
+        # with the recipe's settings for it (CelebA's crop box).
+        settings.pop("dataset", None)
+        settings.update(recipe.get("folder", {}))
     settings.update({k: v for k, v in overrides.items() if v is not None})
     config = runs.TrainConfig(**settings)
     run_dir = pathlib.Path(run_dir)
@@ -134,6 +139,12 @@ def main(argv=None):
     parser.add_argument("--run-dir", type=pathlib.Path, default=None)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument(
+        "--data",
+        default=None,
+        help="your copy of the recipe's pictures as a folder, glob or archive "
+        "(CelebA's img_align_celeba/, CUB's images/) instead of its tfds dataset",
+    )
+    parser.add_argument(
         "--captions-dir",
         default=None,
         help="gan_cls_cub: the folder of CUB captions (Reed et al.'s text_c10)",
@@ -209,6 +220,7 @@ def main(argv=None):
     else:
         run_dir = args.run_dir or REPO / "runs" / "zoo" / args.name
         overrides["data_dir"] = args.data_dir
+        overrides["data"] = args.data
         overrides["captions_dir"] = args.captions_dir
         model, seconds = train_run(recipe, run_dir, overrides, args.verbose)
         entry = publish_lib.publish(

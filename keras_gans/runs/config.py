@@ -328,7 +328,7 @@ class TrainConfig:
         if self.data is not None:
             if self.dataset is not None:
                 raise ValueError(
-                    f"Expected dataset or data, not both; received "
+                    "Expected either dataset=NAME or data=PATH, not both; received "
                     f"dataset={self.dataset!r} and data={self.data!r}."
                 )
             self.data = os.fspath(self.data)

@@ -65,8 +65,9 @@ def build_model(config, **context):
 
 def _curve_window(dataset):
     # Ten-batch windows, but at least a few points per epoch on small data.
-    if hasattr(dataset, "cardinality"):  # tf.data
-        steps = int(dataset.cardinality())
+    if hasattr(dataset, "cardinality"):  # tf.data (a method; a number when distributed)
+        cardinality = dataset.cardinality
+        steps = int(cardinality() if callable(cardinality) else cardinality)
     else:  # a PyDataset (JAX, PyTorch); None when it never ends
         steps = dataset.num_batches or 0
     return 10 if steps < 1 else max(1, min(10, steps // 4))
@@ -266,7 +267,11 @@ def _train_locked(
             (out_dir / RUN_FILE).unlink()
         raise
     dataset = family.training_dataset(model, data, config)
-    dataset = _shard_folder(dataset, strategy)
+    plan = getattr(dataset, "plan", None)
+    if plan is not None:
+        # A resumed run on a folder goes on with the order of its next epoch.
+        plan.first_epoch = done
+        dataset = _shard_folder(dataset, strategy)
     if distribute.needs_static_shapes(strategy) and hasattr(dataset, "rebatch"):
         # A TPU compiles one program per shape: no partial last batch.
         dataset = dataset.rebatch(config.batch_size, drop_remainder=True)
@@ -298,12 +303,11 @@ def _train_locked(
 
 def _shard_folder(dataset, strategy):
     """A folder's batches, each worker of a multi-worker strategy reading its share."""
-    plan = getattr(dataset, "plan", None)
-    if plan is None or strategy is None or not distribute.is_multi_worker(strategy):
+    if strategy is None or not distribute.is_multi_worker(strategy):
         return dataset
     from keras_gans.data.folders.batches import distributed
 
-    sharded = distributed(plan, strategy)
+    sharded = distributed(dataset.plan, strategy)
     sharded.folder = dataset.folder
     return sharded
 

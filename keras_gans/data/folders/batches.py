@@ -10,6 +10,8 @@ PyTorch Keras calls `on_epoch_end`); `fit()`'s first-batch check reads
 
 from __future__ import annotations
 
+import functools
+
 import keras
 import numpy as np
 
@@ -69,6 +71,8 @@ class BatchPlan:
                 "or pass drop_remainder=False."
             )
         self.per_epoch = full + (0 if drop_remainder or not rest else 1)
+        # The epoch of the first pass: a resumed run sets its next epoch.
+        self.first_epoch = 0
 
     def uint8_batch(self, epoch, index, part=0, parts=1):
         """`(images uint8, extras...)` of batch `index` of `epoch`.
@@ -100,13 +104,13 @@ class BatchPlan:
         return out
 
 
-def peek(plan):
+def peek(plan, part=0, parts=1):
     """The first batch of the first epoch, in [-1, 1], read directly.
 
     What `fit()`'s first-batch check reads (`peek_batch`): no pass over the
     dataset begins, so the epochs training then sees are unchanged.
     """
-    images, *extras = plan.uint8_batch(0, 0)
+    images, *extras = plan.uint8_batch(0, 0, part, parts)
     return (to_model_range(images), *extras) if extras else to_model_range(images)
 
 
@@ -144,7 +148,8 @@ class FolderBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         epoch, index = divmod(index, self.plan.per_epoch)
-        images, *extras = self.plan.uint8_batch(self.epoch + epoch, index)
+        epoch += self.plan.first_epoch + self.epoch
+        images, *extras = self.plan.uint8_batch(epoch, index)
         if not extras:
             return to_model_range(images)
         return (to_model_range(images), *extras)
@@ -158,7 +163,7 @@ class FolderBatches(keras.utils.PyDataset):
         As on TensorFlow, each pass begun is the next epoch.
         """
         index = 0
-        start = self.epoch
+        start = self.plan.first_epoch + self.epoch
         self.epoch += 1
         while self.repeat or index < self.plan.per_epoch:
             epoch, step = divmod(index, self.plan.per_epoch)
@@ -195,7 +200,7 @@ def tf_dataset(plan, repeat=False, part=0, parts=1, per_part_batch=None):
         # Each pass over the dataset (each iterator, as fit() makes one per
         # epoch) is the next epoch, however far the one before was read.
         while True:
-            epoch = clock.epoch
+            epoch = plan.first_epoch + clock.epoch
             clock.epoch += 1
             for index in range(per_epoch):
                 yield epoch, index
@@ -253,7 +258,10 @@ def distributed(plan, strategy, repeat=False):
             f"replicas, received batch_size={plan.batch_size}."
         )
 
+    pipelines = []
+
     def dataset_fn(context):
+        pipelines.append((context.input_pipeline_id, context.num_input_pipelines))
         per_part = context.get_per_replica_batch_size(plan.batch_size) * (
             context.num_replicas_in_sync // context.num_input_pipelines
         )
@@ -265,4 +273,7 @@ def distributed(plan, strategy, repeat=False):
             per_part_batch=per_part,
         )
 
-    return strategy.distribute_datasets_from_function(dataset_fn)
+    dataset = strategy.distribute_datasets_from_function(dataset_fn)
+    # fit()'s first-batch check reads this worker's share, not the others'.
+    dataset.peek_batch = functools.partial(peek, plan, *pipelines[0])
+    return dataset

@@ -91,12 +91,10 @@ class DecodedCache:
         self._lock = threading.Lock()
         path = self.folder / PIXELS_FILE
         size = count * (1 + int(np.prod(image_shape)))
-        if not path.exists() or path.stat().st_size != size:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary = self.folder / f".{PIXELS_FILE}.{os.getpid()}.part"
-            with open(temporary, "wb") as file:
-                file.truncate(size)  # sparse: no disk used until written
-            os.replace(temporary, path)
+        missing = not path.exists()
+        if (missing or path.stat().st_size != size) and self._make(
+            path, size, replace=not missing
+        ):
             write_atomic(
                 self.folder / SOURCE_FILE,
                 json.dumps(
@@ -107,6 +105,28 @@ class DecodedCache:
         mapped = np.memmap(path, dtype=np.uint8, mode="r+", shape=(size,))
         self.status = mapped[:count]
         self.pixels = mapped[count:].reshape((count,) + self.image_shape)
+
+    def _make(self, path, size, replace):
+        """Makes an empty pixels file at `path`; `False` if another process did first."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{PIXELS_FILE}.{os.getpid()}.part"
+        with open(temporary, "wb") as file:
+            file.truncate(size)  # sparse: no disk used until written
+        try:
+            if not replace:
+                # Not os.replace: another process (a worker on this machine)
+                # may have made the entry meanwhile and be filling it.
+                try:
+                    os.link(temporary, path)
+                    return True
+                except FileExistsError:
+                    return False
+                except OSError:  # a file system without hard links
+                    pass
+            os.replace(temporary, path)  # over an entry cut short
+            return True
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def get(self, index):
         """The decoded picture, `"bad"`, or `None` when not read yet."""

@@ -6,6 +6,7 @@ import functools
 
 import keras
 
+from keras_gans import distribute
 from keras_gans.data.folders.batches import (
     BatchPlan,
     FolderBatches,
@@ -121,10 +122,11 @@ def load_folder(
                 f"received one on {keras.backend.backend()!r}."
             )
         dataset = FolderBatches(plan, repeat=repeat)
-    elif strategy is not None and getattr(strategy.extended, "_num_workers", 1) > 1:
+    elif strategy is not None and distribute.is_multi_worker(strategy):
         dataset = distributed(plan, strategy, repeat=repeat)
     else:
         dataset = tf_dataset(plan, repeat=repeat)
     dataset.folder, dataset.plan = folder, plan
-    dataset.peek_batch = functools.partial(peek, plan)
+    if not hasattr(dataset, "peek_batch"):  # distributed() reads a share
+        dataset.peek_batch = functools.partial(peek, plan)
     return dataset
