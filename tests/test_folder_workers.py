@@ -21,7 +21,7 @@ from test_multi_worker import HERE, start_workers, wait_all
 
 from keras_gans.testing import free_ports
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(240)]
 
 # Six global batches of 8: with drop_remainder an epoch is the whole folder.
 FILES = 48

@@ -20,6 +20,7 @@ from keras_gans.models.gan_cls import runs as gan_cls_runs
 from keras_gans.zoo._download import sha256_file
 
 tfds = pytest.importorskip("tensorflow_datasets")
+pytestmark = pytest.mark.heavy
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 N = 16  # mocked examples per split, and --limit
