@@ -16,9 +16,13 @@ measures the attributes on any images, generated ones included.
 `load_cub_captions` pairs CUB-200-2011 birds (tfds `caltech_birds2011`) with
 Reed et al.'s captions (`keras_gans.data.cub`).
 
+A path instead of a name reads your own pictures (`keras_gans.data.folders`):
+a folder, glob, list of files, `.zip` or `.tar`, on every backend.
+
 Example:
 
 >>> ds = keras_gans.data.load("fashion_mnist", batch_size=128, seed=0)
+>>> ds = keras_gans.data.load("./photos", image_shape=(64, 64, 3), seed=0)
 >>> ds = keras_gans.data.load("celeb_a", image_shape=(64, 64, 3))  # via tfds
 >>> ds = keras_gans.data.load("fashion_captions", batch_size=64, with_labels=True)
 """

@@ -359,7 +359,18 @@ def load(
     classes=None,
     **dataset_options,
 ):
-    """Loads an image dataset as a batched `tf.data.Dataset` in [-1, 1].
+    """Loads an image dataset, or your own pictures, as batches in [-1, 1].
+
+    `name` is a path when it contains a path separator, starts with `.` or
+    `~`, ends in `.zip` / `.tar`, or is a `pathlib.Path` or a list of files:
+    then a folder (searched recursively), glob, list of files or archive of
+    JPEG, PNG, WebP, BMP and GIF pictures is read, streamed from disk and
+    cached decoded (`keras_gans.data.folders.load_folder`, whose options
+    `crop_box`, `background`, `flip`, `holdout`, `captions`, `cache`,
+    `cache_dir` and `strategy` are taken here as keyword arguments; the
+    image shape defaults to 64x64x3, `split="test"` is the holdout). On
+    TensorFlow that is a `tf.data.Dataset`, elsewhere a `PyDataset`; its
+    `folder` attribute names the files skipped.
 
     Offline datasets (`LOCAL_DATASETS`: Fashion-MNIST, read from local files,
     and scikit-learn's digits, bundled with scikit-learn) are held in memory. Any other name is a tensorflow-datasets image
@@ -412,8 +423,8 @@ def load(
             ints; Fashion-MNIST's are in `CLASS_NAMES`), e.g. to fine-tune
             on one class; local datasets only. `limit` counts the kept
             examples. Defaults to `None` (all).
-        **dataset_options: Options of `"fashion_captions"` only:
-            `wording` (`"train"`, the default, or `"held_out"`: sentence
+        **dataset_options: For a path, the folder options above. For
+            `"fashion_captions"`: `wording` (`"train"`, the default, or `"held_out"`: sentence
             patterns kept out of training, for evaluation on
             `split="test"`) and `captions_per_image` (default `5`).
 

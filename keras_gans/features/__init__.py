@@ -1,11 +1,14 @@
 """Feature extractors for evaluation metrics: images in [-1, 1] -> activations.
 
-Two extractors share one interface (`FeatureExtractor`: `features`,
+Three extractors share one interface (`FeatureExtractor`: `features`,
 `probabilities`, `predict_classes`, `describe`):
 
 - `"fashion_mnist_classifier"` (the offline default): a small CNN trained
   here on Fashion-MNIST and shipped in the package; 128-d features from its
   penultimate layer, 10 class probabilities. Card: `docs/classifier.md`.
+- `"emoji_classifier"` (offline, colour 64x64): a small CNN trained here on
+  the 11 Twemoji groups and shipped in the package; 128-d features, 11
+  class probabilities. Card: `docs/emoji_classifier.md`.
 - `"inception_v3"`: `keras.applications.InceptionV3`, 2048-d pool features
   as in the common FID code, with weights from a local file or the Keras cache
   (never downloaded).
@@ -29,6 +32,13 @@ from keras_gans.features.classifier import (
     save_fashion_classifier,
     train_fashion_classifier,
 )
+from keras_gans.features.emoji import (
+    EmojiClassifierFeatures,
+    build_emoji_classifier,
+    evaluate_emoji_classifier,
+    load_emoji_classifier,
+    train_emoji_classifier,
+)
 from keras_gans.features.inception import (
     InceptionFeatures,
     WeightsNotFoundError,
@@ -39,6 +49,7 @@ from keras_gans.features.inception import (
 DEFAULT_EXTRACTOR = "fashion_mnist_classifier"
 _EXTRACTORS = {
     "fashion_mnist_classifier": FashionClassifierFeatures,
+    "emoji_classifier": EmojiClassifierFeatures,
     "inception_v3": InceptionFeatures,
 }
 EXTRACTORS = tuple(_EXTRACTORS)
@@ -69,17 +80,22 @@ def get_extractor(name=DEFAULT_EXTRACTOR, **kwargs):
 __all__ = [
     "DEFAULT_EXTRACTOR",
     "EXTRACTORS",
+    "EmojiClassifierFeatures",
     "FashionClassifierFeatures",
     "FeatureExtractor",
     "InceptionFeatures",
     "WeightsNotFoundError",
+    "build_emoji_classifier",
     "build_fashion_classifier",
     "default_classifier_path",
+    "evaluate_emoji_classifier",
     "evaluate_fashion_classifier",
     "find_inception_weights",
     "get_extractor",
     "inception_preprocess",
+    "load_emoji_classifier",
     "load_fashion_classifier",
     "save_fashion_classifier",
+    "train_emoji_classifier",
     "train_fashion_classifier",
 ]

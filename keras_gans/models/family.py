@@ -495,13 +495,16 @@ class Family:
     def zoo_metrics(self, pretrained, model, recipe, data_dir, n, seed):
         """The recipe's metrics of a published model: `(metrics, protocol)`.
 
-        Here FID, KID, precision/recall and mode coverage on the shipped
-        Fashion-MNIST classifier's features, measured on the export.
+        Here FID, KID, precision/recall and mode coverage on the features
+        and real images the recipe's "evaluate" names (by default the shipped
+        Fashion-MNIST classifier's), measured on the export.
         """
-        del model, recipe
+        del model
         from keras_gans.zoo import publish
 
-        return publish.image_metrics(pretrained, data_dir, n, seed)
+        return publish.image_metrics(
+            pretrained, data_dir, n, seed, recipe.get("evaluate")
+        )
 
     def sample_grid(self, pretrained, path):
         """Writes the model card's sample grid (64 samples, seed 0)."""

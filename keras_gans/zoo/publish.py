@@ -10,7 +10,9 @@
 2. measures the recipe's metrics with the family's `zoo_metrics` (FID, KID,
    precision/recall, mode coverage on classifier features; InfoGAN adds its
    code accuracy, GAN-CLS measures caption agreement), on the loaded export
-   itself;
+   itself. The recipe's "evaluate" names the real images and the feature
+   network (`EVALUATE_KEYS`); without them, Fashion-MNIST's test split and
+   the shipped Fashion-MNIST classifier;
 3. draws `zoo/NAME/samples.png` with the family's `sample_grid`;
 4. writes the model card `zoo/NAME/README.md` and the manifest entry.
 """
@@ -37,18 +39,51 @@ LICENSE = (
 # Where the files are to be hosted; `$KERAS_GANS_ZOO_URL` points at a mirror.
 BASE_URL = "https://github.com/keras-gans/keras_gans/releases/download/zoo-v1"
 
-METRIC_NOTES = {
-    "fid": "Frechet distance of the classifier features; lower is better",
-    "kid": "kernel (MMD^2, cubic polynomial kernel) distance of the same "
-    "features, mean over subsets; lower is better",
-    "kid_std": "standard deviation of KID over the subsets",
-    "precision": "improved precision (k=3 neighbours): share of samples on the "
-    "real manifold",
-    "recall": "improved recall (k=3): share of real images on the samples' manifold",
-    "classes_covered": "classes the classifier finds among the samples (of 10)",
-    "class_kl": "KL(sample class histogram || real class histogram); lower is better",
-    "top_class_share": "share of samples in the most frequent class (0.1 if balanced)",
+# A recipe's "evaluate" settings, all optional:
+# - "data": the real images: a dataset name (default "fashion_mnist": the first
+#   n test images), or "folder": the pictures the model was trained on, given
+#   to tools/train_zoo.py with --data (a recipe holds no local path);
+# - "extractor": a `keras_gans.features` name (default the Fashion-MNIST
+#   classifier), named beside every number of the card;
+# - "metrics": names from `keras_gans.evaluation.METRICS`;
+# - "headline": the metric keys that headline the card and zoo/README.md;
+# - "n": samples and real images, or "all" (every picture of the folder);
+# - "seed"; "skip": a reason not to measure.
+EVALUATE_KEYS = ("data", "extractor", "metrics", "headline", "n", "seed", "skip")
+FOLDER = "folder"
+EXTRACTOR_CARDS = {
+    "fashion_mnist_classifier": (
+        "the shipped Fashion-MNIST classifier",
+        "docs/classifier.md",
+    ),
+    "emoji_classifier": (
+        "the shipped emoji-group classifier",
+        "docs/emoji_classifier.md",
+    ),
 }
+
+
+def metric_notes(num_classes=10):
+    """What each metric key means, for the card's table."""
+    return {
+        "fid": "Frechet distance of the classifier features; lower is better",
+        "kid": "kernel (MMD^2, cubic polynomial kernel) distance of the same "
+        "features, mean over subsets; lower is better",
+        "kid_std": "standard deviation of KID over the subsets",
+        "precision": "improved precision (k=3 neighbours): share of samples on the "
+        "real manifold",
+        "recall": "improved recall (k=3): share of real images on the samples' "
+        "manifold",
+        "classes_covered": "classes the classifier finds among the samples "
+        f"(of {num_classes})",
+        "class_kl": "KL(sample class histogram || real class histogram); lower is "
+        "better",
+        "top_class_share": "share of samples in the most frequent class "
+        f"({1 / num_classes:.2g} if balanced)",
+    }
+
+
+METRIC_NOTES = metric_notes()
 
 
 def load_recipe(name, zoo_dir):
@@ -61,23 +96,107 @@ def load_recipe(name, zoo_dir):
     return json.loads(path.read_text())
 
 
-def image_metrics(pretrained, data_dir, n, seed):
+def with_data(recipe, data):
+    """`recipe` with the folder of an `"evaluate": {"data": "folder"}` filled in.
+
+    The folder is the `--data` the model was trained on; it goes under
+    "path", which only this process sees (the card and manifest keep the
+    recipe's own words).
+    """
+    spec = recipe.get("evaluate", {})
+    if spec.get("data") != FOLDER or spec.get("skip"):
+        return recipe
+    if data is None:
+        raise ValueError(
+            "Expected the folder of pictures this recipe evaluates on (its "
+            '"evaluate" has "data": "folder"): give it with --data DIR, '
+            "received none."
+        )
+    return {**recipe, "evaluate": {**spec, "path": str(data)}}
+
+
+def folder_pictures(path, n, image_shape, seed=0):
+    """`n` pictures of a folder (drawn with a fixed seed) and their class labels.
+
+    Labels are `None` when the pictures are not in class subfolders.
+    Returns `(images in [-1, 1], labels, count of pictures in the folder)`.
+    """
+    from keras_gans.data import folders
+    from keras_gans.images import from_uint8
+
+    try:
+        folder = folders.open_folder(path, image_shape=image_shape, with_labels=True)
+    except ValueError:  # pictures not in class subfolders
+        folder = folders.open_folder(path, image_shape=image_shape)
+    n = folder.count if n == "all" else int(n)
+    if not 0 < n <= folder.count:
+        raise ValueError(
+            f"Expected 0 < n <= {folder.count} (the pictures in {path}); "
+            f"received n={n}."
+        )
+    images, indices = folder.read(folder.order(0, seed=seed), 0, n)
+    labels = None if folder.labels is None else folder.labels[indices]
+    return from_uint8(images), labels, folder.count
+
+
+def image_metrics(pretrained, data_dir, n, seed, spec=None):
     """FID, KID, precision/recall and mode coverage of an export's samples.
 
-    Returns `(metrics, protocol)`; the metrics as `{name: {"value", "how"}}`.
+    Args:
+        pretrained: the loaded export (`generate(n, seed=)`).
+        data_dir: where a named dataset's files are.
+        n: samples and real images (`"all"`: every picture of a folder).
+        seed: seed of the samples, the folder draw and KID's subsets.
+        spec: the recipe's "evaluate" (see `EVALUATE_KEYS`), resolved by
+            `with_data`. Defaults to `None`: Fashion-MNIST's test split and
+            the Fashion-MNIST classifier.
+
+    Returns `(metrics, protocol)`; the metrics as `{name: {"value", "how"}}`,
+    the headline metrics first.
     """
-    scores = evaluation.evaluate(
-        pretrained, dataset="fashion_mnist", n=n, seed=seed, data_dir=data_dir
-    )
-    protocol = (
-        f"keras_gans.evaluation.evaluate on the export: {n} samples (`sample` "
-        f"signature, seed {seed}) vs the first {n} Fashion-MNIST test images, "
-        "features of the shipped Fashion-MNIST classifier (docs/classifier.md)"
-    )
-    metrics = {
-        key: {"value": value, "how": METRIC_NOTES.get(key, key)}
-        for key, value in _flat_scores(scores).items()
-    }
+    from keras_gans import features
+
+    spec = spec or {}
+    name = spec.get("extractor", features.DEFAULT_EXTRACTOR)
+    extractor = features.get_extractor(name)
+    described, card = EXTRACTOR_CARDS.get(name, (f"the {name} features", None))
+    features_text = f"features of {described}" + (f" ({card})" if card else "")
+    wanted = tuple(spec.get("metrics", evaluation.DEFAULT_METRICS))
+    if spec.get("data") == FOLDER:
+        real, labels, count = folder_pictures(
+            spec["path"], n, pretrained.image_shape, seed
+        )
+        n = len(real)
+        scores = evaluation.score(
+            pretrained.generate(n, seed=seed), real, labels, wanted, extractor, seed
+        )
+        protocol = (
+            f"keras_gans.zoo.publish on the export: {n} samples (`sample` "
+            f"signature, seed {seed}) vs {n} of the {count} training pictures "
+            f"(drawn with seed {seed}), {features_text}"
+        )
+    else:
+        dataset = spec.get("data", "fashion_mnist")
+        scores = evaluation.evaluate(
+            pretrained,
+            dataset=dataset,
+            metrics=wanted,
+            n=n,
+            extractor=extractor,
+            seed=seed,
+            data_dir=data_dir,
+        )
+        shown = "Fashion-MNIST" if dataset == "fashion_mnist" else dataset
+        protocol = (
+            f"keras_gans.evaluation.evaluate on the export: {n} samples (`sample` "
+            f"signature, seed {seed}) vs the first {n} {shown} test images, "
+            f"{features_text}"
+        )
+    notes = metric_notes(extractor.num_classes or 10)
+    flat = _flat_scores(scores)
+    order = [k for k in spec.get("headline", ()) if k in flat]
+    order += [k for k in flat if k not in order]
+    metrics = {key: {"value": flat[key], "how": notes.get(key, key)} for key in order}
     return metrics, protocol
 
 
@@ -92,7 +211,8 @@ def measure(pretrained, recipe, data_dir=None, n=None, model=None):
         `(metrics, protocol, seconds)`.
     """
     spec = recipe.get("evaluate", {})
-    n = int(spec.get("n", 10000) if n is None else n)
+    n = spec.get("n", 10000) if n is None else n
+    n = n if n == "all" else int(n)
     seed = int(spec.get("seed", 0))
     started = time.perf_counter()
     if n == 0 or spec.get("skip"):
@@ -126,12 +246,18 @@ def publish(
     data_dir=None,
     n_eval=None,
     machine=None,
+    data=None,
 ):
     """Writes `model` as a preset archive into `zoo_dir/name/` and records it.
+
+    `data` is the folder of pictures a recipe with `"evaluate": {"data":
+    "folder"}` is measured on (the `--data` it was trained on).
 
     Returns the manifest entry that was written.
     """
     from keras_gans.zoo.pretrained import Pretrained
+
+    measured = with_data(recipe, data)
 
     zoo_dir = pathlib.Path(zoo_dir)
     folder = zoo_dir / name
@@ -149,7 +275,7 @@ def publish(
         version_dir = preset_dir / presets.SAVED_MODEL_DIR
         pretrained = Pretrained(name, version_dir)
         metrics, protocol, eval_seconds = measure(
-            pretrained, recipe, data_dir, n_eval, model
+            pretrained, measured, data_dir, n_eval, model
         )
         family_for_kind(pretrained.kind).sample_grid(pretrained, staged_samples)
         check = sample_check(pretrained)
@@ -165,13 +291,16 @@ def publish(
         "class": _class_path(type(model)),
         "kind": info["model"],
         "preset_format": presets.FORMAT_VERSION,
-        "dataset": recipe["train"].get("dataset"),
+        # A folder-trained recipe names its data beside "train" (the run
+        # itself records the folder it read).
+        "dataset": recipe["train"].get("dataset") or recipe.get("dataset"),
         "image_shape": info["image_shape"],
         "latent": _latent(info),
         "output_range": info["output_range"],
         "signatures": sorted(info["signatures"]),
         "metrics": metrics,
         "evaluation": protocol,
+        **_headline_entry(recipe, metrics),
         "files": [
             {
                 "path": f"{name}/{archive.name}",
@@ -337,9 +466,24 @@ def write_index(zoo_dir):
     write_atomic(pathlib.Path(zoo_dir) / "README.md", text.encode())
 
 
+def _headline_entry(recipe, metrics):
+    """`{"headline": [[key, label], ...]}` where the recipe chooses, else `{}`."""
+    spec = recipe.get("evaluate", {})
+    keys = [k for k in spec.get("headline", ()) if k in metrics]
+    if not keys:
+        return {}
+    name = spec.get("extractor", "fashion_mnist_classifier").replace("_", " ")
+    return {
+        "headline": [
+            [k, f"{k.upper()} ({name} features)" if i == 0 else k.upper()]
+            for i, k in enumerate(keys)
+        ]
+    }
+
+
 def _headline(entry):
     metrics = entry.get("metrics") or {}
-    keys = family_for_kind(entry.get("kind")).headline_metrics
+    keys = entry.get("headline") or family_for_kind(entry.get("kind")).headline_metrics
     parts = [
         f"{label} {metrics[key]['value']}"
         for key, label in (*keys, ("test_accuracy", "test accuracy"))

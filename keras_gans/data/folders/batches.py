@@ -73,6 +73,23 @@ class BatchPlan:
         self.per_epoch = full + (0 if drop_remainder or not rest else 1)
         # The epoch of the first pass: a resumed run sets its next epoch.
         self.first_epoch = 0
+        self._epochs = {}
+
+    def _epoch(self, epoch):
+        """`(order, flips)` of `epoch`, drawn once (the last two are kept)."""
+        found = self._epochs.get(epoch)
+        if found is None:
+            order = self.folder.order(epoch, self.seed, self.shuffle)
+            flips = None
+            if self.flip:
+                rng = np.random.default_rng([self.seed, epoch, 2])
+                flips = rng.random(len(order)) < 0.5
+            found = (order, flips)
+            self._epochs = {
+                **{e: v for e, v in self._epochs.items() if e > epoch - 2},
+                epoch: found,
+            }
+        return found
 
     def uint8_batch(self, epoch, index, part=0, parts=1):
         """`(images uint8, extras...)` of batch `index` of `epoch`.
@@ -80,15 +97,13 @@ class BatchPlan:
         `part` of `parts` reads only its slice of the global batch (a worker
         of several).
         """
-        order = self.folder.order(epoch, self.seed, self.shuffle)
+        order, flips = self._epoch(epoch)
         start = index * self.batch_size
         stop = min(start + self.batch_size, len(order))
         size = stop - start
         lo, hi = start + size * part // parts, start + size * (part + 1) // parts
         images, indices = self.folder.read(order, lo, hi)
-        if self.flip:
-            rng = np.random.default_rng([self.seed, epoch, 2])
-            flips = rng.random(len(order)) < 0.5
+        if flips is not None:
             mine = flips[lo:hi]
             images[mine] = images[mine, :, ::-1]
         out = (images,)

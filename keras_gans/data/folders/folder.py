@@ -180,11 +180,11 @@ class ImageFolder:
                 },
             )
             if self._cache is not None:
-                self._skipped.update(
-                    (k, r)
-                    for k, r in self._cache.bad_reasons().items()
-                    if k in set(images.keys)
-                )
+                # Bad files an earlier pass found are named from the start.
+                known = self._cache.bad_reasons()
+                if known:
+                    keys = frozenset(images.keys)
+                    self._skipped.update((k, r) for k, r in known.items() if k in keys)
 
     # --- Reading --------------------------------------------------------------------
 
