@@ -409,3 +409,23 @@ def test_a_resumed_run_goes_on_with_its_next_epochs_order(tmp_path):
     resumed.plan.first_epoch = 1  # what the run loop sets after one epoch
     np.testing.assert_array_equal(np.concatenate(_all_batches(resumed)), epochs[1])
     np.testing.assert_array_equal(np.concatenate(_all_batches(resumed)), epochs[2])
+
+
+def test_bad_members_of_archives_are_skipped_and_named(tmp_path):
+    good = tmp_path / "good.png"
+    Image.new("RGB", (16, 16), RED).save(good)
+    with zipfile.ZipFile(tmp_path / "p.zip", "w") as archive:
+        archive.write(good, "pics/a.png")
+        archive.writestr("pics/corrupt.jpg", b"\x00" * 64)
+        archive.writestr("pics/empty.png", b"")
+        link = zipfile.ZipInfo("pics/link.png")
+        link.external_attr = 0o120777 << 16  # a symbolic link
+        archive.writestr(link, "a.png")
+    ds = data.load(str(tmp_path / "p.zip"), image_shape=SHAPE, batch_size=1)
+    batches = _all_batches(ds)
+    assert len(batches) == 2 and all((b[..., 0] > 0.9).all() for b in batches)
+    assert ds.folder.skipped == {
+        "pics/corrupt.jpg": "not an image Pillow can read",
+        "pics/empty.png": "empty file (0 bytes)",
+        "pics/link.png": "not a regular file (a link in the archive)",
+    }
