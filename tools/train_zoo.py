@@ -12,7 +12,14 @@ Usage:
     python tools/train_zoo.py dcgan_fashion_mnist
     python tools/train_zoo.py fashion_mnist_classifier
     python tools/train_zoo.py dcgan_celeba --data-dir ~/tensorflow_datasets
+    python tools/make_emoji_folder.py --out /tmp/emoji
+    python tools/train_zoo.py dcgan_emoji --data /tmp/emoji
     python tools/train_zoo.py --list
+
+A recipe whose "train" names no dataset trains on a folder of pictures
+(`--data`, required then); with `"evaluate": {"data": "folder"}` its metrics
+are measured on that folder's pictures, with the feature network its
+"evaluate" names (`keras_gans.zoo.publish.EVALUATE_KEYS`).
 
 Overrides for smoke runs (the result is then not the recipe's model):
 `--epochs`, `--limit`, `--n-eval`. They need an explicit `--zoo-dir` and
@@ -218,6 +225,16 @@ def main(argv=None):
             args.zoo_dir, recipe, args.retrain, args.data_dir, overrides
         )
     else:
+        needs_folder = "dataset" not in recipe["train"] or (
+            recipe.get("evaluate", {}).get("data") == publish_lib.FOLDER
+        )
+        if needs_folder and args.data is None:
+            parser.error(
+                f"{args.name} trains and is measured on a folder of pictures: "
+                "give it with --data DIR ("
+                + recipe.get("train_command", "see its recipe.json")
+                + ")."
+            )
         run_dir = args.run_dir or REPO / "runs" / "zoo" / args.name
         overrides["data_dir"] = args.data_dir
         overrides["data"] = args.data
@@ -232,6 +249,7 @@ def main(argv=None):
             data_dir=args.data_dir,
             n_eval=args.n_eval,
             machine=_machine(),
+            data=args.data,
         )
     print(json.dumps(entry["metrics"], indent=2))
     for spec in entry["files"]:

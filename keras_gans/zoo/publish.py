@@ -39,16 +39,10 @@ LICENSE = (
 # Where the files are to be hosted; `$KERAS_GANS_ZOO_URL` points at a mirror.
 BASE_URL = "https://github.com/keras-gans/keras_gans/releases/download/zoo-v1"
 
-# A recipe's "evaluate" settings, all optional:
-# - "data": the real images: a dataset name (default "fashion_mnist": the first
-#   n test images), or "folder": the pictures the model was trained on, given
-#   to tools/train_zoo.py with --data (a recipe holds no local path);
-# - "extractor": a `keras_gans.features` name (default the Fashion-MNIST
-#   classifier), named beside every number of the card;
-# - "metrics": names from `keras_gans.evaluation.METRICS`;
-# - "headline": the metric keys that headline the card and zoo/README.md;
-# - "n": samples and real images, or "all" (every picture of the folder);
-# - "seed"; "skip": a reason not to measure.
+# A recipe's "evaluate" settings, all optional: "data" (a dataset name, default
+# "fashion_mnist"'s test split, or "folder": the pictures given with --data, as
+# a recipe holds no local path), "extractor" (a keras_gans.features name),
+# "metrics", "headline" (the card's lead metrics), "n" (or "all"), "seed", "skip".
 EVALUATE_KEYS = ("data", "extractor", "metrics", "headline", "n", "seed", "skip")
 FOLDER = "folder"
 EXTRACTOR_CARDS = {
