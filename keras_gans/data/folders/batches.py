@@ -211,16 +211,12 @@ def tf_dataset(plan, repeat=False, part=0, parts=1, per_part_batch=None):
     if per_part_batch is None and parts == 1:
         per_part_batch = plan.batch_size
 
-    def batches():
+    def next_epoch(_):
         # Each pass over the dataset (each iterator, as fit() makes one per
         # epoch) is the next epoch, however far the one before was read.
-        while True:
-            epoch = plan.first_epoch + clock.epoch
-            clock.epoch += 1
-            for index in range(per_epoch):
-                yield epoch, index
-            if not repeat:
-                return
+        epoch = plan.first_epoch + clock.epoch
+        clock.epoch += 1
+        return np.int64(epoch)
 
     height, width, channels = plan.folder.image_shape
     signature = [tf.uint8]
@@ -250,9 +246,19 @@ def tf_dataset(plan, repeat=False, part=0, parts=1, per_part_batch=None):
             )
         return (images, *extras) if extras else images
 
-    ds = tf.data.Dataset.from_generator(
-        batches,
-        output_signature=(tf.TensorSpec((), tf.int64), tf.TensorSpec((), tf.int64)),
+    # Not `Dataset.from_generator`: its op sets glibc's M_TRIM_THRESHOLD to
+    # 128 KiB for the whole process ("Memory patch applied"), after which
+    # every training step returns its memory to the kernel and faults it back
+    # in: DCGAN 64x64 fit() ran at 0.6x (BENCHMARKS.md, "Your own
+    # pictures"). One element per pass asks the clock for its epoch.
+    passes = tf.data.Dataset.range(1)
+    if repeat:
+        passes = passes.repeat()
+    epochs = passes.map(
+        lambda x: tf.numpy_function(next_epoch, [x], tf.int64, stateful=True)
+    )
+    ds = epochs.flat_map(
+        lambda epoch: tf.data.Dataset.range(per_epoch).map(lambda i: (epoch, i))
     )
     if not repeat:
         ds = ds.apply(tf.data.experimental.assert_cardinality(per_epoch))

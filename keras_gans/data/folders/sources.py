@@ -11,6 +11,7 @@ read in place, never unpacked to disk.
 
 from __future__ import annotations
 
+import array
 import errno
 import glob
 import hashlib
@@ -20,6 +21,8 @@ import stat
 import tarfile
 import threading
 import zipfile
+
+import numpy as np
 
 # Extensions of the pictures read (case does not matter); other files in a
 # folder (captions, metadata) are not pictures and are not counted.
@@ -115,16 +118,16 @@ class ImageList:
     def subset(self, indices):
         """The same source with only `indices` (ascending) kept."""
         reader = self._reader
-        keep = list(indices)
+        keep = np.asarray(list(indices), np.int64)
         return ImageList(
             self.source,
             self.kind,
             self.root,
             [self.keys[i] for i in keep],
-            [self.sizes[i] for i in keep],
-            [self.mtimes[i] for i in keep],
+            np.asarray(self.sizes)[keep],
+            np.asarray(self.mtimes)[keep],
             dict(self.skipped),
-            lambda index: reader(keep[index]),
+            lambda index: reader(int(keep[index])),
         )
 
 
@@ -182,7 +185,9 @@ def _unique_files(paths):
 
 def _from_paths(source, kind, root, paths):
     root = os.path.abspath(root)
-    found = {}
+    keys = []
+    sizes = array.array("q")
+    mtimes = array.array("q")
     skipped = {}
     for path in paths:
         key = pathlib.PurePath(os.path.relpath(path, root)).as_posix()
@@ -190,24 +195,26 @@ def _from_paths(source, kind, root, paths):
         if isinstance(checked, str):
             skipped[key] = checked
         else:
-            found[key] = checked
-    keys = sorted(found)
-    paths_by_key = [os.path.join(root, *key.split("/")) for key in keys]
+            keys.append(key)
+            sizes.append(checked[0])
+            mtimes.append(checked[1])
+    # Sorted by key; sizes and times in arrays: about 80 bytes a file in all
+    # (100,000 files: 8 MB), nothing else is kept per file.
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    keys = [keys[i] for i in order]
+    order = np.asarray(order, np.int64)
+    sizes = (
+        np.frombuffer(sizes, np.int64)[order] if len(keys) else np.zeros(0, np.int64)
+    )
+    mtimes = (
+        np.frombuffer(mtimes, np.int64)[order] if len(keys) else np.zeros(0, np.int64)
+    )
 
     def read(index):
-        with open(paths_by_key[index], "rb") as file:
+        with open(os.path.join(root, keys[index]), "rb") as file:
             return file.read(MAX_FILE_BYTES + 1)
 
-    return ImageList(
-        str(source),
-        kind,
-        root,
-        keys,
-        [found[k][0] for k in keys],
-        [found[k][1] for k in keys],
-        skipped,
-        read,
-    )
+    return ImageList(str(source), kind, root, keys, sizes, mtimes, skipped, read)
 
 
 def _zip_list(path):
