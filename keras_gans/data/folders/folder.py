@@ -255,7 +255,21 @@ class ImageFolder:
         """
         positions = list(range(start, stop))
         wanted = [int(order[p]) for p in positions]
-        images = self._decode_many(wanted)
+        images = [None] * len(wanted)
+        missing = list(range(len(wanted)))
+        if self._cache is not None:
+            # Cached pictures in one gather; only the rest go to the pool.
+            status = self._cache.status[wanted]
+            hits = np.flatnonzero(status == cache_lib.DECODED)
+            if len(hits):
+                gathered = self._cache.pixels[np.asarray(wanted)[hits]]
+                for j, image in zip(hits, gathered, strict=True):
+                    images[j] = image
+            missing = np.flatnonzero(status != cache_lib.DECODED).tolist()
+        if missing:
+            decoded = self._decode_many([wanted[j] for j in missing])
+            for j, image in zip(missing, decoded, strict=True):
+                images[j] = image
         result = dict(zip(positions, images, strict=True))
         bad = [p for p in positions if result[p] is None]
         cursor = stop
