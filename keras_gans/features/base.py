@@ -191,3 +191,74 @@ def _concat(parts, empty_shape):
     if not parts:
         return np.zeros(empty_shape, dtype=np.float32)
     return np.concatenate(parts, axis=0)
+
+
+class ShippedClassifierFeatures(FeatureExtractor):
+    """A small Keras classifier shipped in `keras_gans/features/` as an extractor.
+
+    Features are the activations of its layer `feature_layer`; probabilities
+    the softmax of its logits. A subclass names its file, input shape, layer
+    and loader (`load(path)`, which reads the shipped file for `None`) and
+    what `describe()` adds.
+
+    Args:
+        path: A `.keras` file. Defaults to `None` (the shipped file).
+        model: A classifier model to use instead of a file (e.g. one just
+            trained). Defaults to `None`.
+    """
+
+    filename = None
+    image_shape = None
+    feature_layer = "features"
+    input_text = None
+
+    def load(self, path):
+        raise NotImplementedError
+
+    def __init__(self, path=None, model=None):
+        import keras
+
+        from keras_gans import files
+        from keras_gans._tensorflow import tf
+
+        if model is not None and path is not None:
+            raise ValueError("Expected `path` or `model`, received both.")
+        self.path = path
+        self._weights_sha256 = None
+        self._file = None
+        if model is None:
+            with files.local_file(path, "keras_gans.features", self.filename) as local:
+                model = self.load(local)
+                self._weights_sha256 = file_digest(local)
+                self._file = (
+                    f"keras_gans/features/{self.filename}"
+                    if path is None
+                    else str(local)
+                )
+        self.model = model
+        layer = model.get_layer(self.feature_layer)
+        self.feature_dim = int(layer.output.shape[-1])
+        both = keras.Model(model.inputs, [layer.output, model.outputs[0]])
+        self._forward = tf.function(
+            lambda images: both(images, training=False),
+            input_signature=[tf.TensorSpec((None,) + self.image_shape, tf.float32)],
+            autograph=False,
+        )
+
+    def describe(self):
+        info = super().describe()
+        info.update(
+            layer=self.feature_layer,
+            input=self.input_text,
+            weights=self._file or "in-memory model",
+            weights_sha256=self._weights_sha256,
+        )
+        return info
+
+    def _accepts_shape(self, shape):
+        return tuple(shape[1:]) == self.image_shape
+
+    def _run(self, batch):
+        from keras_gans._tensorflow import tf
+
+        return self._forward(tf.constant(batch))

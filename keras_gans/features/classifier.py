@@ -20,8 +20,7 @@ import numpy as np
 
 from keras_gans import data as kg_data
 from keras_gans import files
-from keras_gans._tensorflow import tf
-from keras_gans.features.base import FeatureExtractor, file_digest
+from keras_gans.features.base import FeatureExtractor, ShippedClassifierFeatures
 from keras_gans.images import from_uint8
 
 NAME = "fashion_mnist_classifier"
@@ -193,7 +192,7 @@ def save_fashion_classifier(model, path):
     return path
 
 
-class FashionClassifierFeatures(FeatureExtractor):
+class FashionClassifierFeatures(ShippedClassifierFeatures):
     """The Fashion-MNIST classifier as a `FeatureExtractor`.
 
     `features()` are the 128-d post-ReLU activations of the `"features"`
@@ -219,49 +218,13 @@ class FashionClassifierFeatures(FeatureExtractor):
     expected_shape = "(n, 28, 28, 1) or (n, 28, 28)"
     shape_hint = "Use extractor 'inception_v3' for other sizes or colour images."
 
-    def __init__(self, path=None, model=None):
-        if model is not None and path is not None:
-            raise ValueError("Expected `path` or `model`, received both.")
-        self.path = path
-        self._weights_sha256 = None
-        if model is None:
-            with _local_path(path) as local:
-                model = load_fashion_classifier(local)
-                self._weights_sha256 = file_digest(local)
-                self._file = (
-                    f"keras_gans/features/{FILENAME}" if path is None else str(local)
-                )
-        else:
-            self._file = None
-        self.model = model
-        feature_layer = model.get_layer(FEATURE_LAYER)
-        self.feature_dim = int(feature_layer.output.shape[-1])
-        both = keras.Model(model.inputs, [feature_layer.output, model.outputs[0]])
+    filename = FILENAME
+    image_shape = IMAGE_SHAPE
+    feature_layer = FEATURE_LAYER
+    input_text = "(n, 28, 28, 1) floats in [-1, 1]"
 
-        def forward(images):
-            return both(images, training=False)
-
-        self._forward = tf.function(
-            forward,
-            input_signature=[tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32)],
-            autograph=False,
-        )
-
-    def describe(self):
-        info = super().describe()
-        info.update(
-            layer=FEATURE_LAYER,
-            input="(n, 28, 28, 1) floats in [-1, 1]",
-            weights=self._file or "in-memory model",
-            weights_sha256=self._weights_sha256,
-        )
-        return info
-
-    def _accepts_shape(self, shape):
-        return tuple(shape[1:]) == IMAGE_SHAPE
-
-    def _run(self, batch):
-        return self._forward(tf.constant(batch))
+    def load(self, path):
+        return load_fashion_classifier(path)
 
 
 def evaluate_fashion_classifier(

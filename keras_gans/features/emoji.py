@@ -17,8 +17,7 @@ import numpy as np
 
 from keras_gans import data as kg_data
 from keras_gans import files
-from keras_gans._tensorflow import tf
-from keras_gans.features.base import FeatureExtractor, file_digest
+from keras_gans.features.base import FeatureExtractor, ShippedClassifierFeatures
 
 NAME = "emoji_classifier"
 FILENAME = "emoji_classifier.keras"
@@ -220,7 +219,7 @@ def load_emoji_classifier(path=None):
         return keras.saving.load_model(local, compile=False)
 
 
-class EmojiClassifierFeatures(FeatureExtractor):
+class EmojiClassifierFeatures(ShippedClassifierFeatures):
     """The emoji-group classifier as a `FeatureExtractor`.
 
     `features()` are the 128-d post-ReLU activations of the `"features"`
@@ -244,42 +243,15 @@ class EmojiClassifierFeatures(FeatureExtractor):
     expected_shape = "(n, 64, 64, 3)"
     shape_hint = "Use extractor 'inception_v3' for other sizes."
 
-    def __init__(self, path=None, model=None):
-        if model is not None and path is not None:
-            raise ValueError("Expected `path` or `model`, received both.")
-        self.path = path
-        self._weights_sha256 = None
-        self._file = None
-        if model is None:
-            with _local_path(path) as local:
-                model = load_emoji_classifier(local)
-                self._weights_sha256 = file_digest(local)
-                self._file = (
-                    f"keras_gans/features/{FILENAME}" if path is None else str(local)
-                )
-        self.model = model
-        feature_layer = model.get_layer(FEATURE_LAYER)
-        self.feature_dim = int(feature_layer.output.shape[-1])
-        both = keras.Model(model.inputs, [feature_layer.output, model.outputs[0]])
-        self._forward = tf.function(
-            lambda images: both(images, training=False),
-            input_signature=[tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32)],
-            autograph=False,
-        )
+    filename = FILENAME
+    image_shape = IMAGE_SHAPE
+    feature_layer = FEATURE_LAYER
+    input_text = "(n, 64, 64, 3) floats in [-1, 1]"
+
+    def load(self, path):
+        return load_emoji_classifier(path)
 
     def describe(self):
         info = super().describe()
-        info.update(
-            layer=FEATURE_LAYER,
-            input="(n, 64, 64, 3) floats in [-1, 1]",
-            classes="the 11 Twemoji groups (docs/emoji_classifier.md)",
-            weights=self._file or "in-memory model",
-            weights_sha256=self._weights_sha256,
-        )
+        info["classes"] = "the 11 Twemoji groups (docs/emoji_classifier.md)"
         return info
-
-    def _accepts_shape(self, shape):
-        return tuple(shape[1:]) == IMAGE_SHAPE
-
-    def _run(self, batch):
-        return self._forward(tf.constant(batch))
