@@ -80,7 +80,11 @@ def test_the_section_gives_each_verdict(bench, load_tool, tmp_path):
     args = bench.parse_args(["--quick", "--output", ""])
     results = {
         "memory": {
-            100: {"first": [_memory(350)], "cached": [_memory(351)]},
+            100: {
+                "first": [_memory(350)],
+                "cached": [_memory(351)],
+                "cached_long": [_memory(410)],
+            },
             1000: {"first": [_memory(380)], "cached": [_memory(420)]},
         },
         "speed": {
@@ -110,6 +114,9 @@ def test_the_section_gives_each_verdict(bench, load_tool, tmp_path):
     assert text.startswith(bench.SECTION + "\n")
     # 350 -> 380 MiB: +31.5 MB; 351 -> 420 MiB: +72.4 MB.
     assert "first pass +31.5 MB; cached pass +72.4 MB. Within 50 MB: **no**" in text
+    # The 100 read for 10 epochs: 410 MiB, 10 MiB (10.5 MB) under the 1,000.
+    assert "| 100 | cached, 10 epochs | 430 |" in text
+    assert "peak RssAnon 430 MB, +10 MB against the 1,000" in text
     assert "`kg_first` 1,000 images/s = 1.00x `image_dataset_from_directory`, " in text
     assert "2.00x the `DataLoader`" in text
     # Medians 45 / 62; the quiet processes alone: 60 / 62.

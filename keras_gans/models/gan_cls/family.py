@@ -67,7 +67,9 @@ class GANCLSFamily(Family):
         from keras_gans.data.captions import from_embeddings
 
         if data.folder is not None:
-            dataset, data.conditions = runs.folder_conditions(model, data.folder, config)
+            dataset, data.conditions = runs.folder_conditions(
+                model, data.folder, config
+            )
             return dataset
         captioned = data.captioned
         # Each distinct caption embedded once, outside the training step.

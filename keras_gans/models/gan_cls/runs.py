@@ -161,9 +161,7 @@ def _captioned_pairs(captioned, batch_size, seed):
         plan = batches.BatchPlan(captioned, size, seed=seed)
         return texts, captioned.count, batches.tf_dataset(plan)
     size = min(batch_size, len(captioned.images))
-    pairs = from_pairs(
-        captioned.images, captioned.captions, batch_size=size, seed=seed
-    )
+    pairs = from_pairs(captioned.images, captioned.captions, batch_size=size, seed=seed)
     return captioned.captions, len(captioned.images), pairs
 
 
