@@ -86,56 +86,6 @@ def test_pinned_files_from_before_load_on_every_backend(tmp_path, backend):
             np.testing.assert_allclose(b[key], a[key], atol=1e-5, err_msg=key)
 
 
-def test_cli_trains_and_continues_a_run_on_jax(tmp_path, fashion_dir):
-    _backends()
-    out = tmp_path / "run"
-    env = _jax_env(fashion_dir)
-    for epochs in (1, 2):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "keras_gans",
-                "train",
-                "dcgan",
-                "--dataset",
-                "fashion_mnist",
-                "--epochs",
-                str(epochs),
-                "--batch-size",
-                "64",
-                "--latent-dim",
-                "16",
-                "--out",
-                str(out),
-                "--verbose",
-                "0",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-
-    run = json.loads((out / "run.json").read_text())
-    assert run["epochs_completed"] == 2 and run["finished"]
-    rows = (out / "history.csv").read_text().strip().splitlines()
-    assert len(rows) == 3  # header and one row per epoch: the second continued
-    check = (
-        "import keras, keras_gans; m = keras.saving.load_model(r'%s');"
-        "print(int(m.g_optimizer.iterations), keras.backend.backend())"
-    ) % (out / "model.keras")
-    done = subprocess.run(
-        [sys.executable, "-c", check],
-        env=dict(env, KERAS_BACKEND="tensorflow"),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.stdout.split() == ["16", "tensorflow"], done.stderr[-2000:]
-
-
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_import_and_numpy_fit_leave_tensorflow_out(backend):
     _backends()
@@ -219,20 +169,25 @@ def test_without_tensorflow_the_core_trains_and_tf_parts_say_what_to_install(
     assert (tmp_path / "m.keras").is_file() and (tmp_path / "g.png").is_file()
 
 
-def test_cli_run_interrupted_on_jax_resumes(tmp_path, fashion_dir):
+def test_cli_run_on_jax_resumes_when_interrupted_and_continues_when_finished(
+    tmp_path, fashion_dir
+):
     import signal
     import time
 
     _backends()
     out = tmp_path / "run"
     env = _jax_env(fashion_dir)
-    command = [
-        sys.executable, "-m", "keras_gans", "train", "dcgan", "--dataset",
-        "fashion_mnist", "--epochs", "12", "--batch-size", "64",
-        "--latent-dim", "16", "--out", str(out), "--verbose", "0",
-    ]  # fmt: skip
+
+    def command(epochs):
+        return [
+            sys.executable, "-m", "keras_gans", "train", "dcgan", "--dataset",
+            "fashion_mnist", "--epochs", str(epochs), "--batch-size", "64",
+            "--latent-dim", "16", "--out", str(out), "--verbose", "0",
+        ]  # fmt: skip
+
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command(6), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     history = out / "history.csv"
     deadline = time.monotonic() + 300
@@ -243,15 +198,27 @@ def test_cli_run_interrupted_on_jax_resumes(tmp_path, fashion_dir):
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr[-2000:]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    # Rerun: resumes the interrupted run; then --epochs 7 continues the
+    # finished one by an epoch.
+    for epochs in (6, 7):
+        done = subprocess.run(
+            command(epochs), env=env, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    run = json.loads((out / "run.json").read_text())
+    assert run["epochs_completed"] == 7 and run["finished"]
     epochs = [line.split(",")[0] for line in history.read_text().splitlines()[1:]]
-    assert epochs == [str(e) for e in range(12)], epochs
+    assert epochs == [str(e) for e in range(7)], epochs
+    # The JAX run's file loads on TensorFlow with its optimizer state.
     check = (
         "import keras, keras_gans; m = keras.saving.load_model(r'%s');"
-        "print(int(m.g_optimizer.iterations))"
+        "print(int(m.g_optimizer.iterations), keras.backend.backend())"
     ) % (out / "model.keras")
     done = subprocess.run(
-        [sys.executable, "-c", check], env=env, capture_output=True, text=True
+        [sys.executable, "-c", check],
+        env=dict(env, KERAS_BACKEND="tensorflow"),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
-    assert done.stdout.split() == ["96"], done.stderr[-2000:]  # 12 epochs x 8 steps
+    assert done.stdout.split() == ["56", "tensorflow"], done.stderr[-2000:]  # 7 x 8
