@@ -91,6 +91,7 @@ def test_runs_resume_and_write_the_section(bench, tmp_path, fashion_dir, monkeyp
 
     # The step-time part: two passes of one timed window per config.
     timing = ["--part", "timing", "--configs", "baseline", "--timing-windows", "1"]
+    timing += ["--timing-window", "2"]
     bench.main(timing + argv[argv.index("--data-dir") :])
     row = json.loads((folder / "timing_baseline_0.json").read_text())
     assert len(row["timing/baseline/0"]["step_seconds"]) == 2
@@ -98,3 +99,4 @@ def test_runs_resume_and_write_the_section(bench, tmp_path, fashion_dir, monkeyp
     assert "**Cost per training step**" in text
     assert "| baseline | " in text.split("**Cost per training step**")[1]
     assert "| 1.00 |" in text  # the baseline against itself
+    assert "median of 2 windows of 2 steps per config" in text

@@ -198,12 +198,12 @@ class Bench:
     def time_one(self, name):
         """Seconds per training step: the median of timed windows after a warm-up.
 
-        Uses a 16-step window (a multiple of the lazy R1 interval), so each
-        window holds the same share of R1 steps.
+        Uses a 16-step window by default (`--timing-window`; a multiple of
+        the lazy R1 interval, so each window holds the same share of R1 steps).
         """
         model = self.build(name, 0)
         ds = self._dataset(0)
-        window = 16
+        window = self.args.timing_window
         model.fit(ds, epochs=1, steps_per_epoch=2 * window, verbose=0)  # trace, warm up
         seconds = []
         for _ in range(self.args.timing_windows):
@@ -222,7 +222,12 @@ class Bench:
                 rows[name] += self.time_one(name)
         info = machine.machine_info()
         for name, seconds in rows.items():
-            row = {"config": name, "step_seconds": seconds, "machine": info}
+            row = {
+                "config": name,
+                "step_seconds": seconds,
+                "window": self.args.timing_window,
+                "machine": info,
+            }
             self._save(f"timing/{name}/0", row)
 
     def run_part(self, part):
@@ -353,7 +358,8 @@ def timing_table(timing):
         f"**Cost per training step** (`--part timing`, {m['date']}, one process "
         f"with the machine otherwise idle: load average "
         f"{m['loadavg_before'][0]:.2f} at the end; median of "
-        f"{len(next(iter(timing.values()))['step_seconds'])} windows of 16 steps "
+        f"{len(next(iter(timing.values()))['step_seconds'])} windows of "
+        f"{next(iter(timing.values())).get('window', 16)} steps "
         "per config, the configs interleaved in two passes, the second in "
         "reverse order)",
         "",
@@ -391,6 +397,12 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=10000, help="samples and test images")
     parser.add_argument(
         "--timing-windows", type=int, default=3, help="timed windows per pass"
+    )
+    parser.add_argument(
+        "--timing-window",
+        type=int,
+        default=16,
+        help="training steps per timed window (keep it a multiple of the R1 interval)",
     )
     parser.add_argument("--rerun", action="store_true", help="redo finished runs")
     parser.add_argument("--folder", default=str(ROOT / "runs" / "bench_stabilisers"))
