@@ -669,6 +669,9 @@ def memory_lines(results):
     if long_runs:
         large = median(r["peak_anon_kib"] for r in results[counts[-1]]["cached"])
         long = median(r["peak_anon_kib"] for r in long_runs)
+        listed = median(
+            r["anon_after_load_kib"] for r in results[counts[-1]]["cached"]
+        ) - median(r["anon_after_load_kib"] for r in results[counts[0]]["cached"])
         lines += [
             "",
             f"The {counts[0]:,} pictures read for {counts[-1] // counts[0]} epochs "
@@ -676,7 +679,7 @@ def memory_lines(results):
             f"{mb(long):.0f} MB, {mb(large - long):+.0f} MB against the "
             f"{counts[-1]:,}. What a long pass adds is the allocator's churn "
             "over batches, not memory per picture: the file list (about "
-            f"{mb(median(r['anon_after_load_kib'] for r in results[counts[-1]]['cached']) - median(r['anon_after_load_kib'] for r in results[counts[0]]['cached'])):.0f} MB "
+            f"{mb(listed):.0f} MB "
             "more after `load()`) is what grows with the number of pictures.",
         ]
     return lines

@@ -21,20 +21,16 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf  # noqa: E402
+from bench_folders import BATCH, SHAPE, read_status  # noqa: E402
 
 import keras_gans  # noqa: E402
 from keras_gans.data.folders import batches  # noqa: E402
 
-SHAPE, BATCH = (64, 64, 3), 64
 VARIANTS = ("graph", "numpy", "uint8")
 
 
 def rss_anon_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("RssAnon"):
-                return int(line.split()[1]) // 1024
-    return 0
+    return read_status(("RssAnon",)).get("RssAnon", 0) // 1024
 
 
 def pipeline(plan, variant):
