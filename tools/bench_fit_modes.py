@@ -14,7 +14,14 @@ Each measurement here is a fresh process, which times one variant:
   options left as they come), to show the slow mode;
 - `fit_<option>`: TensorFlow's defaults but one of the options (for the
   bisection): `private_threadpool`, `intra_op`, `autotune`,
-  `inject_prefetch`.
+  `inject_prefetch`;
+- `fit_numpy`, `fit_pydataset`, `fit_generator`: `DCGAN.fit()` on the same
+  images as a NumPy array (`batch_size=64`), a `keras.utils.PyDataset` of
+  batches, or a Python generator of batches: what keras_gans's `fit()`
+  makes of them on TensorFlow (`keras_gans.data.keras_input`);
+- `fit_numpy_keras`, `fit_pydataset_keras`: the same input read by the
+  data adapter Keras itself makes from it (tf.data autotuning on, and
+  `from_generator` for the `PyDataset`), handed to `fit()` as it is.
 
 Processes of the variants alternate, so load from elsewhere hits them alike.
 Reported: every process's images/s, and each `fit` process as a ratio to
@@ -36,12 +43,21 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SECTION = "## fit() on tf.data in fresh processes: the slow mode"
 SIZE = 64
 BATCH = 64
 OPTIONS = ("private_threadpool", "intra_op", "autotune", "inject_prefetch")
-VARIANTS = ("loop", "fit", "fit_tf_defaults", *(f"fit_{o}" for o in OPTIONS))
+INPUTS = ("numpy", "pydataset", "generator", "numpy_keras", "pydataset_keras")
+VARIANTS = (
+    "loop",
+    "fit",
+    "fit_tf_defaults",
+    *(f"fit_{o}" for o in OPTIONS),
+    *(f"fit_{i}" for i in INPUTS),
+)
 
 
 def _options(variant):
@@ -66,7 +82,6 @@ def _options(variant):
 
 def worker(variant, steps):
     import keras
-    import numpy as np
     import tensorflow as tf
 
     import keras_gans
@@ -87,22 +102,67 @@ def worker(variant, steps):
             logs = step(batches[i % 8])
         float(logs["d_loss"])
         return BATCH * steps / (time.perf_counter() - start)
+    if variant.removeprefix("fit_") in INPUTS:
+        return _fit_rate(model, _python_input(variant, images), warmup, steps)
     ds = tf.data.Dataset.from_tensor_slices(images).batch(BATCH).cache().repeat()
     ds = ds.prefetch(tf.data.AUTOTUNE)
     if variant != "fit":
         # What keras_gans's fit() would set, undone: TensorFlow's defaults
         # (or one option) instead.
         model._pipeline_options = lambda dataset: _options(variant)
-    model.fit(ds, steps_per_epoch=warmup, epochs=1, verbose=0)
+    return _fit_rate(model, dict(x=ds), warmup, steps)
+
+
+def _fit_rate(model, data, warmup, steps):
+    """images/s of `model.fit(**data)` over `steps` steps, after `warmup` steps."""
+    import keras
+
+    model.fit(**data, steps_per_epoch=warmup, epochs=1, verbose=0)
 
     class Clock(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.start = time.perf_counter()
 
     clock = Clock()
-    model.fit(ds, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[clock])
+    model.fit(**data, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[clock])
     # fit() returns once every step has run (the slow mode shows there).
     return BATCH * steps / (time.perf_counter() - clock.start)
+
+
+def _python_input(variant, images):
+    """`fit()`'s data for a `fit_<input>` variant: endless, so any step count fits."""
+    import itertools
+
+    import keras
+    from keras.src.trainers.data_adapters import array_data_adapter
+    from keras.src.trainers.data_adapters import py_dataset_adapter
+
+    n = len(images) // BATCH
+
+    class Batches(keras.utils.PyDataset):
+        num_batches = None  # endless, as a repeated dataset
+
+        def __getitem__(self, i):
+            start = (i % n) * BATCH
+            return (images[start : start + BATCH],)
+
+    def generator():
+        for i in itertools.count():
+            yield (images[(i % n) * BATCH : (i % n + 1) * BATCH],)
+
+    # Arrays of many epochs, so that each fit() reads within one pass.
+    many = np.concatenate([images] * 8)
+    kind = variant.removeprefix("fit_")
+    if kind == "numpy":
+        return dict(x=many, batch_size=BATCH, shuffle=False)
+    if kind == "numpy_keras":
+        adapter = array_data_adapter.ArrayDataAdapter(many, batch_size=BATCH)
+        return dict(x=adapter)
+    if kind == "pydataset":
+        return dict(x=Batches(), shuffle=False)
+    if kind == "pydataset_keras":
+        return dict(x=py_dataset_adapter.PyDatasetAdapter(Batches()))
+    return dict(x=generator(), shuffle=False)
 
 
 def measure(variant, steps):
@@ -157,6 +217,16 @@ def section(results, args, machine):
             f"`fit_tf_defaults` (tf.data's own options): {slow} of "
             f"{len(results['fit_tf_defaults'])} processes below 0.95x."
         )
+    fit = statistics.median(results["fit"]) if results.get("fit") else None
+    for kind in INPUTS:
+        rates = results.get(f"fit_{kind}")
+        if fit and rates:
+            lines.append(
+                f"`fit_{kind}` against the `fit` median (tf.data): median "
+                f"{statistics.median(rates) / fit:.2f}x, slowest process "
+                f"{min(rates) / fit:.2f}x, {sum(r / fit < 0.8 for r in rates)} of "
+                f"{len(rates)} processes below 0.8x."
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -8,11 +8,19 @@ Mixed in before `keras.Model` by `AdversarialModel` and `LikelihoodModel`:
 - a tf.data dataset gets `keras_gans.data.pipeline_options()` where it
   leaves them unset (tf.data's autotuning drops `fit()` into a slow mode in
   some processes on small machines; `keras_gans.data.options`);
+- on TensorFlow, NumPy arrays, a `PyDataset` or a Python generator become
+  the data adapter Keras would make from them, whose tf.data dataset gets
+  the same options and reads Python input without `from_generator`
+  (`keras_gans.data.keras_input`): the same batches, at tf.data's speed;
 - Keras never builds the model by calling it on a batch: the networks are
   built when the model is made, and the optimizers in `compile()`.
 """
 
 from __future__ import annotations
+
+import inspect
+
+import keras
 
 from keras_gans.models.adversarial import first_batch
 
@@ -26,11 +34,20 @@ class CheckedFit:
         Empty data, and examples outside [-1, 1] (beyond a small tolerance)
         for a model whose examples are bounded, raise a `ValueError` before
         the first step (`first_batch.check_first_batch`). A tf.data dataset
-        gets `keras_gans.data.pipeline_options()` where it leaves them unset.
+        gets `keras_gans.data.pipeline_options()` where it leaves them unset;
+        on TensorFlow, arrays, a `PyDataset` or a generator are read as
+        Keras reads them, through a dataset with those options
+        (`keras_gans.data.keras_input`).
         """
         first_batch.check_first_batch(self, x)
         if first_batch.is_tf_dataset(x):
             x = x.with_options(self._pipeline_options(x))
+        elif x is not None and keras.backend.backend() == "tensorflow":
+            from keras_gans.data.keras_input import for_fit
+
+            bound = inspect.signature(super().fit).bind(x, y, *args, **kwargs)
+            bound.apply_defaults()
+            return super().fit(**for_fit(dict(bound.arguments)))
         return super().fit(x, y, *args, **kwargs)
 
     def _pipeline_options(self, dataset):
