@@ -8,6 +8,7 @@ import json
 import math
 import pathlib
 import re
+import time
 import warnings
 
 import keras
@@ -170,6 +171,61 @@ class RaiseOnNaN(keras.callbacks.Callback):
                         "last good state. Lower the learning rates or check the "
                         "data for NaN/inf values."
                     )
+
+
+class Throughput(keras.callbacks.Callback):
+    """Logs the examples trained per second, as `images_per_second`.
+
+    Every keras_gans model's `fit()` adds one (before the callbacks it is
+    given, so they see the key), where it knows the batch size: the
+    progress bar shows the rate so far in the epoch, and the epoch's logs
+    (`History`, `HistoryCSV`, `keras.callbacks.TensorBoard`) hold the
+    epoch's rate. Each epoch counts from the end of its first step, so the
+    compilation in the first step of `fit()` and the wait for an epoch's
+    first batch are left out; an epoch of one step logs no rate.
+
+    Args:
+        examples_per_step: the (global) batch size: examples each step
+            trains on. A last, smaller batch counts as a full one.
+        name: the log key. Defaults to `"images_per_second"`.
+    """
+
+    # Runs where Keras dispatches batch-end callbacks: after the step's logs
+    # are read, which is when the step is done.
+    async_safe = True
+
+    def __init__(self, examples_per_step, name="images_per_second"):
+        super().__init__()
+        self.examples_per_step = check_int("examples_per_step", examples_per_step, minimum=1)
+        self.name = name
+        self._start = self._last = None
+        self._first = self._steps = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start, self._steps = None, 0
+
+    def _rate(self):
+        # Up to the end of the latest step: not the validation after it.
+        if self._start is None or not self._steps:
+            return None
+        seconds = self._last - self._start
+        return self.examples_per_step * self._steps / max(seconds, 1e-9)
+
+    def on_train_batch_end(self, batch, logs=None):
+        # `batch` is the epoch's last step so far (several per call with
+        # `steps_per_execution`).
+        self._last = time.perf_counter()
+        if self._start is None:
+            self._start, self._first = self._last, batch
+            return
+        self._steps = batch - self._first
+        if logs is not None:
+            logs[self.name] = self._rate()
+
+    def on_epoch_end(self, epoch, logs=None):
+        rate = self._rate()
+        if logs is not None and rate is not None:
+            logs[self.name] = rate
 
 
 class LossCurves(keras.callbacks.Callback):

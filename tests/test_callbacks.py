@@ -214,6 +214,77 @@ def test_tensorboard_images_logs_samples_at_one_based_epochs(tmp_path, model):
         assert cb._writer is None
 
 
+# --- Throughput ---------------------------------------------------------------------
+
+
+class _Clock:
+    """`time.perf_counter` that moves `tick` seconds a call."""
+
+    def __init__(self, tick):
+        self.now, self.tick = 0.0, tick
+
+    def __call__(self):
+        self.now += self.tick
+        return self.now
+
+
+def _scalars(log_dir):
+    """{tag: [(step, value)]} of the scalar summaries under `log_dir`."""
+    found = {}
+    for f in sorted(log_dir.rglob("events.out.tfevents.*")):
+        for record in tf.data.TFRecordDataset(str(f)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                number = float(tf.make_ndarray(value.tensor))
+                found.setdefault(value.tag, []).append((event.step, number))
+    return found
+
+
+def test_fit_logs_images_per_second_to_history_progress_bar_and_tensorboard(
+    tmp_path, model, monkeypatch, capsys
+):
+    # Each batch end reads the clock once: 0.5 s a step, 8 images a step.
+    monkeypatch.setattr(callbacks.time, "perf_counter", _Clock(0.5))
+    x = np.asarray(list(_data().unbatch().as_numpy_iterator()))
+    board = keras.callbacks.TensorBoard(str(tmp_path / "board"))
+    history = model.fit(x, batch_size=BATCH, epochs=2, callbacks=[board], verbose=2)
+    # The first step of each epoch is left out: 3 steps in 1.5 s.
+    assert history.history["images_per_second"] == [16.0, 16.0]
+    assert "images_per_second: 16.0000" in capsys.readouterr().out
+    assert _scalars(tmp_path / "board")["epoch_images_per_second"] == [(0, 16.0), (1, 16.0)]
+
+
+def test_throughput_counts_steps_per_execution_and_skips_one_step_epochs(monkeypatch):
+    monkeypatch.setattr(callbacks.time, "perf_counter", _Clock(1.0))
+    meter = callbacks.Throughput(examples_per_step=4)
+    meter.on_epoch_begin(0)
+    logs = {}
+    meter.on_train_batch_end(1, logs)  # the first call: steps 0 and 1
+    assert logs == {}
+    meter.on_train_batch_end(3, logs)  # two more steps in one second
+    assert logs == {"images_per_second": 8.0}
+    meter.on_epoch_begin(1)
+    meter.on_train_batch_end(0, {})
+    epoch_logs = {}
+    meter.on_epoch_end(1, epoch_logs)
+    assert epoch_logs == {}
+    with pytest.raises(ValueError, match="examples_per_step"):
+        callbacks.Throughput(examples_per_step=0)
+
+
+def test_fit_adds_no_second_throughput_and_none_where_the_batch_is_unknown(model):
+    meter = callbacks.Throughput(examples_per_step=1, name="mine")
+    history = _fit(model, [meter], epochs=1)
+    assert "mine" in history.history and "images_per_second" not in history.history
+
+    def batches():
+        for b in _data():
+            yield (b.numpy(),)
+
+    history = model.fit(batches(), epochs=1, steps_per_epoch=3, verbose=0)
+    assert "images_per_second" not in history.history
+
+
 # --- RaiseOnNaN ---------------------------------------------------------------------
 
 
@@ -353,7 +424,9 @@ def test_history_csv_keeps_one_row_per_epoch_through_a_resume(model, tmp_path):
     history = _fit(model, [callbacks.HistoryCSV(path)], epochs=3)
     rows = _rows(path)
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]
-    assert sorted(rows[0]) == ["d_fake", "d_loss", "d_real", "epoch", "g_loss"]
+    assert sorted(rows[0]) == [
+        "d_fake", "d_loss", "d_real", "epoch", "g_loss", "images_per_second"
+    ]
     np.testing.assert_allclose(
         [float(r["g_loss"]) for r in rows], history.history["g_loss"], rtol=1e-6
     )

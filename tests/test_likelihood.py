@@ -330,7 +330,7 @@ def test_fit_moves_the_likelihood_toward_the_data(name):
     after = -model.log_prob(patterns).mean()
     # Four patterns: the best model pays log 4 = 1.39 nats; uniform, 16 log 2 = 11.1.
     assert after < before - 3, (before, after)
-    assert set(history.history) == {"loss", "bits_per_dim"}
+    assert set(history.history) == {"loss", "bits_per_dim", "images_per_second"}
 
 
 def test_wrong_images_give_clear_errors():

@@ -14,6 +14,13 @@ slower in the networks' layers themselves; and Keras's own `fit()` of D
 alone as a classifier and of G alone regressing onto the images, to see whether Keras's own step on these
 convolutions is as slow there.
 
+Two more rows: `jax_transpose`, the JAX backend with its transposed
+convolutions computed by `jax.lax.conv_transpose` as Keras does (not
+keras_gans's sub-pixel form, `keras_gans.models.subpixel`), and
+`torch_plain`, the same DCGAN written in plain PyTorch (`tools/bench_gpu.py`'s
+reference: same layers, loss and Adam, channels-first, eager), trained on
+the same images: what PyTorch itself gives on this CPU.
+
 Reported: medians of images/s over the processes, and ratios to TensorFlow
 (ratio of medians).
 
@@ -38,20 +45,42 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SECTION = "## Training throughput per Keras backend"
 BACKENDS = ("tensorflow", "jax", "torch")
+# Rows: a Keras backend, or another way to run the same DCGAN.
+VARIANTS = (*BACKENDS, "jax_transpose", "torch_plain")
+KERAS_BACKEND = {"jax_transpose": "jax", "torch_plain": "torch"}
 BATCH = 64
+CHANNELS = 3
 
 
-def worker(size, steps):
+def plain_torch(size, steps):
+    """images/s of the DCGAN in plain PyTorch (tools/bench_gpu.py), eager on the CPU."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from bench_gpu import TorchRunner
+
+    import keras_gans
+
+    filters = keras_gans.DCGAN(image_shape=(size, size, CHANNELS)).g_filters
+    runner = TorchRunner(size, "float32", steps, filters, "cpu")  # warms up
+    return {"backend": "torch_plain", "fit": runner.run()[0]}
+
+
+def worker(variant, size, steps):
     import keras
     import numpy as np
 
     import keras_gans
+    from keras_gans.models import subpixel
 
+    if variant == "torch_plain":
+        return plain_torch(size, steps)
+    if variant == "jax_transpose":
+        subpixel.BACKENDS = ()  # Keras's own conv_transpose
     backend = keras.backend.backend()
     rng = np.random.default_rng(0)
     n = BATCH * steps
-    images = np.tanh(rng.standard_normal((n, size, size, 1))).astype("float32")
-    model = keras_gans.DCGAN(image_shape=(size, size, 1), seed=0)
+    shape = (n, size, size, CHANNELS)
+    images = np.tanh(rng.standard_normal(shape)).astype("float32")
+    model = keras_gans.DCGAN(image_shape=(size, size, CHANNELS), seed=0)
     model.compile()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -133,21 +162,26 @@ def worker(size, steps):
     start = time.perf_counter()
     painter.fit(noise, images, batch_size=BATCH, epochs=1, verbose=0)
     parts["keras_g_fit"] = n / (time.perf_counter() - start)
-    return {"backend": backend, "fit": fit_rate, "step": step_rate, **parts}
+    return {"backend": variant, "fit": fit_rate, "step": step_rate, **parts}
 
 
-def measure(backend, size, steps):
+def measure(variant, size, steps):
+    backend = KERAS_BACKEND.get(variant, variant)
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    command = [sys.executable, __file__, "--worker", str(size), "--steps", str(steps)]
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", str(size), "--steps", str(steps)],
+        [*command, "--variant", variant],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     if done.returncode:
-        raise RuntimeError(f"{backend} {size}: {done.stderr[-3000:]}")
+        raise RuntimeError(f"{variant} {size}: {done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+KEYS = ("fit", "step", "g_forward", "d_forward", "keras_d_fit", "keras_g_fit")
 
 
 def section(results, args):
@@ -156,59 +190,77 @@ def section(results, args):
     lines = [
         SECTION,
         "",
-        f"`python tools/bench_backends.py --rounds {args.rounds} --steps "
-        f"{args.steps} --steps-64 {args.steps_64}`, {time.strftime('%Y-%m-%d')}, {platform.machine()} "
-        f"{os.cpu_count()} CPUs, Keras {keras.__version__}"
+        f"`python tools/bench_backends.py {' '.join(args.argv)}`".replace(" `", "`")
+        + f", {time.strftime('%Y-%m-%d')}, {_cpu()}, "
+        f"Keras {keras.__version__}"
         + "".join(f", {b} {_version(b)}" for b in BACKENDS)
-        + f". DCGAN (default widths), batch {BATCH}, Adam; {args.rounds} fresh "
-        "processes per backend and size, alternated. Images/s, medians; "
-        "ratios are medians over TensorFlow's median.",
+        + f". DCGAN (default widths), {CHANNELS} channels, batch {BATCH}, Adam; "
+        f"{args.rounds} fresh processes per row and size, alternated. Images/s, "
+        "medians; ratios are medians over TensorFlow's median. `jax_transpose`: "
+        "JAX with Keras's own transposed convolutions; `torch_plain`: the same "
+        "DCGAN in plain PyTorch (its fit() column is its training loop).",
         "",
-        "| image | backend | fit() images/s | vs TF | step alone images/s | vs TF "
+        "| image | row | fit() images/s | vs TF | step alone images/s | vs TF "
         "| fit() / step | G forward vs TF | D forward vs TF "
         "| Keras fit() of D alone vs TF | Keras fit() of G alone vs TF |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in args.sizes:
         medians = {
-            b: {
-                key: statistics.median(r[key] for r in results[(size, b)])
-                for key in (
-                    "fit",
-                    "step",
-                    "g_forward",
-                    "d_forward",
-                    "keras_d_fit",
-                    "keras_g_fit",
-                )
+            v: {
+                key: statistics.median(r[key] for r in results[(size, v)])
+                for key in KEYS
+                if key in results[(size, v)][0]
             }
-            for b in BACKENDS
+            for v in args.variants
         }
-        tf_fit, tf_step = medians["tensorflow"]["fit"], medians["tensorflow"]["step"]
-        for b in BACKENDS:
-            m = medians[b]
+        base = medians.get("tensorflow", {})
+
+        def ratio(m, key):
+            return f"{m[key] / base[key]:.2f}" if key in m and key in base else ""
+
+        def value(m, key):
+            return f"{m[key]:.0f}" if key in m else ""
+
+        for v in args.variants:
+            m = medians[v]
+            per_step = f"{m['fit'] / m['step']:.2f}" if "step" in m else ""
             lines.append(
-                f"| {size}x{size} | {b} | {m['fit']:.0f} | {m['fit'] / tf_fit:.2f} "
-                f"| {m['step']:.0f} | {m['step'] / tf_step:.2f} "
-                f"| {m['fit'] / m['step']:.2f} "
-                f"| {m['g_forward'] / medians['tensorflow']['g_forward']:.2f} "
-                f"| {m['d_forward'] / medians['tensorflow']['d_forward']:.2f} "
-                f"| {m['keras_d_fit'] / medians['tensorflow']['keras_d_fit']:.2f} "
-                f"| {m['keras_g_fit'] / medians['tensorflow']['keras_g_fit']:.2f} |"
+                f"| {size}x{size} | {v} | {value(m, 'fit')} | {ratio(m, 'fit')} "
+                f"| {value(m, 'step')} | {ratio(m, 'step')} | {per_step} "
+                + " ".join(f"| {ratio(m, k)}" for k in KEYS[2:])
+                + " |"
+            )
+        if "torch" in medians and "torch_plain" in medians:
+            lines.append(
+                f"| {size}x{size} | torch / torch_plain | | "
+                f"{medians['torch']['fit'] / medians['torch_plain']['fit']:.2f} "
+                "| | | | | | | |"
             )
     lines += [
         "",
         "Every process: "
         + "; ".join(
-            f"{size} {b}: "
-            + ", ".join(f"{r['fit']:.0f}/{r['step']:.0f}" for r in results[(size, b)])
+            f"{size} {v}: "
+            + ", ".join(
+                f"{r['fit']:.0f}" + (f"/{r['step']:.0f}" if "step" in r else "")
+                for r in results[(size, v)]
+            )
             for size in args.sizes
-            for b in BACKENDS
+            for v in args.variants
         )
         + " (fit/step images/s).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _cpu():
+    sys.path.insert(0, str(ROOT / "tools"))
+    from machine import machine_info
+
+    info = machine_info()
+    return f"{info['cpu']}, {info['usable_cores']} cores"
 
 
 def _version(name):
@@ -223,6 +275,8 @@ def _version(name):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--variant", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10, help="steps at 28x28")
     parser.add_argument(
@@ -235,17 +289,19 @@ def main(argv=None):
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.steps)))
+        print(json.dumps(worker(args.variant, args.worker, args.steps)))
         return
-    results = {(s, b): [] for s in args.sizes for b in BACKENDS}
+    args.argv = sys.argv[1:] if argv is None else list(argv)
+    variants = args.variants
+    results = {(s, v): [] for s in args.sizes for v in variants}
     for r in range(args.rounds):
         for size in args.sizes:
-            order = BACKENDS[r % 3 :] + BACKENDS[: r % 3]
-            for b in order:
+            k = r % len(variants)
+            for v in variants[k:] + variants[:k]:
                 steps = args.steps_64 if size >= 64 else args.steps
-                result = measure(b, size, steps)
-                results[(size, b)].append(result)
-                print(size, b, result, flush=True)
+                result = measure(v, size, steps)
+                results[(size, v)].append(result)
+                print(size, v, result, flush=True)
     text = section(results, args)
     print(text)
     if args.output:

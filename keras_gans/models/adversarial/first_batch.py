@@ -76,14 +76,24 @@ _EMPTY = (
 
 
 def check_first_batch(model, x):
-    """Raises a clear error for empty data or examples outside G's range."""
+    """Raises a clear error for empty data or examples outside G's range.
+
+    Returns:
+        The examples of the first batch (a NumPy array; for NumPy input, up
+        to its first 256), or None where they can't be read.
+    """
     batch = first_batch(x)
     if batch is None:
-        return
+        return None
     real = model.unpack_data(batch)[0]
     real = np.asarray(keras.ops.convert_to_numpy(real))
     if real.size == 0:
         raise ValueError(_EMPTY.format(what="a first batch with no examples"))
+    _check_range(model, real)
+    return real
+
+
+def _check_range(model, real):
     bound = model._data_bound()
     if bound is None or real.dtype.kind not in "f":
         return  # integer examples get their own error in the step

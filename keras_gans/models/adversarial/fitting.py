@@ -19,8 +19,10 @@ Mixed in before `keras.Model` by `AdversarialModel` and `LikelihoodModel`:
 from __future__ import annotations
 
 import inspect
+import math
 
 import keras
+import numpy as np
 
 from keras_gans.models.adversarial import first_batch
 
@@ -37,18 +39,24 @@ class CheckedFit:
         gets `keras_gans.data.pipeline_options()` where it leaves them unset;
         on TensorFlow, arrays, a `PyDataset` or a generator are read as
         Keras reads them, through a dataset with those options
-        (`keras_gans.data.keras_input`).
+        (`keras_gans.data.keras_input`). Where the batch size is known, a
+        `keras_gans.callbacks.Throughput` goes first in the callbacks: the
+        logs gain `images_per_second`.
         """
-        first_batch.check_first_batch(self, x)
+        examples = first_batch.check_first_batch(self, x)
+        arguments = inspect.signature(super().fit).bind(x, y, *args, **kwargs)
+        arguments.apply_defaults()
+        arguments = dict(arguments.arguments)
+        arguments["callbacks"] = _with_throughput(
+            arguments["callbacks"], _batch_size(x, arguments, examples)
+        )
         if first_batch.is_tf_dataset(x):
-            x = x.with_options(self._pipeline_options(x))
+            arguments["x"] = x.with_options(self._pipeline_options(x))
         elif x is not None and keras.backend.backend() == "tensorflow":
             from keras_gans.data.keras_input import for_fit
 
-            bound = inspect.signature(super().fit).bind(x, y, *args, **kwargs)
-            bound.apply_defaults()
-            return super().fit(**for_fit(dict(bound.arguments)))
-        return super().fit(x, y, *args, **kwargs)
+            arguments = for_fit(arguments)
+        return super().fit(**arguments)
 
     def _pipeline_options(self, dataset):
         from keras_gans.data.options import pipeline_options
@@ -76,3 +84,27 @@ class CheckedFit:
         return (
             self.built and self._compile_loss is None and self._compile_metrics is None
         )
+
+
+def _batch_size(x, arguments, examples):
+    """Examples per step of `fit(x, **arguments)`; None where unknown."""
+    if examples is None:
+        return None
+    if isinstance(x, np.ndarray):
+        # As Keras's array adapter sizes batches.
+        size, steps = arguments["batch_size"], arguments["steps_per_epoch"]
+        if not size:
+            size = math.ceil(len(x) / steps) if steps else 32
+        return min(size, len(x))
+    return len(examples)
+
+
+def _with_throughput(callbacks, examples_per_step):
+    from keras_gans.callbacks import Throughput
+
+    if examples_per_step is None or isinstance(callbacks, keras.callbacks.CallbackList):
+        return callbacks
+    callbacks = list(callbacks or [])
+    if any(isinstance(c, Throughput) for c in callbacks):
+        return callbacks
+    return [Throughput(examples_per_step), *callbacks]

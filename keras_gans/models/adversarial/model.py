@@ -35,6 +35,7 @@ from keras import ops
 from keras_gans import augment as diff_augment
 from keras_gans import losses as gan_losses
 from keras_gans.models.adversarial import first_batch, precision
+from keras_gans.models import subpixel
 from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.persistence import Persistence
@@ -147,6 +148,9 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         self.latent_distribution = latent_distribution
         self.d_steps = d_steps
         self._make_ema(ema_decay, ema_statistics)
+        # On JAX: G's upsampling as matrix products (XLA:CPU's gradients of
+        # transposed convolutions are slow); the same function and weights.
+        subpixel.use_subpixel(generator, self.generator_ema, discriminator)
         self._make_seed_generators(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")

@@ -28,6 +28,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans.models.adversarial import backends, precision, replicas
+from keras_gans.models import subpixel
 from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.persistence import Persistence
 from keras_gans.models.adversarial.step import _as_tensors, _is_integer, _rank
@@ -90,6 +91,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
     def _finish_networks(self, *networks):
         """Puts the networks under the model's policy and marks the model built."""
         precision.apply_policy(self.dtype_policy, networks)
+        subpixel.use_subpixel(*networks)  # on JAX: faster upsampling, same function
         # The networks are built, so this model is too: Keras must not try
         # to build it by calling it on a batch of images.
         self.built = True
