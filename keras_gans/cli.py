@@ -33,7 +33,7 @@ import re
 import sys
 import warnings
 
-from keras_gans import cli_data
+from keras_gans import cli_data, cli_placement
 from keras_gans.models.family import flag_for
 
 
@@ -91,7 +91,7 @@ def _join_negative_values(argv):
 
 
 def _add_train(sub, families):
-    from keras_gans import distribute, losses
+    from keras_gans import losses
     from keras_gans.runs.config import COMMON_FIELDS, FIELD_HELP, MIXED_PRECISIONS
 
     train = sub.add_parser(
@@ -133,32 +133,7 @@ def _add_train(sub, families):
         "--verbose", type=int, choices=(0, 1, 2), default=None, help="fit() verbosity"
     )
     cli_data.add_train_flags(train)
-    where = train.add_argument_group(
-        "where to train",
-        "TensorFlow: a tf.distribute strategy; JAX: a keras.distribution. "
-        "See keras_gans.distribute.",
-    )
-    where.add_argument(
-        "--strategy",
-        choices=distribute.STRATEGIES,
-        default="auto",
-        help="TensorFlow: auto (multi_worker when TF_CONFIG names several "
-        "machines, mirrored with several GPUs, else one device), one_device, "
-        "mirrored (this machine's GPUs), multi_worker (the machines of "
-        "TF_CONFIG; run the same command on each), tpu (default: auto)",
-    )
-    where.add_argument(
-        "--tpu",
-        default=None,
-        help="with --strategy tpu: the TPU's name or address (default: local, "
-        "a Cloud TPU VM's own)",
-    )
-    where.add_argument(
-        "--distribution",
-        choices=distribute.DISTRIBUTIONS,
-        default="none",
-        help="JAX: data_parallel splits each batch over every device (default: none)",
-    )
+    cli_placement.add_flags(train)
     # A flag that several families declare (two plugins' `--units`) is added
     # once, under the first; `_train` checks that the chosen family has it.
     added = set()
@@ -375,11 +350,9 @@ def _train(args):
             )
     settings.update({k: getattr(args, k) for k in own if getattr(args, k) is not None})
     option_fields = list(own)
-    # Before any other TensorFlow work: a multi-worker or TPU strategy must
-    # start first.
-    from keras_gans import distribute
-
-    strategy = distribute.placement(args.strategy, args.tpu, args.distribution)
+    # Before any other TensorFlow or JAX work: a multi-worker or TPU
+    # strategy, or a job of several JAX processes, must start first.
+    strategy = cli_placement.placement(args)
     try:
         config = runs.TrainConfig(model=args.model, **settings)
         result = runs.train(

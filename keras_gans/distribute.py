@@ -36,19 +36,36 @@ from keras_gans.validation import check_choice
 
 __all__ = [
     "DISTRIBUTIONS",
+    "HEARTBEAT_SECONDS",
     "STRATEGIES",
+    "ProcessShare",
     "cluster_spec",
     "data_parallel",
+    "initialize_processes",
     "is_chief",
     "is_multi_worker",
     "make_strategy",
     "multi_worker_logs",
     "needs_static_shapes",
     "placement",
+    "process_count",
+    "process_share",
 ]
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 DISTRIBUTIONS = ("none", "data_parallel")
+# What keras.distribution.initialize reads where its arguments are None.
+PROCESS_VARIABLES = (
+    "KERAS_DISTRIBUTION_JOB_ADDRESSES",
+    "KERAS_DISTRIBUTION_NUM_PROCESSES",
+    "KERAS_DISTRIBUTION_PROCESS_ID",
+)
+# How long JAX's coordination service waits for a silent process before it
+# ends the others (JAX's own default is 100 s; Keras passes none).
+HEARTBEAT_SECONDS = 10
+# How long a finished process waits at exit for the others.
+SHUTDOWN_SECONDS = 120
+_processes = {"count": 1, "index": 0}
 
 
 def cluster_spec():
@@ -253,7 +270,190 @@ def data_parallel(devices=None):
     return distribution
 
 
-def placement(strategy="auto", tpu=None, distribution="none"):
+def initialize_processes(
+    coordinator_address=None,
+    num_processes=None,
+    process_id=None,
+    heartbeat_seconds=HEARTBEAT_SECONDS,
+):
+    """Joins this process to a JAX job of several processes (machines, TPU hosts).
+
+    Every process runs the same program; call this first, before any other
+    JAX work, then `data_parallel()`. It calls `keras.distribution.initialize`
+    (JAX's `jax.distributed.initialize`) with CPU collectives over gloo and
+    a heartbeat of `heartbeat_seconds`: when a process dies, JAX's
+    coordination service ends the others after that long, so that a
+    cluster manager can restart the job (which then resumes).
+
+    Args:
+        coordinator_address: `host:port` of process 0, which every process
+            can reach. Defaults to `KERAS_DISTRIBUTION_JOB_ADDRESSES` (its
+            first address), else JAX's own detection (TPU pods, SLURM).
+        num_processes: processes in the job. Defaults to
+            `KERAS_DISTRIBUTION_NUM_PROCESSES`.
+        process_id: this process's index, 0 to `num_processes - 1`.
+            Defaults to `KERAS_DISTRIBUTION_PROCESS_ID`, else JAX's own
+            detection.
+        heartbeat_seconds: see above. Defaults to `HEARTBEAT_SECONDS` (10).
+
+    Returns:
+        The number of processes: 1 (and nothing done) when neither the
+        arguments nor the variables name more than one.
+
+    Raises:
+        ValueError: not on JAX, an id out of range, or a job JAX could not
+            start (no address or id, and no cluster it detects).
+    """
+    values = dict(
+        zip(
+            PROCESS_VARIABLES,
+            (coordinator_address, num_processes, process_id),
+            strict=True,
+        )
+    )
+    for name in PROCESS_VARIABLES:
+        if values[name] is None and os.environ.get(name, "").strip():
+            values[name] = os.environ[name].strip()
+    address, count, index = values.values()
+    if count is None or int(count) <= 1:
+        return 1
+    if keras.backend.backend() != "jax":
+        raise ValueError(
+            "Several processes (keras.distribution.initialize) need the JAX "
+            f"backend; the backend is {keras.backend.backend()!r}. Set "
+            "KERAS_BACKEND=jax, or on TensorFlow use --strategy multi_worker "
+            "with TF_CONFIG."
+        )
+    count = int(count)
+    index = None if index is None else int(index)
+    if index is not None and not 0 <= index < count:
+        raise ValueError(
+            f"Expected a process id from 0 to {count - 1}; received {index}."
+        )
+    import functools
+
+    import jax
+
+    # Before any JAX work: the CPU client is made with its collectives.
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    joined = jax.distributed.initialize
+    jax.distributed.initialize = functools.partial(
+        joined,
+        heartbeat_timeout_seconds=int(heartbeat_seconds),
+        shutdown_timeout_seconds=SHUTDOWN_SECONDS,
+    )
+    try:
+        keras.distribution.initialize(
+            job_addresses=address, num_processes=count, process_id=index
+        )
+    except (ValueError, RuntimeError) as e:
+        # Without an address or id, JAX looks for a cluster it knows (TPU
+        # pods, SLURM, Open MPI); elsewhere it cannot start.
+        raise ValueError(
+            f"Could not start a job of {count} processes ({e}). Give every "
+            "process the coordinator's --coordinator-address HOST:PORT and its "
+            "own --process-id (or KERAS_DISTRIBUTION_JOB_ADDRESSES and "
+            "KERAS_DISTRIBUTION_PROCESS_ID)."
+        ) from e
+    finally:
+        jax.distributed.initialize = joined
+    _processes.update(count=jax.process_count(), index=jax.process_index())
+    return _processes["count"]
+
+
+def process_count():
+    """Processes in this JAX job (`initialize_processes`); 1 when alone."""
+    return _processes["count"]
+
+
+class ProcessShare(keras.utils.PyDataset):
+    """This process's rows of each batch of `data`, for a job of several processes.
+
+    Under `keras.distribution` across processes, each process feeds its
+    share of the global batch, and Keras assembles the global batch from
+    them in process order. Process `i` of `n` feeds rows
+    `[i * b / n, (i + 1) * b / n)` of each batch of `b` rows: together, the
+    batches of one process, in the same order. A last batch whose rows do
+    not split evenly is left out of every epoch (with a warning).
+
+    Args:
+        data: a `keras.utils.PyDataset` of batches, the same in every
+            process (the same files and seed).
+        index: this process's index. count: the number of processes.
+    """
+
+    def __init__(self, data, index, count):
+        super().__init__(
+            workers=data.workers,
+            use_multiprocessing=data.use_multiprocessing,
+            max_queue_size=data.max_queue_size,
+        )
+        self.data, self.index, self.count = data, int(index), int(count)
+        self.folder = getattr(data, "folder", None)
+        self._batches = data.num_batches
+        if self._batches:
+            first = len(keras.tree.flatten(data[0])[0])
+            if first % self.count:
+                raise ValueError(
+                    f"Expected a batch size divisible by the {self.count} "
+                    f"processes; received batches of {first}."
+                )
+            last = len(keras.tree.flatten(data[self._batches - 1])[0])
+            if last % self.count:
+                import warnings
+
+                warnings.warn(
+                    f"The last batch of each epoch ({last} examples) does not "
+                    f"split over {self.count} processes: it is left out.",
+                    stacklevel=2,
+                )
+                self._batches -= 1
+
+    @property
+    def num_batches(self):
+        return self._batches
+
+    def __len__(self):
+        return self._batches
+
+    def __getitem__(self, i):
+        def share(x):
+            rows = len(x) // self.count
+            return x[self.index * rows : (self.index + 1) * rows]
+
+        return keras.tree.map_structure(share, self.data[i])
+
+    def on_epoch_begin(self):
+        self.data.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self.data.on_epoch_end()
+
+
+def process_share(dataset):
+    """What this process feeds `fit()` in a job of several JAX processes.
+
+    A tf.data dataset of full batches is sharded by Keras itself
+    (`auto_shard_dataset`); a `PyDataset` becomes a `ProcessShare`. Alone,
+    `dataset` as it is.
+    """
+    if process_count() == 1:
+        return dataset
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        raise ValueError(
+            "A job of several processes trains under a keras.distribution: "
+            "call keras_gans.distribute.data_parallel() (--distribution "
+            "data_parallel) after initialize_processes()."
+        )
+    tf_data = hasattr(dataset, "element_spec") and hasattr(dataset, "rebatch")
+    distribution.auto_shard_dataset = tf_data
+    if tf_data:
+        return dataset
+    return ProcessShare(dataset, _processes["index"], _processes["count"])
+
+
+def placement(strategy="auto", tpu=None, distribution="none", processes=None):
     """The strategy (TensorFlow) or distribution (JAX) that `keras-gans train` asks for.
 
     Args:
@@ -262,6 +462,9 @@ def placement(strategy="auto", tpu=None, distribution="none"):
         tpu: the TPU's name, for TensorFlow. Defaults to `None`.
         distribution: `"data_parallel"` (`keras.distribution` over every
             device, on JAX) or `"none"`. Defaults to `"none"`.
+        processes: `initialize_processes`'s keyword arguments, for a job of
+            several JAX processes (with `"data_parallel"`). Defaults to
+            `None`: the `KERAS_DISTRIBUTION_*` variables, if set.
 
     Returns:
         A `tf.distribute.Strategy` on TensorFlow, else `None` (a JAX
@@ -273,6 +476,14 @@ def placement(strategy="auto", tpu=None, distribution="none"):
     import keras
 
     backend = keras.backend.backend()
+    if distribution != "data_parallel" and any(
+        v is not None for v in (processes or {}).values()
+    ):
+        raise ValueError(
+            "--coordinator-address, --num-processes and --process-id start a "
+            "job of several JAX processes: add --distribution data_parallel "
+            "(with KERAS_BACKEND=jax)."
+        )
     if distribution != "none" and backend != "jax":
         raise ValueError(
             f"--distribution {distribution} uses keras.distribution, which "
@@ -287,6 +498,7 @@ def placement(strategy="auto", tpu=None, distribution="none"):
                 "--distribution data_parallel."
             )
         if distribution == "data_parallel":
+            initialize_processes(**(processes or {}))
             data_parallel()
         return None
     return make_strategy(strategy, tpu=tpu)

@@ -51,11 +51,11 @@ def read(dataset, passes=2):
 
 def assert_same(a, b):
     assert len(a) == len(b)
-    for pass_a, pass_b in zip(a, b):
+    for pass_a, pass_b in zip(a, b, strict=True):
         assert len(pass_a) == len(pass_b)
-        for x, y in zip(pass_a, pass_b):
+        for x, y in zip(pass_a, pass_b, strict=True):
             keras.tree.assert_same_structure(x, y)
-            for u, v in zip(keras.tree.flatten(x), keras.tree.flatten(y)):
+            for u, v in zip(keras.tree.flatten(x), keras.tree.flatten(y), strict=True):
                 np.testing.assert_array_equal(u, v)
 
 

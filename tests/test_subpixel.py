@@ -46,7 +46,7 @@ def test_the_subpixel_form_gives_the_same_outputs_and_gradients(shape):
     theirs = keras.ops.convert_to_numpy(native(x, kernel))
     assert ours.shape == (shape[0], 2 * shape[1], 2 * shape[2], 6)
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
-    for a, b in zip(gradients(subpixel.conv_transpose, x, kernel), gradients(native, x, kernel)):
+    for a, b in zip(gradients(subpixel.conv_transpose, x, kernel), gradients(native, x, kernel), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 

@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import statistics
 import subprocess
 import sys
@@ -216,7 +215,7 @@ def section(results, args):
         }
         base = medians.get("tensorflow", {})
 
-        def ratio(m, key):
+        def ratio(m, key, base=base):
             return f"{m[key] / base[key]:.2f}" if key in m and key in base else ""
 
         def value(m, key):

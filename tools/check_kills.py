@@ -2,12 +2,17 @@
 
     python tools/check_kills.py                        # 20 single-process, 5 worker kills
     python tools/check_kills.py --single 3 --workers 1 # a quick look
+    python tools/check_kills.py --jax 5 --single 0 --workers 0  # JAX processes
 
 Single process: `keras-gans train gan` (6 epochs of 8 steps) is SIGKILLed at
 a random moment after its first epoch, then rerun to the end. Two workers
 (`--strategy multi_worker` on 127.0.0.1): one worker, chosen in turn, is
 SIGKILLed the same way; the other must exit by itself within a bound, then
-the job (both workers) is restarted and runs to the end.
+the job (both workers) is restarted and runs to the end. Two JAX processes
+(`--jax`: `KERAS_BACKEND=jax`, `--distribution data_parallel` with a
+coordinator on 127.0.0.1): the same, and the other process must exit
+within `JAX_EXIT_BOUND_S` (JAX's coordination service ends it after its
+heartbeat timeout, `keras_gans.distribute.HEARTBEAT_SECONDS`).
 
 Each repeat passes when the run is complete: `run.json` says finished with
 every epoch, `model.keras` loads with the step count of every epoch, and
@@ -37,20 +42,39 @@ EPOCHS = 6
 STEPS = 8  # --limit 256 / --batch-size 32
 # The other worker must have exited this long after the kill.
 EXIT_BOUND_S = 120
+JAX_EXIT_BOUND_S = 30
 
 
-def command(run, multi_worker):
+def command(run, multi_worker, jax_process=None, port=None):
     args = [sys.executable, "-m", "keras_gans.cli", "train", "gan"]
     args += ["--epochs", str(EPOCHS), "--limit", "256", "--batch-size", "32"]
     args += ["--latent-dim", "8", "--g-units", "32", "--data-dir", str(FIXTURE)]
     args += ["--out", str(run), "--verbose", "0"]
-    if multi_worker:
+    if jax_process is not None:
+        args += ["--distribution", "data_parallel", "--num-processes", "2"]
+        args += ["--coordinator-address", f"127.0.0.1:{port}"]
+        args += ["--process-id", str(jax_process)]
+    elif multi_worker:
         args += ["--strategy", "multi_worker"]
     return args
 
 
-def start(run, workers, logs):
+def start(run, workers, logs, jax=False):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    if jax:
+        port = free_ports(1)[0]
+        procs = []
+        for i in range(workers):
+            log = open(logs / f"process{i}.log", "a")  # noqa: SIM115
+            procs.append(
+                subprocess.Popen(
+                    command(run, True, jax_process=i, port=port),
+                    env={**env, "KERAS_BACKEND": "jax"},
+                    stdout=log,
+                    stderr=log,
+                )
+            )
+        return procs
     if workers == 1:
         log = open(logs / "single.log", "a")  # noqa: SIM115
         return [subprocess.Popen(command(run, False), env=env, stdout=log, stderr=log)]
@@ -105,11 +129,12 @@ def check_complete(run):
     return ""
 
 
-def repeat(index, workers, rng, root):
+def repeat(index, workers, rng, root, jax=False):
     run = root / f"run{index}"
     logs = root / f"logs{index}"
     logs.mkdir()
-    procs = start(run, workers, logs)
+    procs = start(run, workers, logs, jax)
+    bound = JAX_EXIT_BOUND_S if jax else EXIT_BOUND_S
     deadline = time.time() + 600
     while epochs_done(run) < 1 and time.time() < deadline:
         if any(p.poll() is not None for p in procs):
@@ -128,13 +153,13 @@ def repeat(index, workers, rng, root):
             proc.wait()
             continue
         try:
-            proc.wait(timeout=EXIT_BOUND_S)
+            proc.wait(timeout=bound)
         except subprocess.TimeoutExpired:
             for p in procs:
                 p.kill()
-            return False, f"worker {i} still running {EXIT_BOUND_S} s after the kill"
+            return False, f"worker {i} still running {bound} s after the kill"
         waited = time.time() - killed
-    procs = start(run, workers, logs)
+    procs = start(run, workers, logs, jax)
     codes = [p.wait(timeout=900) for p in procs]
     if codes != [0] * workers:
         return False, f"rerun exited {codes}"
@@ -149,6 +174,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--single", type=int, default=20)
     parser.add_argument("--workers", type=int, default=5)
+    parser.add_argument("--jax", type=int, default=0, help="kills of JAX processes")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
@@ -159,10 +185,11 @@ def main(argv=None):
         for kind, count, workers in (
             ("single", args.single, 1),
             ("workers", args.workers, 2),
+            ("jax", args.jax, 2),
         ):
             passed[kind] = 0
             for _ in range(count):
-                ok, detail = repeat(index, workers, rng, root)
+                ok, detail = repeat(index, workers, rng, root, jax=kind == "jax")
                 passed[kind] += ok
                 print(
                     f"{kind} {index}: {'ok' if ok else 'FAILED'} ({detail})", flush=True
@@ -170,9 +197,11 @@ def main(argv=None):
                 index += 1
     print(
         f"single-process kills: {passed['single']}/{args.single} complete; "
-        f"worker kills: {passed['workers']}/{args.workers} complete"
+        f"worker kills: {passed['workers']}/{args.workers} complete; "
+        f"JAX process kills: {passed['jax']}/{args.jax} complete"
     )
-    return 0 if passed == {"single": args.single, "workers": args.workers} else 1
+    wanted = {"single": args.single, "workers": args.workers, "jax": args.jax}
+    return 0 if passed == wanted else 1
 
 
 if __name__ == "__main__":

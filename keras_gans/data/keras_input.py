@@ -29,9 +29,6 @@ import itertools
 
 import numpy as np
 
-from keras_gans._tensorflow import tf
-from keras_gans.data.options import pipeline_options
-
 # Keras's adapters: their constructors hold Keras's semantics (batching,
 # shuffling, weights, workers), which this module keeps by subclassing.
 from keras.src.trainers import data_adapters as _adapters
@@ -41,6 +38,9 @@ from keras.src.trainers.data_adapters import data_adapter_utils as _utils
 from keras.src.trainers.data_adapters import generator_data_adapter as _generators
 from keras.src.trainers.data_adapters import py_dataset_adapter as _py_datasets
 from keras.src.trainers.data_adapters.data_adapter import DataAdapter
+
+from keras_gans._tensorflow import tf
+from keras_gans.data.options import pipeline_options
 
 
 class ArrayInput(_arrays.ArrayDataAdapter):
@@ -131,7 +131,7 @@ def iterator_dataset(make_iterator, signature):
             )
         return (
             np.False_,
-            *(np.asarray(v, s.dtype.as_numpy_dtype) for v, s in zip(values, specs)),
+            *(np.asarray(v, s.dtype.as_numpy_dtype) for v, s in zip(values, specs, strict=True)),
         )
 
     def batches(number):
@@ -147,7 +147,7 @@ def iterator_dataset(make_iterator, signature):
     dataset = dataset.take_while(lambda done, *values: tf.logical_not(done))
 
     def shaped(done, *values):
-        values = [tf.ensure_shape(v, s.shape) for v, s in zip(values, specs)]
+        values = [tf.ensure_shape(v, s.shape) for v, s in zip(values, specs, strict=True)]
         return tf.nest.pack_sequence_as(signature, values)
 
     return dataset.map(shaped)

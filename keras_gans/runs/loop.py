@@ -272,9 +272,15 @@ def _train_locked(
         # A resumed run on a folder goes on with the order of its next epoch.
         plan.first_epoch = done
         dataset = _shard_folder(dataset, strategy)
-    if distribute.needs_static_shapes(strategy) and hasattr(dataset, "rebatch"):
-        # A TPU compiles one program per shape: no partial last batch.
+    several = distribute.process_count() > 1
+    if (distribute.needs_static_shapes(strategy) or several) and hasattr(
+        dataset, "rebatch"
+    ):
+        # A TPU compiles one program per shape, and JAX's processes must
+        # take as many steps of one shape: no partial last batch.
         dataset = dataset.rebatch(config.batch_size, drop_remainder=True)
+    # Across JAX processes, each feeds its rows of every global batch.
+    dataset = distribute.process_share(dataset)
     if done:
         print(f"Resuming {out_dir} from epoch {done} of {config.epochs}.")
 

@@ -96,6 +96,10 @@ def _batch_size(x, arguments, examples):
         if not size:
             size = math.ceil(len(x) / steps) if steps else 32
         return min(size, len(x))
+    from keras_gans.distribute import ProcessShare
+
+    if isinstance(x, ProcessShare):
+        return len(examples) * x.count  # the global batch
     return len(examples)
 
 

@@ -34,8 +34,8 @@ from keras import ops
 
 from keras_gans import augment as diff_augment
 from keras_gans import losses as gan_losses
-from keras_gans.models.adversarial import first_batch, precision
 from keras_gans.models import subpixel
+from keras_gans.models.adversarial import first_batch, precision
 from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.persistence import Persistence

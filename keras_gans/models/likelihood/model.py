@@ -27,8 +27,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.models.adversarial import backends, precision, replicas
 from keras_gans.models import subpixel
+from keras_gans.models.adversarial import backends, precision, replicas
 from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.persistence import Persistence
 from keras_gans.models.adversarial.step import _as_tensors, _is_integer, _rank
