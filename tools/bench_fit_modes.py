@@ -194,14 +194,16 @@ def section(results, args, machine):
         "alternating.",
         "",
         "| variant | processes | median images/s | min | max | every process / "
-        "loop median |",
+        + ("loop" if loop else "`fit`")
+        + " median |",
         "|---|---:|---:|---:|---:|---|",
     ]
+    base = loop or (statistics.median(results["fit"]) if results.get("fit") else None)
     for variant in args.variants:
         rates = results[variant]
         ratios = (
-            ", ".join(f"{r / loop:.2f}" for r in rates)
-            if loop and variant != "loop"
+            ", ".join(f"{r / base:.2f}" for r in rates)
+            if base and variant != "loop" and (loop or variant != "fit")
             else ""
         )
         lines.append(
@@ -224,6 +226,8 @@ def section(results, args, machine):
             f"{len(results['fit_tf_defaults'])} processes below 0.95x."
         )
     fit = statistics.median(results["fit"]) if results.get("fit") else None
+    if fit and any(results.get(f"fit_{kind}") for kind in INPUTS):
+        lines.append("")
     for kind in INPUTS:
         rates = results.get(f"fit_{kind}")
         if fit and rates:
