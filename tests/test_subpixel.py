@@ -50,6 +50,22 @@ def test_the_subpixel_form_gives_the_same_outputs_and_gradients(shape):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.skipif(BACKEND != "torch", reason="torch's own conv_transpose2d")
+def test_the_torch_form_gives_the_same_outputs_and_gradients():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 5, 7, 3)).astype("float32")
+    kernel = rng.standard_normal((4, 4, 6, 3)).astype("float32")
+    ours = keras.ops.convert_to_numpy(
+        subpixel.torch_conv_transpose(keras.ops.convert_to_tensor(x), kernel)
+    )
+    np.testing.assert_allclose(
+        ours, keras.ops.convert_to_numpy(native(x, kernel)), rtol=1e-5, atol=1e-5
+    )
+    ours = gradients(subpixel.torch_conv_transpose, x, kernel)
+    for a, b in zip(ours, gradients(native, x, kernel), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
 def test_every_kernel_tap_is_used_once_per_parity():
     # A kernel of distinct numbers: the 2x2 kernel holds each tap exactly once.
     kernel = np.arange(16, dtype="float32").reshape(4, 4, 1, 1)
@@ -86,8 +102,9 @@ def test_a_dcgan_generator_keeps_its_config_weights_and_images(tmp_path, monkeyp
     reference.set_weights(model.generator.get_weights())
     config = model.generator.get_config()
     changed = subpixel.use_subpixel(model.generator, backends=(BACKEND,))
-    # up_0 (64 -> 32 channels) and up_1 (32 -> 16); not the 1-channel image layer.
-    assert changed == 2
+    # up_0 (64 -> 32 channels) and up_1 (32 -> 16); the 1-channel image layer
+    # too on PyTorch, whose form pays for any width.
+    assert changed == (3 if BACKEND == "torch" else 2)
     assert subpixel.use_subpixel(model.generator, backends=(BACKEND,)) == 0
     assert model.generator.get_config() == config
     z = np.random.default_rng(1).standard_normal((4, model.latent_dim)).astype("float32")
@@ -102,7 +119,7 @@ def test_a_dcgan_generator_keeps_its_config_weights_and_images(tmp_path, monkeyp
     assert [type(x) for x in loaded.layers] == [type(x) for x in reference.layers]
 
 
-def test_models_use_it_on_jax_only():
+def test_models_use_it_on_jax_and_torch_only():
     model = keras_gans.DCGAN(image_shape=(32, 32, 1), g_filters=16, seed=0, ema_decay=0.9)
     used = [
         network.get_layer(name)._subpixel

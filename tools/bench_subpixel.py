@@ -10,11 +10,14 @@ eager on PyTorch) in two forms:
 - `keras`: `keras.ops.conv_transpose(x, kernel, 2, "same")`, what
   `Conv2DTranspose` computes;
 - `subpixel`: `keras_gans.models.subpixel.conv_transpose(x, kernel)`, the
-  same function as one matrix product and a depth-to-space.
+  same function as one matrix product and a depth-to-space;
+- `torch` (on PyTorch): `subpixel.torch_conv_transpose`, torch's own
+  `conv_transpose2d` with its symmetric padding (Keras's torch backend
+  computes a larger output and crops it).
 
 Each backend runs in a fresh process; the forms alternate within it, and
 the figure is the median of `--repeats` timings. `subpixel.BACKENDS` and
-`subpixel.MIN_CHANNELS` (where keras_gans uses the form) come from these.
+`subpixel.FORMS` (which form keras_gans uses where) come from these.
 
     python tools/bench_subpixel.py                     # writes BENCHMARKS.md
     python tools/bench_subpixel.py --backends jax --repeats 1 --output ''
@@ -48,6 +51,8 @@ def _gradient_function(form):
     def forward(x, kernel):
         if form == "subpixel":
             y = subpixel.conv_transpose(x, kernel)
+        elif form == "torch":
+            y = subpixel.torch_conv_transpose(x, kernel)
         else:
             y = keras.ops.conv_transpose(x, kernel, strides=2, padding="same")
         return keras.ops.sum(keras.ops.tanh(y))
@@ -89,7 +94,8 @@ def worker(repeats):
         x = rng.standard_normal((BATCH, pixels, pixels, c_in)).astype("float32")
         k = (0.02 * rng.standard_normal((4, 4, c_out, c_in))).astype("float32")
         x, k = keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(k)
-        steps = {form: _gradient_function(form) for form in ("keras", "subpixel")}
+        forms = ["keras", "subpixel"] + (["torch"] * (keras.backend.backend() == "torch"))
+        steps = {form: _gradient_function(form) for form in forms}
         for step in steps.values():
             step(x, k)  # compiles
         times = {form: [] for form in steps}
@@ -131,14 +137,21 @@ def section(results, argv, machine):
         f"for the input and the kernel) of each transposed convolution of DCGAN "
         f"64x64x3's generator, batch {BATCH}, compiled; milliseconds, medians.",
         "",
-        "| backend | layer | Keras's conv_transpose ms | sub-pixel ms | speed-up |",
-        "|---|---|---:|---:|---:|",
+        "| backend | layer | Keras's conv_transpose ms | sub-pixel ms | speed-up "
+        "| torch's conv_transpose2d ms | speed-up |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         for row in result["layers"]:
+            torch = (
+                f"{row['torch']:.0f} | {row['keras'] / row['torch']:.2f}x"
+                if "torch" in row
+                else " | "
+            )
             lines.append(
                 f"| {result['backend']} | {row['layer']} | {row['keras']:.0f} | "
-                f"{row['subpixel']:.0f} | {row['keras'] / row['subpixel']:.2f}x |"
+                f"{row['subpixel']:.0f} | {row['keras'] / row['subpixel']:.2f}x | "
+                f"{torch} |"
             )
     return "\n".join(lines) + "\n"
 

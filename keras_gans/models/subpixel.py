@@ -9,29 +9,37 @@ depth-to-space that interleaves the four results: the same function of
 the same weights, in as many multiplications (Shi et al. 2016, "Is the
 deconvolution layer the same as a convolutional layer?").
 
-Under XLA:CPU the gradients of `jax.lax.conv_transpose` are slow (about
-1.1 s for one of DCGAN 64x64's layers, forward and backward, against
-tens of milliseconds as a convolution: DESIGN.md); a plain convolution is
-not. `use_subpixel(model)` makes the eligible `Conv2DTranspose` layers of
-a model compute this way, on the backends where it measured faster
-(`BACKENDS`; BENCHMARKS.md, "Sub-pixel transposed convolutions"). The
-layers keep their class, config and weights, so saved files and the
+Under XLA:CPU the gradients of `jax.lax.conv_transpose` are slow (1.5-2
+s for one of DCGAN 64x64's layers, forward and backward); those of a
+matrix product are not (about 0.2 s), so on JAX the product above is
+computed as one, over the windows' pixels. On PyTorch, Keras's backend
+computes a transposed convolution with no padding, a larger output, and
+crops it; torch's own `conv_transpose2d` with its symmetric padding of 1
+is the same function, faster. `use_subpixel(*networks)` makes the eligible
+`Conv2DTranspose` layers compute the way that measured faster on the
+backend (`FORMS`; BENCHMARKS.md, "Sub-pixel transposed convolutions").
+The layers keep their class, config and weights, so saved files and the
 other backends are untouched.
 """
 
 from __future__ import annotations
 
+import functools
 import types
 
 import keras
 import numpy as np
 
-# Where the sub-pixel form measured faster than the backend's own
-# transposed convolution (tools/bench_subpixel.py).
-BACKENDS = ("jax",)
-# Fewer output channels (an image's 1 or 3): the product is too narrow to
-# pay, and the backend's own transposed convolution measured faster.
-MIN_CHANNELS = 16
+# Where a form measured faster than Keras's own transposed convolution
+# (tools/bench_subpixel.py), and the fewest output channels it pays for:
+# - JAX: the sub-pixel product; with fewer channels (an image's 1 or 3) the
+#   product is too narrow and JAX's own convolution was faster;
+# - PyTorch: torch's own conv_transpose2d with its symmetric padding of 1,
+#   which is "same" for this kernel (Keras's torch backend computes a larger
+#   output with no padding and crops it).
+FORMS = {"jax": ("subpixel", 16), "torch": ("torch", 1)}
+BACKENDS = tuple(FORMS)
+MIN_CHANNELS = FORMS["jax"][1]
 
 # Output parity a (0, 1) of a 4x4, stride-2, "same" transposed convolution
 # takes input pixels m + a - 1 and m + a (window tap j = 0, 1) through kernel
@@ -40,7 +48,7 @@ MIN_CHANNELS = 16
 _TAPS = np.array([[3 - a - 2 * j for a in (0, 1)] for j in (0, 1)])
 
 
-def eligible(layer):
+def eligible(layer, min_channels=MIN_CHANNELS):
     """Whether `layer` is a transposed convolution this module computes."""
     return (
         type(layer) is keras.layers.Conv2DTranspose
@@ -50,7 +58,7 @@ def eligible(layer):
         and tuple(layer.dilation_rate) == (1, 1)
         and layer.data_format == "channels_last"
         and getattr(layer, "output_padding", None) is None
-        and layer.filters >= MIN_CHANNELS
+        and layer.filters >= min_channels
     )
 
 
@@ -108,9 +116,23 @@ def conv_transpose(inputs, kernel):
     return ops.reshape(image, (n, 2 * h, 2 * w, out_channels))
 
 
-def _call(layer, inputs):
-    # Conv2DTranspose.call with the convolution above.
-    outputs = conv_transpose(inputs, layer.kernel)
+def torch_conv_transpose(inputs, kernel):
+    """The same on PyTorch, as one `torch.nn.functional.conv_transpose2d`."""
+    import torch.nn.functional as F
+
+    kernel = keras.ops.cast(kernel, inputs.dtype)
+    outputs = F.conv_transpose2d(
+        inputs.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), stride=2, padding=1
+    )
+    return outputs.permute(0, 2, 3, 1)
+
+
+_CONVOLUTIONS = {"subpixel": conv_transpose, "torch": torch_conv_transpose}
+
+
+def _call(layer, inputs, form="subpixel"):
+    # Conv2DTranspose.call with one of the convolutions above.
+    outputs = _CONVOLUTIONS[form](inputs, layer.kernel)
     if layer.use_bias:
         outputs = keras.ops.add(outputs, layer.bias)
     if layer.activation is not None:
@@ -128,8 +150,11 @@ def use_subpixel(*networks, backends=None):
     Returns:
         The number of layers changed.
     """
-    if keras.backend.backend() not in (BACKENDS if backends is None else backends):
+    backend = keras.backend.backend()
+    if backend not in (BACKENDS if backends is None else backends):
         return 0
+    # Elsewhere (a test asking for it), the sub-pixel form.
+    form, min_channels = FORMS.get(backend, ("subpixel", MIN_CHANNELS))
     layers = [
         layer
         for network in networks
@@ -138,8 +163,8 @@ def use_subpixel(*networks, backends=None):
     ]
     count = 0
     for layer in layers:
-        if eligible(layer) and not getattr(layer, "_subpixel", False):
-            layer.call = types.MethodType(_call, layer)
+        if eligible(layer, min_channels) and not getattr(layer, "_subpixel", False):
+            layer.call = types.MethodType(functools.partial(_call, form=form), layer)
             layer._subpixel = True
             count += 1
     return count

@@ -148,8 +148,8 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         self.latent_distribution = latent_distribution
         self.d_steps = d_steps
         self._make_ema(ema_decay, ema_statistics)
-        # On JAX: G's upsampling as matrix products (XLA:CPU's gradients of
-        # transposed convolutions are slow); the same function and weights.
+        # On JAX and PyTorch: G's upsampling computed the faster way there
+        # (keras_gans.models.subpixel); the same function and weights.
         subpixel.use_subpixel(generator, self.generator_ema, discriminator)
         self._make_seed_generators(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")

@@ -91,7 +91,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
     def _finish_networks(self, *networks):
         """Puts the networks under the model's policy and marks the model built."""
         precision.apply_policy(self.dtype_policy, networks)
-        subpixel.use_subpixel(*networks)  # on JAX: faster upsampling, same function
+        subpixel.use_subpixel(*networks)  # JAX, PyTorch: faster upsampling, same function
         # The networks are built, so this model is too: Keras must not try
         # to build it by calling it on a batch of images.
         self.built = True
