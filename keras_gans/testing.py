@@ -260,3 +260,24 @@ def free_ports(n):
     for s in sockets:
         s.close()
     return ports
+
+
+def wait_all(procs, timeout):
+    """The exit codes of `procs` (`subprocess.Popen`s), all killed if any outlives `timeout` s.
+
+    For the processes of a multi-worker or multi-process test: one that
+    hangs fails the test with an `AssertionError` instead of hanging it.
+    """
+    import subprocess
+    import time
+
+    deadline = time.time() + timeout
+    codes = []
+    for proc in procs:
+        try:
+            codes.append(proc.wait(timeout=max(1, deadline - time.time())))
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+            raise AssertionError(f"processes still running after {timeout} s") from None
+    return codes

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import pytest
 
-from keras_gans.testing import free_ports
+from keras_gans.testing import free_ports, wait_all
 
 pytestmark = [pytest.mark.processes, pytest.mark.slow]
 
@@ -51,19 +51,6 @@ def start_processes(command, logs, count=2):
             )
         )
     return procs
-
-
-def wait_all(procs, timeout):
-    deadline = time.time() + timeout
-    codes = []
-    for proc in procs:
-        try:
-            codes.append(proc.wait(timeout=max(1, deadline - time.time())))
-        except subprocess.TimeoutExpired:
-            for p in procs:
-                p.kill()
-            raise AssertionError(f"processes still running after {timeout} s") from None
-    return codes
 
 
 WEIGHTS = (

@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pytest
 
-from keras_gans.testing import free_ports
+from keras_gans.testing import free_ports, wait_all
 
 HERE = pathlib.Path(__file__).parent
 pytestmark = pytest.mark.slow
@@ -46,19 +46,6 @@ def start_workers(command, ports, logs):
             subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         )
     return procs
-
-
-def wait_all(procs, timeout):
-    deadline = time.time() + timeout
-    codes = []
-    for proc in procs:
-        try:
-            codes.append(proc.wait(timeout=max(1, deadline - time.time())))
-        except subprocess.TimeoutExpired:
-            for p in procs:
-                p.kill()
-            raise AssertionError(f"workers still running after {timeout} s") from None
-    return codes
 
 
 def test_two_workers_train_the_weights_of_one_process(tmp_path):

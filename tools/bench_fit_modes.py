@@ -182,6 +182,7 @@ def _header(variants):
 
 def section(results, args, machine):
     loop = statistics.median(results["loop"]) if results.get("loop") else None
+    fit = statistics.median(results["fit"]) if results.get("fit") else None
     lines = [
         _header(args.variants),
         "",
@@ -198,7 +199,7 @@ def section(results, args, machine):
         + " median |",
         "|---|---:|---:|---:|---:|---|",
     ]
-    base = loop or (statistics.median(results["fit"]) if results.get("fit") else None)
+    base = loop or fit
     for variant in args.variants:
         rates = results[variant]
         ratios = (
@@ -225,7 +226,6 @@ def section(results, args, machine):
             f"`fit_tf_defaults` (tf.data's own options): {slow} of "
             f"{len(results['fit_tf_defaults'])} processes below 0.95x."
         )
-    fit = statistics.median(results["fit"]) if results.get("fit") else None
     if fit and any(results.get(f"fit_{kind}") for kind in INPUTS):
         lines.append("")
     for kind in INPUTS:

@@ -45,13 +45,13 @@ EXIT_BOUND_S = 120
 JAX_EXIT_BOUND_S = 30
 
 
-def command(run, multi_worker, jax_process=None, port=None):
+def command(run, multi_worker, jax_process=None, port=None, processes=2):
     args = [sys.executable, "-m", "keras_gans.cli", "train", "gan"]
     args += ["--epochs", str(EPOCHS), "--limit", "256", "--batch-size", "32"]
     args += ["--latent-dim", "8", "--g-units", "32", "--data-dir", str(FIXTURE)]
     args += ["--out", str(run), "--verbose", "0"]
     if jax_process is not None:
-        args += ["--distribution", "data_parallel", "--num-processes", "2"]
+        args += ["--distribution", "data_parallel", "--num-processes", str(processes)]
         args += ["--coordinator-address", f"127.0.0.1:{port}"]
         args += ["--process-id", str(jax_process)]
     elif multi_worker:
@@ -60,39 +60,32 @@ def command(run, multi_worker, jax_process=None, port=None):
 
 
 def start(run, workers, logs, jax=False):
+    """The job's processes, each logging to `logs/<name>.log`."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     if jax:
         port = free_ports(1)[0]
-        procs = []
+        jax_env = {**env, "KERAS_BACKEND": "jax"}
+        launches = [
+            (f"process{i}", command(run, True, i, port, workers), jax_env)
+            for i in range(workers)
+        ]
+    elif workers == 1:
+        launches = [("single", command(run, False), env)]
+    else:
+        ports = free_ports(workers)
+        launches = []
         for i in range(workers):
-            log = open(logs / f"process{i}.log", "a")  # noqa: SIM115
-            procs.append(
-                subprocess.Popen(
-                    command(run, True, jax_process=i, port=port),
-                    env={**env, "KERAS_BACKEND": "jax"},
-                    stdout=log,
-                    stderr=log,
-                )
-            )
-        return procs
-    if workers == 1:
-        log = open(logs / "single.log", "a")  # noqa: SIM115
-        return [subprocess.Popen(command(run, False), env=env, stdout=log, stderr=log)]
-    ports = free_ports(workers)
+            config = {
+                "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+                "task": {"type": "worker", "index": i},
+            }
+            tf_env = {**env, "TF_CONFIG": json.dumps(config)}
+            launches.append((f"worker{i}", command(run, True), tf_env))
     procs = []
-    for i in range(workers):
-        config = {
-            "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
-            "task": {"type": "worker", "index": i},
-        }
-        log = open(logs / f"worker{i}.log", "a")  # noqa: SIM115
+    for name, args, process_env in launches:
+        log = open(logs / f"{name}.log", "a")  # noqa: SIM115
         procs.append(
-            subprocess.Popen(
-                command(run, True),
-                env={**env, "TF_CONFIG": json.dumps(config)},
-                stdout=log,
-                stderr=log,
-            )
+            subprocess.Popen(args, env=process_env, stdout=log, stderr=log)
         )
     return procs
 
