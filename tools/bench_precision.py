@@ -1,15 +1,25 @@
 """bfloat16 against float32: DCGAN images/s, and FID at equal steps over seeds.
 
-This CPU has AVX512-BF16 units, so `dtype_policy="mixed_bfloat16"` should
-train faster; the question is whether the samples stay as good. Two parts:
+On a CPU with bfloat16 units `dtype_policy="mixed_bfloat16"` should train
+faster; the questions are how close it comes to the CPU's bfloat16 limit,
+where the rest of the time goes, and whether the samples stay as good:
 
 - speed: `DCGAN.fit()` at 28x28 and 64x64 (batch 64) under each policy, in
-  the same process, alternated over rounds; median images/s and the ratio;
+  the same process, alternated over rounds; median images/s and the ratio.
+  Where TensorFlow has no oneDNN bfloat16 convolutions on this CPU, a third
+  row trains bfloat16 without keras_gans's float32 convolutions (what
+  Keras alone does);
+- limits: this CPU's float32 and bfloat16 matmul rate (a 2048x2048
+  product), the train step's floating-point operations (TensorFlow's own
+  count over the step's graph), and so each policy's share of its limit;
+- profile: where a 64x64 step spends its time, per TensorFlow op type
+  (TensorFlow's profiler, busy time only);
 - quality: DCGAN 28x28 on Fashion-MNIST for the same number of steps under
   each policy, for each seed, then FID of `--n` samples against the test
   split with the shipped classifier's features (`keras_gans.features`).
 
     python tools/bench_precision.py                    # writes BENCHMARKS.md
+    python tools/bench_precision.py --reuse-quality earlier.json   # speed only
     python tools/bench_precision.py --sizes 28 --rounds 1 --steps 2 --seeds 0 1 \\
         --limit 1280 --n 500 --output ''                # a quick look
 """
@@ -32,34 +42,140 @@ from keras_gans import data, evaluation, features
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SECTION = "## Mixed precision: bfloat16 against float32"
 POLICIES = ("float32", "mixed_bfloat16")
+KERAS_ALONE = "mixed_bfloat16, Keras alone"
 
 
-def speed(size, rounds, steps):
+def _variants():
+    """(name, policy, float32 convolutions) rows of the speed table."""
+    from keras_gans.models.adversarial import precision
+
+    rows = [("float32", "float32", None), ("mixed_bfloat16", "mixed_bfloat16", None)]
+    if precision.cpu_lacks_bfloat16():
+        rows.append((KERAS_ALONE, "mixed_bfloat16", False))
+    return rows
+
+
+def _model(size, channels, policy, float32_convolutions):
+    from keras_gans.models.adversarial import precision
+
+    keras.utils.set_random_seed(0)
+    if float32_convolutions is False:  # what Keras alone does
+        kept, precision.float32_convolutions = precision.float32_convolutions, (
+            lambda *networks, force=None: 0
+        )
+    try:
+        model = keras_gans.DCGAN(
+            image_shape=(size, size, channels), seed=0, dtype_policy=policy
+        )
+    finally:
+        if float32_convolutions is False:
+            precision.float32_convolutions = kept
+    model.compile()
+    return model
+
+
+def _dataset(size, channels, steps):
     import tensorflow as tf
 
     images = np.tanh(
-        np.random.default_rng(0).standard_normal((64 * steps, size, size, 1))
+        np.random.default_rng(0).standard_normal((64 * steps, size, size, channels))
     ).astype("float32")
-    # tf.data, which keras_gans's fit() runs without autotuning: NumPy input
-    # goes through Keras's own pipeline, whose tf.data autotuning can halve
-    # a process's speed at random (BENCHMARKS.md, "the slow mode").
-    dataset = tf.data.Dataset.from_tensor_slices(images).batch(64).cache()
+    # tf.data, which keras_gans's fit() runs without autotuning.
+    return tf.data.Dataset.from_tensor_slices(images).batch(64).cache(), len(images)
+
+
+def speed(size, rounds, steps, channels=1):
+    dataset, count = _dataset(size, channels, steps)
     models = {}
-    for policy in POLICIES:
-        keras.utils.set_random_seed(0)
-        model = keras_gans.DCGAN(
-            image_shape=(size, size, 1), seed=0, dtype_policy=policy
-        )
-        model.compile()
-        model.fit(dataset.take(2), epochs=1, verbose=0)  # compiles
-        models[policy] = model
-    rates = {p: [] for p in POLICIES}
+    for name, policy, f32_conv in _variants():
+        models[name] = _model(size, channels, policy, f32_conv)
+        models[name].fit(dataset.take(2), epochs=1, verbose=0)  # compiles
+    rates = {name: [] for name in models}
+    names = list(models)
     for r in range(rounds):
-        for policy in POLICIES if r % 2 == 0 else POLICIES[::-1]:
+        for name in names if r % 2 == 0 else names[::-1]:
             start = time.perf_counter()
-            models[policy].fit(dataset, epochs=1, verbose=0)
-            rates[policy].append(len(images) / (time.perf_counter() - start))
+            models[name].fit(dataset, epochs=1, verbose=0)
+            rates[name].append(count / (time.perf_counter() - start))
     return rates
+
+
+def matmul_limits(n=2048, repeats=5):
+    """GFLOP/s of an n x n matrix product in float32 and bfloat16 (medians)."""
+    import tensorflow as tf
+
+    limits = {}
+    for dtype in ("float32", "bfloat16"):
+        a = tf.cast(tf.random.normal((n, n), seed=1), dtype)
+        b = tf.cast(tf.random.normal((n, n), seed=2), dtype)
+        product = tf.function(tf.matmul)
+        product(a, b).numpy()
+        seconds = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            product(a, b).numpy()
+            seconds.append(time.perf_counter() - start)
+        limits[dtype] = 2 * n**3 / statistics.median(seconds) / 1e9
+    return limits
+
+
+def step_flops(size, channels):
+    """Floating-point operations of one DCGAN train step, per image.
+
+    TensorFlow's profiler counts them over the step's graph (convolutions,
+    their gradients, products and element-wise ops) from their shapes.
+    """
+    import tensorflow as tf
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    model = _model(size, channels, "float32", None)
+    step = tf.function(model.train_step)
+    graph = step.get_concrete_function(
+        tf.TensorSpec((64, size, size, channels), tf.float32)
+    ).graph
+    options = option_builder.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    total = model_analyzer.profile(graph, options=options).total_float_ops
+    return total / 64
+
+
+def profile(size, channels, steps=3):
+    """Busy time per TensorFlow op type in `steps` 64x64 steps, per row."""
+    import glob
+    import tempfile
+
+    import tensorflow as tf
+    from tensorflow.python.profiler.internal import _pywrap_profiler_plugin
+
+    dataset, _ = _dataset(size, channels, steps)
+    result = {}
+    for name, policy, f32_conv in _variants():
+        model = _model(size, channels, policy, f32_conv)
+        model.fit(dataset.take(1), epochs=1, verbose=0)
+        with tempfile.TemporaryDirectory() as logdir:
+            tf.profiler.experimental.start(logdir)
+            model.fit(dataset, epochs=1, verbose=0)
+            tf.profiler.experimental.stop()
+            (path,) = glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True)
+            data, ok = _pywrap_profiler_plugin.xspace_to_tools_data(
+                [path], "framework_op_stats", {}
+            )
+        if not ok:
+            raise RuntimeError(f"TensorFlow's profiler said: {data[:200]!r}")
+        table = json.loads(data)
+        table = table[0] if isinstance(table, list) else table
+        cols = [c["id"] for c in table["cols"]]
+        times, ops = {}, []
+        for row in table["rows"]:
+            op = dict(zip(cols, [c.get("v") if c else None for c in row["c"]]))
+            if op["type"] != "IDLE":
+                times[op["type"]] = times.get(op["type"], 0.0) + op["total_self_time"]
+                ops.append(
+                    (op["operation"], op["total_self_time"] / max(op["occurrences"], 1))
+                )
+        result[name] = times
+        result[name + " ops"] = sorted(ops, key=lambda op: -op[1])[:6]
+    return result
 
 
 def quality(seeds, epochs, n, limit=None):
@@ -103,18 +219,66 @@ def section(result, args, machine):
         f"({machine['cpu']}, {machine['usable_cores']} cores; TensorFlow "
         f"{machine['tensorflow']}, Keras {machine['keras']}).",
         "",
-        f"Speed: `DCGAN.fit()` on a cached tf.data pipeline (1 channel, batch 64, "
-        f"{args.steps} steps per timing), both policies in one process, "
-        "alternated; median of "
-        f"{args.rounds} rounds.",
+        f"Speed: `DCGAN.fit()` on a cached tf.data pipeline ({args.channels} "
+        f"channel(s), batch 64, {args.steps} steps per timing), the rows in one "
+        f"process, alternated; median of {args.rounds} rounds. GFLOP/s: the train "
+        f"step's floating-point operations (TensorFlow's count over its graph; "
+        f"{result['flops'] / 1e9:.2f} GFLOP per 64x64 image) times images/s; "
+        "the limit: this CPU's 2048x2048 matmul in the row's compute dtype "
+        f"(float32 {result['limits']['float32']:.0f}, bfloat16 "
+        f"{result['limits']['bfloat16']:.0f} GFLOP/s).",
         "",
-        "| image | float32 images/s | mixed_bfloat16 images/s | bf16 / f32 |",
-        "|---|---:|---:|---:|",
+        "| image | row | images/s | / float32 | GFLOP/s | of its matmul limit |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for size, rates in result["speed"].items():
         f32 = statistics.median(rates["float32"])
-        bf16 = statistics.median(rates["mixed_bfloat16"])
-        lines.append(f"| {size}x{size} | {f32:.0f} | {bf16:.0f} | {bf16 / f32:.2f}x |")
+        for name, values in rates.items():
+            rate = statistics.median(values)
+            cells = ["-", "-"]
+            if int(size) == 64:
+                dtype = "float32" if name == "float32" else "bfloat16"
+                gflops = rate * result["flops"] / 1e9
+                cells = [f"{gflops:.0f}", f"{gflops / result['limits'][dtype]:.0%}"]
+            lines.append(
+                f"| {size}x{size} | {name} | {rate:.1f} | {rate / f32:.2f}x | "
+                + " | ".join(cells)
+                + " |"
+            )
+    lines += [
+        "",
+        f"Profile: the share of busy time (TensorFlow's profiler, idle left out) "
+        "per op type over 3 steps of 64x64, each row in the same process.",
+        "",
+    ]
+    prof = {k: v for k, v in result["profile"].items() if not k.endswith(" ops")}
+    top = sorted(prof["float32"], key=lambda k: -prof["float32"][k])[:5]
+    for times in prof.values():
+        top += [k for k in sorted(times, key=lambda k: -times[k])[:5] if k not in top]
+    lines += [
+        "| op type | " + " | ".join(prof) + " |",
+        "|---|" + "---:|" * len(prof),
+    ]
+    for op in top:
+        cells = []
+        for times in prof.values():
+            total = sum(times.values())
+            cells.append(f"{times.get(op, 0.0) / total:.0%}")
+        lines.append(f"| `{op}` | " + " | ".join(cells) + " |")
+    lines.append(
+        "| busy s | "
+        + " | ".join(f"{sum(t.values()) / 1e6:.1f}" for t in prof.values())
+        + " |"
+    )
+    lines += [
+        "",
+        "The slowest single ops of the float32 row (ms per call):",
+        "",
+        "| op | ms |",
+        "|---|---:|",
+    ]
+    for op, micros in result["profile"]["float32 ops"]:
+        lines.append(f"| `{op}` | {micros / 1e3:.0f} |")
     q = result["quality"]
     f32_mean, f32_se = _mean_se([r["fid"] for r in q["float32"]])
     bf_mean, bf_se = _mean_se([r["fid"] for r in q["mixed_bfloat16"]])
@@ -155,6 +319,7 @@ def main(argv=None):
     parser.add_argument("--sizes", nargs="+", type=int, default=[28, 64])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--channels", type=int, default=3, help="speed images")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--n", type=int, default=5000)
@@ -169,7 +334,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     args.argv = argv
     result = {
-        "speed": {s: speed(s, args.rounds, args.steps) for s in args.sizes},
+        "speed": {
+            s: speed(s, args.rounds, args.steps, args.channels) for s in args.sizes
+        },
+        "limits": matmul_limits(),
+        "flops": step_flops(64, args.channels),
+        "profile": profile(64, args.channels),
         "quality": (
             json.loads(pathlib.Path(args.reuse_quality).read_text())["quality"]
             if args.reuse_quality

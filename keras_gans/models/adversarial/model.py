@@ -151,6 +151,9 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         # On JAX and PyTorch: G's upsampling computed the faster way there
         # (keras_gans.models.subpixel); the same function and weights.
         subpixel.use_subpixel(generator, self.generator_ema, discriminator)
+        # On a CPU whose TensorFlow has no fast bfloat16 convolutions: those
+        # layers compute in float32 (keras_gans.models.adversarial.precision).
+        precision.float32_convolutions(generator, self.generator_ema, discriminator)
         self._make_seed_generators(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")

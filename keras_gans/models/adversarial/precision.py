@@ -103,3 +103,92 @@ def loss_scaled(optimizer):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return optimizer
     return keras.optimizers.LossScaleOptimizer(optimizer)
+
+
+# Convolutions whose bfloat16 gradients TensorFlow computes slowly on a CPU
+# without bfloat16 support in oneDNN (BENCHMARKS.md, "Mixed precision").
+CONVOLUTIONS = (
+    keras.layers.Conv1D,
+    keras.layers.Conv2D,
+    keras.layers.Conv3D,
+    keras.layers.Conv1DTranspose,
+    keras.layers.Conv2DTranspose,
+    keras.layers.Conv3DTranspose,
+    keras.layers.DepthwiseConv2D,
+    keras.layers.SeparableConv2D,
+)
+
+
+def cpu_lacks_bfloat16():
+    """Whether TensorFlow computes bfloat16 convolutions here without oneDNN.
+
+    TensorFlow's CPU convolutions use oneDNN for bfloat16 only where the
+    CPU has AVX-512 or AVX-NE-CONVERT (`IsDataTypeSupportedByOneDNNOnThisCPU`);
+    elsewhere (an AVX2-only CPU, or oneDNN turned off) its gradients fall
+    back to Eigen's generic kernels, 9-16x slower than float32's. False on
+    other backends and wherever TensorFlow sees a GPU or a TPU.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import os
+
+    import tensorflow as tf
+
+    if tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"):
+        return False
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in ("0", "false"):
+        return True
+    try:
+        from tensorflow.python.util import _pywrap_utils
+    except ImportError:  # pragma: no cover - a TensorFlow without the probe
+        return False
+    probe = getattr(_pywrap_utils, "IsDataTypeSupportedByOneDNNOnThisCPU", None)
+    if probe is None:  # pragma: no cover
+        return False
+    return not probe(tf.bfloat16)
+
+
+def _float32_call(inputs, *args, call, compute_dtype, **kwargs):
+    from keras.src.backend.common.variables import AutocastScope
+
+    # The layer's float32 weights are read as they are inside this scope.
+    with AutocastScope("float32"):
+        outputs = call(keras.ops.cast(inputs, "float32"), *args, **kwargs)
+    return keras.ops.cast(outputs, compute_dtype)
+
+
+def float32_convolutions(*networks, force=None):
+    """Computes the networks' bfloat16 convolutions in float32 where that is faster.
+
+    On a CPU where `cpu_lacks_bfloat16()` (or when `force` is true), each
+    convolution layer whose policy computes in bfloat16 takes its inputs
+    and weights in float32 and casts its outputs back to bfloat16: the
+    layers around it, the activations between them and the saved class,
+    config and weights stay as they are. Measured on an AVX2-only CPU,
+    DCGAN 64x64 `fit()` under `mixed_bfloat16` went from 0.12x float32's
+    speed to about float32's (BENCHMARKS.md). `None`s are skipped.
+
+    Returns:
+        The number of layers changed.
+    """
+    if not (cpu_lacks_bfloat16() if force is None else force):
+        return 0
+    import functools
+
+    count = 0
+    for network in networks:
+        if network is None:
+            continue
+        for layer in network._flatten_layers(include_self=False, recursive=True):
+            if (
+                not isinstance(layer, CONVOLUTIONS)
+                or layer.compute_dtype != "bfloat16"
+                or getattr(layer, "_float32_convolution", False)
+            ):
+                continue
+            layer.call = functools.partial(
+                _float32_call, call=layer.call, compute_dtype=layer.compute_dtype
+            )
+            layer._float32_convolution = True
+            count += 1
+    return count

@@ -92,6 +92,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
         """Puts the networks under the model's policy and marks the model built."""
         precision.apply_policy(self.dtype_policy, networks)
         subpixel.use_subpixel(*networks)  # JAX, PyTorch: faster upsampling, same function
+        precision.float32_convolutions(*networks)  # bfloat16 on a CPU without oneDNN's
         # The networks are built, so this model is too: Keras must not try
         # to build it by calling it on a batch of images.
         self.built = True
