@@ -45,17 +45,25 @@ POLICIES = ("float32", "mixed_bfloat16")
 KERAS_ALONE = "mixed_bfloat16, Keras alone"
 
 
-def _variants():
-    """(name, policy, float32 convolutions) rows of the speed table."""
+def _variants(xla=True):
+    """(name, policy, float32 convolutions, jit_compile) rows of the speed table."""
     from keras_gans.models.adversarial import precision
 
-    rows = [("float32", "float32", None), ("mixed_bfloat16", "mixed_bfloat16", None)]
+    rows = [
+        ("float32", "float32", None, "auto"),
+        ("mixed_bfloat16", "mixed_bfloat16", None, "auto"),
+    ]
+    if xla:  # Keras's "auto" means no XLA on a CPU; it measured faster on some
+        rows += [
+            ("float32, XLA", "float32", None, True),
+            ("mixed_bfloat16, XLA", "mixed_bfloat16", None, True),
+        ]
     if precision.cpu_lacks_bfloat16():
-        rows.append((KERAS_ALONE, "mixed_bfloat16", False))
+        rows.append((KERAS_ALONE, "mixed_bfloat16", False, "auto"))
     return rows
 
 
-def _model(size, channels, policy, float32_convolutions):
+def _model(size, channels, policy, float32_convolutions, jit_compile="auto"):
     from keras_gans.models.adversarial import precision
 
     keras.utils.set_random_seed(0)
@@ -70,7 +78,7 @@ def _model(size, channels, policy, float32_convolutions):
     finally:
         if float32_convolutions is False:
             precision.float32_convolutions = kept
-    model.compile()
+    model.compile(jit_compile=jit_compile)
     return model
 
 
@@ -86,17 +94,24 @@ def _dataset(size, channels, steps):
 
 def speed(size, rounds, steps, channels=1):
     dataset, count = _dataset(size, channels, steps)
-    models = {}
-    for name, policy, f32_conv in _variants():
-        models[name] = _model(size, channels, policy, f32_conv)
+    # Keras alone is 8x slower: a quarter of the steps keeps the run short.
+    slow = max(2, steps // 4)
+    models, data = {}, {}
+    for name, policy, f32_conv, jit in _variants():
+        models[name] = _model(size, channels, policy, f32_conv, jit)
         models[name].fit(dataset.take(2), epochs=1, verbose=0)  # compiles
+        data[name] = (dataset.take(slow), 64 * slow) if name == KERAS_ALONE else (
+            dataset,
+            count,
+        )
     rates = {name: [] for name in models}
     names = list(models)
     for r in range(rounds):
         for name in names if r % 2 == 0 else names[::-1]:
+            batches, images = data[name]
             start = time.perf_counter()
-            models[name].fit(dataset, epochs=1, verbose=0)
-            rates[name].append(count / (time.perf_counter() - start))
+            models[name].fit(batches, epochs=1, verbose=0)
+            rates[name].append(images / (time.perf_counter() - start))
     return rates
 
 
@@ -149,7 +164,7 @@ def profile(size, channels, steps=3):
 
     dataset, _ = _dataset(size, channels, steps)
     result = {}
-    for name, policy, f32_conv in _variants():
+    for name, policy, f32_conv, _ in _variants(xla=False):  # XLA: one op
         model = _model(size, channels, policy, f32_conv)
         model.fit(dataset.take(1), epochs=1, verbose=0)
         with tempfile.TemporaryDirectory() as logdir:
@@ -221,7 +236,9 @@ def section(result, args, machine):
         "",
         f"Speed: `DCGAN.fit()` on a cached tf.data pipeline ({args.channels} "
         f"channel(s), batch 64, {args.steps} steps per timing), the rows in one "
-        f"process, alternated; median of {args.rounds} rounds. GFLOP/s: the train "
+        f"process, alternated; median of {args.rounds} rounds (the Keras-alone "
+        "row, where there is one, times a quarter of the steps). XLA: "
+        "`compile(jit_compile=True)`. GFLOP/s: the train "
         f"step's floating-point operations (TensorFlow's count over its graph; "
         f"{result['flops'] / 1e9:.2f} GFLOP per 64x64 image) times images/s; "
         "the limit: this CPU's 2048x2048 matmul in the row's compute dtype "
@@ -237,7 +254,7 @@ def section(result, args, machine):
             rate = statistics.median(values)
             cells = ["-", "-"]
             if int(size) == 64:
-                dtype = "float32" if name == "float32" else "bfloat16"
+                dtype = "float32" if name.startswith("float32") else "bfloat16"
                 gflops = rate * result["flops"] / 1e9
                 cells = [f"{gflops:.0f}", f"{gflops / result['limits'][dtype]:.0%}"]
             lines.append(
@@ -285,7 +302,9 @@ def section(result, args, machine):
     steps = q["float32"][0]["steps"]
     lines += [
         "",
-        f"Quality: DCGAN 28x28 on Fashion-MNIST, {args.epochs} epoch(s) = "
+        f"Quality: DCGAN 28x28 on Fashion-MNIST"
+        + (f" (its first {args.limit} images)" if args.limit else "")
+        + f", {args.epochs} epoch(s) = "
         f"{steps} steps at batch 128 under each policy, seeds {args.seeds}; FID of "
         f"{args.n} samples against the first {args.n} test images, features "
         f"`{features.DEFAULT_EXTRACTOR}` (the shipped classifier: not comparable "
@@ -331,8 +350,32 @@ def main(argv=None):
         help="take the quality rows from this earlier --json (same settings)",
     )
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument(
+        "--render", default=None, help="write the section from this --json only"
+    )
     args = parser.parse_args(argv)
     args.argv = argv
+    if args.render:
+        result = json.loads(pathlib.Path(args.render).read_text())
+        output = args.output
+        args = parser.parse_args(result["argv"])  # the measuring run's settings
+        args.argv, args.output, args.render = result["argv"], output, True
+    else:
+        result = measure(args)
+    sys.path.insert(0, str(ROOT / "tools"))
+    from machine import machine_info
+    from report import write_report
+
+    machine = result.setdefault("machine", machine_info())
+    text = section(result, args, machine)
+    print(text)
+    if args.json and not args.render:
+        pathlib.Path(args.json).write_text(json.dumps(result, indent=2))
+    if args.output:
+        write_report(args.output, text, header=SECTION)
+
+
+def measure(args):
     result = {
         "speed": {
             s: speed(s, args.rounds, args.steps, args.channels) for s in args.sizes
@@ -345,17 +388,9 @@ def main(argv=None):
             if args.reuse_quality
             else quality(args.seeds, args.epochs, args.n, args.limit)
         ),
+        "argv": args.argv,
     }
-    sys.path.insert(0, str(ROOT / "tools"))
-    from machine import machine_info
-    from report import write_report
-
-    text = section(result, args, machine_info())
-    print(text)
-    if args.json:
-        pathlib.Path(args.json).write_text(json.dumps(result, indent=2))
-    if args.output:
-        write_report(args.output, text, header=SECTION)
+    return result
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ scaling.
 
 from __future__ import annotations
 
+import functools
+import os
+
 import keras
 
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -130,8 +133,6 @@ def cpu_lacks_bfloat16():
     """
     if keras.backend.backend() != "tensorflow":
         return False
-    import os
-
     import tensorflow as tf
 
     if tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("TPU"):
@@ -171,24 +172,22 @@ def float32_convolutions(*networks, force=None):
     Returns:
         The number of layers changed.
     """
-    if not (cpu_lacks_bfloat16() if force is None else force):
+    layers = [
+        layer
+        for network in networks
+        if network is not None
+        for layer in network._flatten_layers(include_self=False, recursive=True)
+        if isinstance(layer, CONVOLUTIONS)
+        and layer.compute_dtype == "bfloat16"
+        and not getattr(layer, "_float32_convolution", False)
+    ]
+    layers = list({id(layer): layer for layer in layers}.values())  # shared once
+    # Only a bfloat16 network asks about the CPU.
+    if not layers or not (cpu_lacks_bfloat16() if force is None else force):
         return 0
-    import functools
-
-    count = 0
-    for network in networks:
-        if network is None:
-            continue
-        for layer in network._flatten_layers(include_self=False, recursive=True):
-            if (
-                not isinstance(layer, CONVOLUTIONS)
-                or layer.compute_dtype != "bfloat16"
-                or getattr(layer, "_float32_convolution", False)
-            ):
-                continue
-            layer.call = functools.partial(
-                _float32_call, call=layer.call, compute_dtype=layer.compute_dtype
-            )
-            layer._float32_convolution = True
-            count += 1
-    return count
+    for layer in layers:
+        layer.call = functools.partial(
+            _float32_call, call=layer.call, compute_dtype=layer.compute_dtype
+        )
+        layer._float32_convolution = True
+    return len(layers)
