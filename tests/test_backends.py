@@ -24,7 +24,8 @@ BACKENDS = ("tensorflow", "jax", "torch")
 FAMILIES = ("adversarial", "gan", "dcgan", "infogan", "gan_cls")
 # Every registered loss, as backend_steps.py runs them.
 LOSSES = keras_gans.losses.names()
-pytestmark = pytest.mark.slow
+# Several minutes of subprocesses: their own CI step (`-m backends`).
+pytestmark = [pytest.mark.slow, pytest.mark.backends]
 
 
 def _backends():

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from test_backends import BACKENDS, HERE, _backends, _run  # noqa: F401
 
-pytestmark = pytest.mark.slow
+# Several minutes of subprocesses: their own CI step (`-m backends`).
+pytestmark = [pytest.mark.slow, pytest.mark.backends]
 
 
 def _jax_env(fashion_dir):
