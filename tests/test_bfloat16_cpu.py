@@ -58,7 +58,7 @@ def test_float32_convolutions_keep_the_function_in_bfloat16_precision():
         return max(
             float(np.linalg.norm(np.asarray(v, "float32") - np.asarray(e, "float32")))
             / float(np.linalg.norm(np.asarray(e, "float32")))
-            for v, e in zip(values, [exact[0], exact[1], *exact[2]])
+            for v, e in zip(values, [exact[0], exact[1], *exact[2]], strict=True)
         )
 
     assert error((out, loss, grads)) < 0.04
@@ -97,17 +97,22 @@ def test_cpu_probe_is_tensorflows_own(monkeypatch):
 
 def test_dcgan_under_mixed_bfloat16_trains_and_reloads(monkeypatch, tmp_path):
     monkeypatch.setattr(precision, "cpu_lacks_bfloat16", lambda: True)
-    model = keras_gans.DCGAN(image_shape=(16, 16, 1), seed=0, dtype_policy="mixed_bfloat16")
+    model = keras_gans.DCGAN(
+        image_shape=(16, 16, 1), seed=0, dtype_policy="mixed_bfloat16"
+    )
     layers = [
         layer
         for network in (model.generator, model.discriminator)
         for layer in network._flatten_layers(include_self=False)
     ]
-    patched = [layer.name for layer in layers if getattr(layer, "_float32_convolution", 0)]
+    patched = [
+        layer.name for layer in layers if getattr(layer, "_float32_convolution", 0)
+    ]
     bfloat16 = [
         layer.name
         for layer in layers
-        if isinstance(layer, precision.CONVOLUTIONS) and layer.compute_dtype == "bfloat16"
+        if isinstance(layer, precision.CONVOLUTIONS)
+        and layer.compute_dtype == "bfloat16"
     ]
     # Every bfloat16 convolution; G's image layer stays float32 and as it is.
     assert patched == bfloat16 and len(patched) >= 3

@@ -68,8 +68,9 @@ def _model(size, channels, policy, float32_convolutions, jit_compile="auto"):
 
     keras.utils.set_random_seed(0)
     if float32_convolutions is False:  # what Keras alone does
-        kept, precision.float32_convolutions = precision.float32_convolutions, (
-            lambda *networks, force=None: 0
+        kept, precision.float32_convolutions = (
+            precision.float32_convolutions,
+            (lambda *networks, force=None: 0),
         )
     try:
         model = keras_gans.DCGAN(
@@ -100,9 +101,13 @@ def speed(size, rounds, steps, channels=1):
     for name, policy, f32_conv, jit in _variants():
         models[name] = _model(size, channels, policy, f32_conv, jit)
         models[name].fit(dataset.take(2), epochs=1, verbose=0)  # compiles
-        data[name] = (dataset.take(slow), 64 * slow) if name == KERAS_ALONE else (
-            dataset,
-            count,
+        data[name] = (
+            (dataset.take(slow), 64 * slow)
+            if name == KERAS_ALONE
+            else (
+                dataset,
+                count,
+            )
         )
     rates = {name: [] for name in models}
     names = list(models)
@@ -182,7 +187,9 @@ def profile(size, channels, steps=3):
         cols = [c["id"] for c in table["cols"]]
         times, ops = {}, []
         for row in table["rows"]:
-            op = dict(zip(cols, [c.get("v") if c else None for c in row["c"]]))
+            op = dict(
+                zip(cols, [c.get("v") if c else None for c in row["c"]], strict=True)
+            )
             if op["type"] != "IDLE":
                 times[op["type"]] = times.get(op["type"], 0.0) + op["total_self_time"]
                 ops.append(
@@ -264,7 +271,7 @@ def section(result, args, machine):
             )
     lines += [
         "",
-        f"Profile: the share of busy time (TensorFlow's profiler, idle left out) "
+        "Profile: the share of busy time (TensorFlow's profiler, idle left out) "
         "per op type over 3 steps of 64x64, each row in the same process.",
         "",
     ]
@@ -302,7 +309,7 @@ def section(result, args, machine):
     steps = q["float32"][0]["steps"]
     lines += [
         "",
-        f"Quality: DCGAN 28x28 on Fashion-MNIST"
+        "Quality: DCGAN 28x28 on Fashion-MNIST"
         + (f" (its first {args.limit} images)" if args.limit else "")
         + f", {args.epochs} epoch(s) = "
         f"{steps} steps at batch 128 under each policy, seeds {args.seeds}; FID of "
