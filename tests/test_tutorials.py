@@ -15,6 +15,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+# Five whole programs, half a minute each: their own CI step (`-m tutorials`).
+pytestmark = pytest.mark.tutorials
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 TUTORIALS = sorted((REPO / "tutorials").glob("[0-9]*.py"))
 
