@@ -120,7 +120,8 @@ def test_jax_data_parallel_over_two_devices_is_the_one_device_step():
     env = dict(
         os.environ,
         KERAS_BACKEND="jax",
-        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+        XLA_FLAGS=os.environ.get("XLA_FLAGS", "")
+        + " --xla_force_host_platform_device_count=2",
     )
     done = subprocess.run(
         [sys.executable, str(HERE / "backend_devices.py")],
