@@ -24,8 +24,14 @@ BACKENDS = ("tensorflow", "jax", "torch")
 FAMILIES = ("adversarial", "gan", "dcgan", "infogan", "gan_cls")
 # Every registered loss, as backend_steps.py runs them.
 LOSSES = keras_gans.losses.names()
-# Several minutes of subprocesses: their own CI step (`-m backends`).
-pytestmark = [pytest.mark.slow, pytest.mark.backends]
+# Several minutes of subprocesses: their own CI step (`-m backends`). The
+# group keeps the module on one xdist worker there (loadgroup), so its
+# module fixture, every backend's steps, runs once.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.backends,
+    pytest.mark.xdist_group("backend_steps"),
+]
 
 
 def _backends():

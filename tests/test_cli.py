@@ -1,5 +1,6 @@
 """The command line as a whole: a quiet start, and errors in flags."""
 
+import concurrent.futures
 import subprocess
 import sys
 
@@ -15,17 +16,23 @@ def _help(*flags, env=None):
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
+def _helps(*runs):
+    """`_help(*flags, env=env)` for each `(flags, env)`, the processes side by side."""
+    with concurrent.futures.ThreadPoolExecutor(len(runs)) as pool:
+        return list(pool.map(lambda run: _help(*run[0], env=run[1]), runs))
+
+
 @pytest.mark.slow
 def test_the_command_starts_without_tensorflow_notices_unless_asked(monkeypatch):
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    quiet = _help(env=env)
+    quiet, verbose, own = _helps(
+        ((), env), (("--verbose",), env), ((), {**env, "TF_CPP_MIN_LOG_LEVEL": "0"})
+    )
     assert quiet.returncode == 0 and "usage: keras-gans" in quiet.stdout
     assert quiet.stderr == "", quiet.stderr
-    verbose = _help("--verbose", env=env)
     assert verbose.returncode == 0
-    own = _help(env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"})
     if not any(n in verbose.stderr for n in NOTICES):
         pytest.skip("this TensorFlow build prints no start-up notices")
     # --verbose, or the user's own TF_CPP_MIN_LOG_LEVEL, shows them.

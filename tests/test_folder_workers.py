@@ -21,7 +21,14 @@ from test_multi_worker import HERE, start_workers, wait_all
 
 from keras_gans.testing import free_ports
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy, pytest.mark.timeout(240)]
+# One xdist worker runs the module (its workers fixture starts two processes
+# once) when CI's heavy step spreads the other tests one by one (loadgroup).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.heavy,
+    pytest.mark.timeout(240),
+    pytest.mark.xdist_group("folder_workers"),
+]
 
 # Six global batches of 8: with drop_remainder an epoch is the whole folder.
 FILES = 48

@@ -366,6 +366,7 @@ np.savez(out, keys=np.asarray(ds.folder.files.keys), kind=type(ds).__name__, **r
 """
 
 
+@pytest.mark.backends  # subprocesses of other backends: `-m backends`
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_other_backends_read_the_same_files_in_the_same_order_without_tensorflow(
     mixed, tmp_path, backend

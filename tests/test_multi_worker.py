@@ -23,7 +23,8 @@ import pytest
 from keras_gans.testing import free_ports, wait_all
 
 HERE = pathlib.Path(__file__).parent
-pytestmark = pytest.mark.slow
+# Jobs of several processes on 127.0.0.1: their own CI step (`-m processes`).
+pytestmark = [pytest.mark.slow, pytest.mark.processes]
 
 
 def tf_config(ports, index):

@@ -25,7 +25,14 @@ def quickstart_code():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+@pytest.mark.parametrize(
+    "backend",
+    # JAX and PyTorch in subprocesses: the cross-backend step (`-m backends`).
+    [
+        "tensorflow",
+        *(pytest.param(b, marks=pytest.mark.backends) for b in ("jax", "torch")),
+    ],
+)
 def test_quickstart_runs_and_saves_a_model_that_reloads(fashion_dir, tmp_path, backend):
     if importlib.util.find_spec(backend) is None:
         if os.environ.get("KERAS_GANS_REQUIRE_BACKENDS") == "1":

@@ -488,7 +488,7 @@ def test_cli_errors_are_clear(fashion_dir, tmp_path, capsys):
 )
 def test_cli_interrupt_then_rerun_resumes(fashion_dir, tmp_path, signum):
     run = tmp_path / "run"
-    command = [sys.executable, "-m", "keras_gans.cli", "train", "gan", "--epochs", "12"]
+    command = [sys.executable, "-m", "keras_gans.cli", "train", "gan", "--epochs", "5"]
     command += ["--limit", "512", "--batch-size", "16", "--latent-dim", "8"]
     command += ["--data-dir", str(fashion_dir), "--out", str(run), "--verbose", "2"]
     proc = subprocess.Popen(
@@ -507,14 +507,14 @@ def test_cli_interrupt_then_rerun_resumes(fashion_dir, tmp_path, signum):
     assert proc.returncode == 130, out
     assert "Rerun the same command to resume" in out
     stopped_at = json.loads((run / "run.json").read_text())["epochs_completed"]
-    assert 1 <= stopped_at < 12
+    assert 1 <= stopped_at < 5
 
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert f"Resuming {run} from epoch {stopped_at}" in rerun.stdout
-    assert f"Epoch {stopped_at + 1}/12" in rerun.stdout
-    assert f"Epoch {stopped_at}/12" not in rerun.stdout
-    assert json.loads((run / "run.json").read_text())["epochs_completed"] == 12
+    assert f"Epoch {stopped_at + 1}/5" in rerun.stdout
+    assert f"Epoch {stopped_at}/5" not in rerun.stdout
+    assert json.loads((run / "run.json").read_text())["epochs_completed"] == 5
 
 
 def test_gan_units_set_the_generator_widths_and_only_apply_to_gan():
