@@ -24,7 +24,8 @@ BACKENDS = ("tensorflow", "jax", "torch")
 FAMILIES = ("adversarial", "gan", "dcgan", "infogan", "gan_cls")
 # Every registered loss, as backend_steps.py runs them.
 LOSSES = keras_gans.losses.names()
-# Several minutes of subprocesses: their own CI step (`-m backends`). The
+# Several minutes of subprocesses: a CI step of their own, shared with the
+# tutorials (`-m "backends or tutorials"`). The
 # group keeps the module on one xdist worker there (loadgroup), so its
 # module fixture, every backend's steps, runs once.
 pytestmark = [

@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 from test_backends import BACKENDS, HERE, _backends, _run  # noqa: F401
 
-# Several minutes of subprocesses: their own CI step (`-m backends`).
+# Several minutes of subprocesses: a CI step of their own, shared with the
+# tutorials (`-m "backends or tutorials"`).
 pytestmark = [pytest.mark.slow, pytest.mark.backends]
 
 

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-# Five whole programs, half a minute each: their own CI step (`-m tutorials`).
+# Five whole programs, half a minute each: a CI step of their own, shared
+# with the cross-backend tests (`-m "backends or tutorials"`).
 pytestmark = pytest.mark.tutorials
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
