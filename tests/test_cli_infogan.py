@@ -12,7 +12,7 @@ import tensorflow as tf
 import keras_gans
 from keras_gans import cli
 from keras_gans import runs as training
-from keras_gans.data import loader
+from keras_gans.data import local
 from keras_gans.images import save_image_grid
 from keras_gans.latent import LatentSpec
 from keras_gans.models.infogan import generate_in_category, save_code_sweep
@@ -260,7 +260,7 @@ def test_train_on_digits_without_sklearn_says_how_to_install(
 ):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    monkeypatch.setattr(loader, "_ARRAY_CACHE", {})
+    monkeypatch.setattr(local, "_ARRAY_CACHE", {})
     run = tmp_path / "run"
     args = ["train", "infogan", "--dataset", "digits", "--out", str(run)]
     assert cli.main(args) == 2

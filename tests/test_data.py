@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from keras_gans import data
-from keras_gans.data import digits, fashion_mnist, idx, loader
+from keras_gans.data import digits, fashion_mnist, idx, loader, local
 
 FILES = fashion_mnist.FILES["train"] + fashion_mnist.FILES["test"]
 
@@ -363,7 +363,7 @@ def test_digits_split_is_fixed_disjoint_and_complete(sklearn_digits, monkeypatch
         )
     # The same on every call, also when read again rather than from the cache.
     first = data.load_arrays("digits", "test")
-    monkeypatch.setattr(loader, "_ARRAY_CACHE", {})
+    monkeypatch.setattr(local, "_ARRAY_CACHE", {})
     again = data.load_arrays("digits", "test")
     np.testing.assert_array_equal(first[0], again[0])
     np.testing.assert_array_equal(first[1], again[1])
@@ -403,7 +403,7 @@ def test_digits_resize_and_errors(sklearn_digits):
 def test_digits_without_sklearn_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    monkeypatch.setattr(loader, "_ARRAY_CACHE", {})  # nothing read before
+    monkeypatch.setattr(local, "_ARRAY_CACHE", {})  # nothing read before
     with pytest.raises(ImportError, match=r'pip install "keras-gans\[sklearn\]"'):
         data.load_arrays("digits")
     with pytest.raises(ImportError, match="scikit-learn is not installed"):

@@ -57,7 +57,7 @@ import dataclasses
 import numpy as np
 
 from keras_gans._tensorflow import tf
-from keras_gans.data import fashion_mnist, loader
+from keras_gans.data import fashion_mnist, local
 from keras_gans.data.caption_attributes import (  # noqa: F401 - re-exported
     GARMENT_THRESHOLD,
     SHADE_LEVELS,
@@ -156,7 +156,7 @@ def load_captioned(
     """
     _check_options(captions_per_image, wording)
     check_int("limit", limit, minimum=1, allow_none=True)
-    images, labels = loader.load_arrays("fashion_mnist", split, data_dir=data_dir)
+    images, labels = local.load_arrays("fashion_mnist", split, data_dir=data_dir)
     if limit is not None:
         images, labels = images[:limit], labels[:limit]
     attributes = measure_attributes(images, labels)
@@ -267,7 +267,7 @@ def _load(
         seed=seed,
         drop_remainder=drop_remainder,
         repeat=repeat,
-        convert=lambda x: loader._to_model_range(x, native, target, crop=False),
+        convert=lambda x: local._to_model_range(x, native, target, crop=False),
         examples=name,
         several=True,
     )

@@ -31,7 +31,7 @@ import pathlib
 import numpy as np
 
 from keras_gans._tensorflow import tf
-from keras_gans.data import loader, tfds_source
+from keras_gans.data import local, tfds_source
 from keras_gans.images import to_uint8
 from keras_gans.validation import check_int
 
@@ -148,7 +148,7 @@ def _load_images(split, image_shape, data_dir, limit):
 
     def convert(example):
         # The same crop and resize as keras_gans.data.load(NAME, image_shape=).
-        image = loader._to_model_range(
+        image = local._to_model_range(
             example["image"], source_shape, image_shape, crop=True
         )
         image = tf.ensure_shape(image, image_shape)
@@ -215,7 +215,7 @@ def load_cub_captions(
     folder = _captions_folder(captions_dir)
     check_int("limit", limit, minimum=1, allow_none=True)
     check_int("captions_per_image", captions_per_image, minimum=1, allow_none=True)
-    image_shape = loader._check_image_shape(image_shape)
+    image_shape = local._check_image_shape(image_shape)
     if image_shape is None:
         raise ValueError(
             f"Expected image_shape=(height, width, channels): {NAME!r} images "

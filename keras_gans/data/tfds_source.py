@@ -5,12 +5,10 @@ imported only when a tfds dataset is asked for.
 """
 
 from keras_gans._tensorflow import tf
+from keras_gans.data.local import LOCAL_DATASETS
 
 
 def _local_datasets():
-    # Imported here, not at the top, because the loader imports this module.
-    from keras_gans.data.loader import LOCAL_DATASETS
-
     return LOCAL_DATASETS
 
 
