@@ -47,6 +47,21 @@ def __dir__():
     return sorted(set(globals()) | set(_SUBMODULES))
 
 
+from keras_gans.models import services as _services  # noqa: E402
+
+# The model layer's convenience methods (`export`, `from_preset`,
+# `save_to_preset`, `presets`) call these consumers by name; wiring them here,
+# at the package's root, keeps the model layer from importing export/ or zoo/.
+for _name, _target in {
+    "export_saved_model": "keras_gans.export.saved_model:export_saved_model",
+    "export_onnx": "keras_gans.export.onnx:export_model",
+    "load_preset": "keras_gans.zoo.presets:load_preset",
+    "save_preset": "keras_gans.zoo.presets:save_preset",
+    "presets_of": "keras_gans.zoo.presets:presets_of",
+}.items():
+    _services.provide(_name, _target)
+del _name, _target
+
 from keras_gans.models import (  # noqa: E402
     DCGAN,
     GAN,

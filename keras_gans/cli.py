@@ -34,7 +34,7 @@ import sys
 import warnings
 
 from keras_gans import cli_data, cli_placement
-from keras_gans.models.family import flag_for
+from keras_gans.runs.spec import flag_for, run_spec
 
 
 def _shape(text):
@@ -59,6 +59,8 @@ def _add_overwrite(parser, what="replace files at --out that keras_gans did not 
 
 # Commands whose --out is a folder of their own, checked as they write.
 _OUT_FOLDER = ("train", "export", "export-tflite")
+# `keras-gans export --format`: TF Serving's SavedModel, or ONNX.
+EXPORT_FORMATS = ("saved_model", "onnx")
 
 
 def _check_out_file(args):
@@ -99,7 +101,9 @@ def _add_train(sub, families):
         help="train a model; rerun the same command to resume after an interruption",
     )
     train.add_argument("model", choices=sorted(families))
-    datasets = ", ".join(f"{n}: {f.default_dataset}" for n, f in families.items())
+    datasets = ", ".join(
+        f"{n}: {run_spec(f).default_dataset}" for n, f in families.items()
+    )
     train.add_argument(
         "--dataset", default=None, help=f"default: the model's ({datasets})"
     )
@@ -138,7 +142,7 @@ def _add_train(sub, families):
     # once, under the first; `_train` checks that the chosen family has it.
     added = set()
     for name, family in families.items():
-        options = [o for o in family.options if o.name not in added]
+        options = [o for o in run_spec(family).options if o.name not in added]
         if not options:
             continue
         group = train.add_argument_group(
@@ -183,7 +187,7 @@ def _parser():
     owners = {}
     for name, family in families().items():
         try:
-            for dest in family.add_sample_arguments(sample):
+            for dest in run_spec(family).add_sample_arguments(sample):
                 owners[dest] = family
         except argparse.ArgumentError as e:
             warnings.warn(f"keras-gans sample: family {name!r}: {e}", stacklevel=2)
@@ -224,13 +228,29 @@ def _parser():
     _add_overwrite(interp)
 
     export = sub.add_parser(
-        "export", help="write a SavedModel for TF Serving: <out>/<name>/<version>/"
+        "export",
+        help="write a SavedModel for TF Serving (<out>/<name>/<version>/), or "
+        "with --format onnx an ONNX file and its JSON (<out>/<name>.onnx)",
     )
-    export.add_argument("model", help="run folder, .keras file or preset")
-    export.add_argument("--out", required=True, help="TF Serving's base folder")
-    export.add_argument("--version", type=int, default=1)
     export.add_argument(
-        "--name", default=None, help="model folder (default: the model's family)"
+        "model",
+        help="run folder, .keras file, preset, zoo name (or, for onnx, an "
+        "export folder)",
+    )
+    export.add_argument(
+        "--out", required=True, help="TF Serving's base folder (onnx: a folder)"
+    )
+    export.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        default=EXPORT_FORMATS[0],
+        help="saved_model (default) or onnx (pip install 'keras-gans[onnx]')",
+    )
+    export.add_argument("--version", type=int, default=1, help="saved_model only")
+    export.add_argument(
+        "--name",
+        default=None,
+        help="model folder, or onnx file's base name (default: the model's family)",
     )
     _add_overwrite(export, "replace an existing version folder")
 
@@ -298,11 +318,14 @@ def _parser():
     handlers = cli_data.add_commands(sub, _shape, _add_overwrite)
     for name, family in families().items():
         try:
-            commands = family.add_commands(sub)
+            commands = run_spec(family).add_commands(sub)
         except argparse.ArgumentError as e:
             warnings.warn(f"keras-gans: family {name!r}: {e}", stacklevel=2)
             continue
-        handlers.update({k: v for k, v in commands.items() if k not in COMMANDS})
+        # A family's handler also gets the one loader of model sources.
+        handlers.update(
+            {k: _with_loader(v) for k, v in commands.items() if k not in COMMANDS}
+        )
         for command in commands:
             # A family's command that writes a file gets the same flag.
             own = sub.choices.get(command)
@@ -311,6 +334,10 @@ def _parser():
                 _add_overwrite(own)
     parser.set_defaults(family_commands=handlers)
     return parser
+
+
+def _with_loader(handler):
+    return lambda args: handler(args, _load)
 
 
 def _flags_for(message, fields):
@@ -336,11 +363,11 @@ def _train(args):
     fields = {"dataset": args.dataset}
     fields.update({k: getattr(args, k) for k in runs.config.FIELD_HELP})
     settings = {k: v for k, v in fields.items() if v is not None}
-    own = {o.name for o in chosen.options}
+    own = {o.name for o in run_spec(chosen).options}
     for name, family in families(trainable=True).items():
         given = [
             o
-            for o in family.options
+            for o in run_spec(family).options
             if o.name not in own and getattr(args, o.name) is not None
         ]
         if given:
@@ -383,15 +410,10 @@ def _train(args):
 
 
 def _load(source):
-    """A model from a run folder or `.keras` file, else a preset (zoo name, URL)."""
-    from keras_gans import runs
-    from keras_gans.zoo.presets import source_kind
+    """The Keras model a source names (`keras_gans.sources`)."""
+    from keras_gans import sources
 
-    if source_kind(source) == "path":
-        return runs.load_trained(source)
-    from keras_gans.models import from_preset
-
-    return from_preset(source)
+    return sources.load_model(source)
 
 
 def _sample(args):
@@ -404,7 +426,7 @@ def _sample(args):
     for dest, owner in args.family_options.items():
         if getattr(args, dest) is not None and owner is not family:
             require_family(model, owner, flag_for(dest))
-    images, what = family.sample_images(model, args)
+    images, what = run_spec(family).sample_images(model, args)
     path = save_image_grid(images, args.out, ncols=args.ncols)
     print(f"Wrote {what} to {path}")
     return 0
@@ -462,6 +484,8 @@ def _interpolate(args):
 def _export(args):
     from keras_gans.export import read_metadata
 
+    if args.format == "onnx":
+        return _export_onnx(args)
     model = _load(args.model)
     try:
         folder = model.export(
@@ -472,6 +496,19 @@ def _export(args):
     print(f"Exported {folder}")
     for name, what in read_metadata(folder)["signatures"].items():
         print(f"  {name}: {what}")
+    return 0
+
+
+def _export_onnx(args):
+    from keras_gans.export import onnx
+
+    result = onnx.convert(args.model, args.out, name=args.name, overwrite=args.overwrite)
+    print(f"Converted {args.model}")
+    for role, path in result["paths"].items():
+        print(f"  {role}: {path} ({result['bytes'][role]:,} bytes)")
+    print(
+        f"  ONNX Runtime vs the SavedModel: max |difference| {result['parity']:.2e}"
+    )
     return 0
 
 

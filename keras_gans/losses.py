@@ -9,17 +9,32 @@ models use so they can average over the *global* batch under `tf.distribute`.
 All are written in `keras.ops`: they run on every Keras backend.
 
 `get(name)` returns the pair as a `GANLoss`, which the models use by name
-(`model.compile(loss="hinge")`).
+(`model.compile(loss="hinge")`). A loss of your own trains, saves and loads
+like a built-in one once it is registered, in the running program or
+through an entry point, before a saved model that uses it is loaded:
+
+```python
+keras_gans.losses.register(GANLoss("relativistic", my_d_loss, my_g_loss))
+```
+
+```toml
+# pyproject.toml of the package that defines it
+[project.entry-points."keras_gans.losses"]
+relativistic = "my_package.losses:RELATIVISTIC"
+```
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Callable
 
 import keras
 from keras import ops
+
+from keras_gans import plugins
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -171,7 +186,7 @@ def gradient_penalty(critic, real, fake, alpha, reduction="mean"):
         alpha: interpolation weights, shape `(batch,)`, in [0, 1].
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
-    from keras_gans.models.adversarial import backends
+    from keras_gans.models.base import backends
 
     real = ops.convert_to_tensor(real)
     fake = ops.cast(ops.convert_to_tensor(fake), real.dtype)
@@ -201,7 +216,7 @@ def r1_penalty(critic, real, reduction="mean"):
         real: real examples, shape `(batch, ...)`.
         reduction: `"mean"`, `"sum"` or `"none"`. Defaults to `"mean"`.
     """
-    from keras_gans.models.adversarial import backends
+    from keras_gans.models.base import backends
 
     grads = backends.input_gradients(critic, ops.convert_to_tensor(real))
     grads = ops.reshape(ops.cast(grads, "float32"), (ops.shape(grads)[0], -1))
@@ -441,8 +456,86 @@ _LOSSES = {
 }
 
 
+ENTRY_POINT_GROUP = "keras_gans.losses"
+_BUILTIN = tuple(_LOSSES)
+_LOCK = threading.RLock()
+_PLUGINS_LOADED = False
+
+
+def _load_plugins():
+    """Registers the losses of the entry-point group, once per process."""
+    global _PLUGINS_LOADED
+    if _PLUGINS_LOADED:
+        return
+    with _LOCK:
+        if _PLUGINS_LOADED:
+            return
+        _PLUGINS_LOADED = True
+        plugins.load_group(ENTRY_POINT_GROUP, _add_plugin, "GAN loss")
+
+
+def _add_plugin(name, loss):
+    if isinstance(loss, GANLoss) and loss.name != name:
+        raise ValueError(f"the entry point is named {name!r} but the loss {loss.name!r}")
+    register(loss)
+
+
+def register(loss, replace=False):
+    """Adds a `GANLoss` to the losses `get()` and `compile(loss=...)` know; returns it.
+
+    A model compiled with a registered loss saves it by name, and a
+    `.keras` file or preset that names it loads wherever it is registered
+    again first (in the program, or through the entry-point group
+    `keras_gans.losses`, which is read on first use).
+
+    Args:
+        loss: a `GANLoss` whose `name` is a Python identifier.
+        replace: replace a loss registered under the same name. Defaults to
+            `False`; the built-in losses are never replaced.
+    """
+    if not isinstance(loss, GANLoss):
+        raise TypeError(
+            "Expected a keras_gans.losses.GANLoss to register; received "
+            f"{type(loss).__name__}."
+        )
+    if not isinstance(loss.name, str) or not loss.name.isidentifier():
+        raise ValueError(
+            "Expected a loss name that is a Python identifier such as "
+            f"'relativistic'; received name={loss.name!r}."
+        )
+    with _LOCK:
+        existing = _LOSSES.get(loss.name)
+        if existing is not None and existing != loss:
+            if loss.name in _BUILTIN or not replace:
+                raise ValueError(
+                    f"A GAN loss named {loss.name!r} is registered already"
+                    + (
+                        " (a built-in one); give yours another name."
+                        if loss.name in _BUILTIN
+                        else "; pass replace=True to replace it."
+                    )
+                )
+        _LOSSES[loss.name] = loss
+    return loss
+
+
+def unregister(name):
+    """Removes the registered loss `name` (not a built-in one); returns it or `None`."""
+    if name in _BUILTIN:
+        raise ValueError(f"{name!r} is a built-in GAN loss; it cannot be removed.")
+    with _LOCK:
+        return _LOSSES.pop(name, None)
+
+
+def is_registered(loss):
+    """Whether `loss` (a `GANLoss`) is the one registered under its name."""
+    _load_plugins()
+    return _LOSSES.get(loss.name) == loss
+
+
 def names():
-    """The names `get()` accepts."""
+    """The names `get()` accepts: the built-in losses and the registered ones."""
+    _load_plugins()
     return tuple(_LOSSES)
 
 
@@ -452,13 +545,17 @@ def get(identifier):
     Args:
         identifier: one of `names()` (`"minimax"`, `"non_saturating"`,
             `"least_squares"`, `"wasserstein"`, `"wasserstein_gp"`,
-            `"hinge"`) or a `GANLoss`.
+            `"hinge"`, and any registered with `register`) or a `GANLoss`.
     """
     if isinstance(identifier, GANLoss):
         return identifier
+    _load_plugins()
     if isinstance(identifier, str) and identifier in _LOSSES:
         return _LOSSES[identifier]
     raise ValueError(
         f"Unknown GAN loss: expected one of {list(_LOSSES)} or a "
-        f"keras_gans.losses.GANLoss; received {identifier!r}."
+        f"keras_gans.losses.GANLoss; received {identifier!r}. A loss of your own "
+        "must be registered (keras_gans.losses.register, or the entry-point "
+        f"group {ENTRY_POINT_GROUP!r}) before a model that uses it is compiled "
+        "or loaded."
     )

@@ -1,26 +1,31 @@
 """`FamilyTestCase`: the checks every model family passes, for a few lines of setup.
 
 In the spirit of keras-hub's `TestCase`: a family's test class inherits it
-and calls `run_family_checks` with a small model and a dataset; each check
-is also a method of its own. It needs no test framework (plain asserts and
+and calls `run_family_checks(cls, init_kwargs, train_data, tmp_path)` with
+the model class, the arguments of a small model and a dataset; each check
+is also a method of its own. It covers every kind of model keras_gans
+trains (a generator and a discriminator, or one network trained on
+-log p(x)), and needs no test framework (plain asserts and
 `numpy.testing`), so a family in another package can use it too.
 
 ```python
 class TestDCGAN(FamilyTestCase):
     def test_family(self, tmp_path):
         self.run_family_checks(
-            lambda: keras_gans.DCGAN(image_shape=(16, 16, 1), latent_dim=8,
-                                     g_filters=4, d_filters=4, seed=1),
+            keras_gans.DCGAN,
+            {"image_shape": (16, 16, 1), "latent_dim": 8, "g_filters": 4,
+             "d_filters": 4, "seed": 1},
             images(32, (16, 16, 1)),
             tmp_path,
         )
 ```
 
-The checks: the config round trip rebuilds the same architecture; a
-`.keras` round trip gives the identical `generate(seed)`, compiled, with its
-optimizer state; one `fit` step changes both networks' weights; the
-SavedModel has the family's signatures and `serving_default` and `sample`
-agree with the model; the TFLite file matches the SavedModel.
+The checks: the config round trip rebuilds the same architecture; one `fit`
+step changes every network's weights and logs finite losses; a `.keras`
+round trip gives the identical `generate(seed)`, compiled, with its
+optimizer state; the SavedModel has the family's signatures, its metadata
+names the family, and `sample` draws what the model draws; every TFLite
+file, and the ONNX file (with the `onnx` extra), matches the SavedModel.
 
 `injected_draws(model)` replaces every random draw of the model's steps with
 NumPy draws, so the same step can be compared across Keras backends (whose
@@ -36,8 +41,6 @@ import zlib
 
 import numpy as np
 
-BASE_SIGNATURES = ("generate", "sample", "serving_default")
-
 
 def _generate(model):
     return model.generate(4, seed=0)
@@ -45,6 +48,18 @@ def _generate(model):
 
 def _weights(network):
     return [np.array(w) for w in network.trainable_weights]
+
+
+def networks(model):
+    """`{name: network}` a check compares: G and D, or the model itself."""
+    if hasattr(model, "generator") and hasattr(model, "discriminator"):
+        return {"generator": model.generator, "discriminator": model.discriminator}
+    return {model.name: model}
+
+
+def _optimizer(model):
+    """The optimizer whose step count says `fit` trained (G's for a GAN)."""
+    return getattr(model, "g_optimizer", None) or model.optimizer
 
 
 class FamilyTestCase:
@@ -57,33 +72,30 @@ class FamilyTestCase:
         """`from_config(get_config())` rebuilds the same architecture."""
         clone = type(model).from_config(model.get_config())
         assert clone.get_config() == model.get_config()
-        for mine, theirs in (
-            (model.generator, clone.generator),
-            (model.discriminator, clone.discriminator),
+        for (name, mine), theirs in zip(
+            networks(model).items(), networks(clone).values(), strict=True
         ):
-            assert [w.shape for w in mine.weights] == [w.shape for w in theirs.weights]
+            assert [w.shape for w in mine.weights] == [
+                w.shape for w in theirs.weights
+            ], name
         return clone
 
     def run_fit_step(self, model, dataset):
-        """One `fit` step changes G's and D's weights and logs finite losses."""
+        """One `fit` step changes every network's weights and logs finite losses."""
         import keras
 
-        generator, discriminator = (
-            _weights(model.generator),
-            _weights(model.discriminator),
-        )
+        before = {name: _weights(net) for name, net in networks(model).items()}
         history = model.fit(dataset.take(1), epochs=1, verbose=0).history
-        for key in ("d_loss", "g_loss"):
-            assert np.isfinite(history[key][-1]), (key, history[key])
-        for before, network in (
-            (generator, model.generator),
-            (discriminator, model.discriminator),
-        ):
+        for key, values in history.items():
+            assert np.isfinite(values[-1]), (key, values)
+        for name, network in networks(model).items():
             after = _weights(network)
             assert any(
-                not np.array_equal(a, b) for a, b in zip(before, after, strict=True)
-            ), f"fit() left {network.name}'s weights unchanged"
-        assert int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)) >= 1
+                not np.array_equal(a, b)
+                for a, b in zip(before[name], after, strict=True)
+            ), f"fit() left {name}'s weights unchanged"
+        steps = keras.ops.convert_to_numpy(_optimizer(model).iterations)
+        assert int(steps) >= 1
         return history
 
     def run_keras_round_trip(self, model, tmp_path, generate=_generate):
@@ -96,8 +108,8 @@ class FamilyTestCase:
         assert type(loaded) is type(model)
         assert loaded.compiled == model.compiled
         if model.compiled:
-            assert int(loaded.g_optimizer.iterations) == int(
-                model.g_optimizer.iterations
+            assert int(_optimizer(loaded).iterations) == int(
+                _optimizer(model).iterations
             )
         np.testing.assert_allclose(generate(loaded), generate(model), atol=1e-6)
         return loaded
@@ -108,7 +120,8 @@ class FamilyTestCase:
         Args:
             model: the model to export.
             tmp_path: a scratch folder.
-            signatures: the family's own signatures besides `BASE_SIGNATURES`
+            signatures: the family's own signatures besides
+                `serving_default` and the one its TFLite file converts
                 (GAN-CLS: its text signatures; `sample` may be left out by a
                 family that needs conditions for it).
 
@@ -117,11 +130,13 @@ class FamilyTestCase:
         """
         from keras_gans._tensorflow import tf
         from keras_gans.export import read_metadata
+        from keras_gans.export.spec import tflite_spec
         from keras_gans.models.registry import family_of
 
         folder = model.export(pathlib.Path(tmp_path) / "exports", version=1)
         loaded = tf.saved_model.load(str(folder))
-        expected = set(signatures) | {"generate", "serving_default"}
+        converted = tflite_spec(family_of(model)).signature
+        expected = set(signatures) | {converted, "serving_default"}
         assert expected <= set(loaded.signatures), sorted(loaded.signatures)
         meta = read_metadata(folder)
         assert meta["model"] == family_of(model).name
@@ -147,27 +162,62 @@ class FamilyTestCase:
                 assert tflite.parity(export_dir, path) <= self.tflite_tolerance, role
         return paths
 
+    def run_onnx_parity(self, export_dir, tmp_path):
+        """The ONNX file matches the SavedModel, or the family says why it has none.
+
+        Skipped (returns `None`) where the `onnx` extra is not installed.
+        """
+        import importlib.util
+
+        from keras_gans.export import onnx
+        from keras_gans.export.spec import onnx_spec
+        from keras_gans.models.registry import family_for_kind
+
+        if not all(importlib.util.find_spec(m) for m in ("tf2onnx", "onnxruntime")):
+            return None
+        meta = onnx.read_metadata(export_dir)
+        if onnx_spec(family_for_kind(meta["model"])).refused:
+            return None
+        paths = onnx.export_onnx(export_dir, pathlib.Path(tmp_path) / "onnx")
+        assert onnx.parity(export_dir, paths["model"]) <= self.tflite_tolerance
+        return paths
+
     def run_family_checks(
-        self, make_model, dataset, tmp_path, signatures=(), generate=_generate
+        self,
+        cls,
+        init_kwargs,
+        train_data,
+        tmp_path,
+        signatures=(),
+        generate=_generate,
+        compile_kwargs=None,
     ):
-        """All the checks on a fresh, compiled model from `make_model()`.
+        """All the checks on a fresh model `cls(**init_kwargs)`, compiled.
 
         Args:
-            make_model: a callable returning a new, uncompiled model.
-            dataset: a batched `tf.data.Dataset` the model trains on.
+            cls: the model class.
+            init_kwargs: the arguments of a small model of it.
+            train_data: a batched `tf.data.Dataset` the model trains on.
             tmp_path: a scratch folder.
             signatures: the family's own export signatures.
             generate: `generate(model) -> images`, reproducible (GAN-CLS
                 passes texts). Defaults to `model.generate(4, seed=0)`.
+            compile_kwargs: `compile()`'s arguments. Defaults to none: the
+                family's own defaults.
+
+        Returns:
+            The trained model.
         """
         tmp_path = pathlib.Path(tmp_path)
-        model = make_model()
+        model = cls(**init_kwargs)
+        assert isinstance(model, cls)
         self.run_config_round_trip(model)
-        model.compile()
-        self.run_fit_step(model, dataset)
+        model.compile(**(compile_kwargs or {}))
+        self.run_fit_step(model, train_data)
         self.run_keras_round_trip(model, tmp_path, generate)
         export_dir = self.run_export_checks(model, tmp_path, signatures)
         self.run_tflite_parity(export_dir, tmp_path)
+        self.run_onnx_parity(export_dir, tmp_path)
         return model
 
 

@@ -39,7 +39,7 @@ def record_reads():
     from keras_gans.data.folders.batches import BatchPlan
     from keras_gans.data.folders.folder import ImageFolder
     from keras_gans.data.folders.sources import ImageList
-    from keras_gans.models.adversarial import first_batch
+    from keras_gans.models.base import first_batch
 
     record = {"batches": [], "opened": []}
     lock = threading.Lock()

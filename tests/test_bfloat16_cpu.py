@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import keras_gans
-from keras_gans.models.adversarial import precision
+from keras_gans.models.base import precision
 
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow", reason="a TensorFlow CPU question"

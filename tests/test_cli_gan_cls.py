@@ -11,6 +11,7 @@ from keras_gans import runs as training
 from keras_gans.models import GANCLS
 from keras_gans.models.gan_cls import PREVIEW_CAPTIONS
 from keras_gans.models.registry import get_family
+from keras_gans.runs.spec import run_spec
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "fashion-mnist"
 TRAIN_ARGS = ["train", "gan_cls", "--dataset", "fashion_captions", "--epochs", "1"]
@@ -125,7 +126,7 @@ def test_other_models_keep_their_run_identity():
     # GAN-CLS settings must not enter older runs' identity (they still resume).
     for model in ("gan", "dcgan", "infogan"):
         identity = training.TrainConfig(model=model).identity()
-        assert not {o.name for o in get_family("gan_cls").options} & set(identity), (
+        assert not {o.name for o in run_spec(get_family("gan_cls")).options} & set(identity), (
             model
         )
     with pytest.raises(ValueError, match="only apply to model='gan_cls'"):

@@ -22,6 +22,7 @@ pytest.importorskip("gradio")
 from keras_gans import demo  # noqa: E402
 from keras_gans.demo import views  # noqa: E402
 from keras_gans.demo.app import Library, page_note, published_generators  # noqa: E402
+from keras_gans.demo.spec import demo_spec  # noqa: E402
 from keras_gans.images import image_grid  # noqa: E402
 from keras_gans.latent import arithmetic, concept_vector, interpolate  # noqa: E402
 from keras_gans.models import from_preset  # noqa: E402
@@ -174,7 +175,7 @@ def test_new_samples_draw_a_fresh_seed_and_show_it(targets, models):
 
 def test_pixelcnn_samples_are_its_ancestral_samples(targets, models):
     name = "pixelcnn_fashion_mnist"
-    view = targets[name].family.demo_views(targets[name])
+    view = demo_spec(targets[name].family).views(targets[name])
     assert [v.title for v in view] == ["Samples"]  # no latent to interpolate
     image, message = view[0].draw(targets[name], "3")
     assert_shown(image, library_grid(models[name].generate(8, seed=3), ncols=8))
@@ -246,7 +247,7 @@ def test_infogan_codes_are_set_as_generate_with_codes_sets_them(targets, models)
 
 def test_infogan_shows_codes_first(targets):
     target = targets["infogan_fashion_mnist"]
-    titles = [v.title for v in target.family.demo_views(target)]
+    titles = [v.title for v in demo_spec(target.family).views(target)]
     assert titles == ["Codes", "Samples", "Interpolation"]
 
 
@@ -311,7 +312,7 @@ def test_style_transfer_draws_the_captions_in_the_chosen_images_style(
 
 def test_gan_cls_shows_captions_first(targets):
     target = targets["gan_cls_fashion_captions"]
-    titles = [v.title for v in target.family.demo_views(target)]
+    titles = [v.title for v in demo_spec(target.family).views(target)]
     assert titles == [
         "Text to image",
         "Caption interpolation",
@@ -372,7 +373,7 @@ def test_an_export_shows_what_its_generator_can_and_says_what_it_cannot(
     folder = models["gan_cls_fashion_captions"].export(tmp_path / "exports", version=1)
     export = demo.Target.load(folder.parent)  # TF Serving's folder of versions
     assert export.is_export and export.class_name == "GANCLS"
-    all_views = export.family.demo_views(export)
+    all_views = demo_spec(export.family).views(export)
     note = page_note(export, all_views)
     assert note == (
         "This is an export (SavedModel): the generator alone, without the "
@@ -402,10 +403,10 @@ def test_an_exports_latent_tabs_draw_what_the_model_draws(
 ):
     export = demo.Target.load(models[name].export(tmp_path, version=3))
     keras_target = targets[name]
-    assert page_note(export, export.family.demo_views(export)).startswith(
+    assert page_note(export, demo_spec(export.family).views(export)).startswith(
         "This is an export (SavedModel)"
     )
-    for view in keras_target.family.demo_views(keras_target):
+    for view in demo_spec(keras_target.family).views(keras_target):
         args = {
             "samples": ("5",),
             "interp": ("5", "6", 0.4),
@@ -422,9 +423,9 @@ def test_every_family_offers_views(targets):
     from keras_gans.models.registry import families
 
     for family in families().values():
-        assert callable(family.demo_views)
+        assert callable(demo_spec(family).views)
     for target in targets.values():
-        listed = target.family.demo_views(target)
+        listed = demo_spec(target.family).views(target)
         assert listed and all(isinstance(v, demo.View) for v in listed)
         assert len({v.id for v in listed}) == len(listed)
 
@@ -524,7 +525,7 @@ def test_a_run_folder_and_its_keras_file_open_as_they_sample(
     for source in (tmp_path / "run", tmp_path / "run" / runs.FINAL_MODEL):
         target = demo.Target.load(source)
         assert not target.is_export and target.source == str(source)
-        titles = [v.title for v in target.family.demo_views(target)]
+        titles = [v.title for v in demo_spec(target.family).views(target)]
         assert titles == ["Samples", "Interpolation", "Latent arithmetic"]
         image, _ = views.SamplesView().draw(target, "4")
         assert_shown(image, library_grid(trained.generate(16, seed=4), 8))

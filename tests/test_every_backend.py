@@ -16,7 +16,7 @@ from keras import ops
 
 import keras_gans
 from keras_gans import losses
-from keras_gans.models.adversarial import backends
+from keras_gans.models.base import backends
 
 
 def _images(n, shape=(16, 16, 1), seed=0):
@@ -230,7 +230,7 @@ def test_gan_cls_takes_strings_and_token_ids():
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_every_family_trains_in_mixed_precision(family, policy, tmp_path):
-    from keras_gans.models.adversarial import precision
+    from keras_gans.models.base import precision
 
     model = FAMILIES[family](dtype_policy=policy)
     model.compile()

@@ -24,7 +24,7 @@ from keras_gans import data
 from keras_gans.data import folders
 from keras_gans.data.folders import cache as cache_lib
 from keras_gans.data.folders.decode import BadImageError, decode
-from keras_gans.models.adversarial import first_batch
+from keras_gans.models.base import first_batch
 
 SHAPE = (16, 16, 3)
 

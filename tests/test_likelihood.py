@@ -17,9 +17,9 @@ import pytest
 from keras import ops
 
 import keras_gans
-from keras_gans.models.adversarial import backends
 from keras_gans.models.autoregressive.ladder import full_joint_parameters
 from keras_gans.models.autoregressive.layers import CausalConv2D, causal_mask
+from keras_gans.models.base import backends
 from keras_gans.models.likelihood import distributions
 
 

@@ -448,3 +448,84 @@ def test_bad_reduction_names_the_allowed_ones(call, reduction):
     for allowed in ("mean", "sum", "none"):
         assert repr(allowed) in message
     assert repr(reduction) in message
+
+
+# --- Losses of your own -------------------------------------------------------------
+
+
+def _tiny_dcgan():
+    import keras_gans
+
+    return keras_gans.DCGAN(
+        image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4, seed=0
+    )
+
+
+def _images():
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(x).batch(8)
+
+
+def test_a_registered_loss_trains_saves_and_loads(tmp_path):
+    import keras
+
+    mine = losses.GANLoss(
+        "softplus_test",
+        losses.non_saturating_discriminator_loss,
+        losses.non_saturating_generator_loss,
+    )
+    assert losses.register(mine) is mine
+    try:
+        assert "softplus_test" in losses.names()
+        model = _tiny_dcgan()
+        model.compile(loss="softplus_test")
+        history = model.fit(_images(), epochs=1, verbose=0).history
+        assert np.isfinite(history["d_loss"][-1])
+        model.save(tmp_path / "m.keras")
+        loaded = keras.saving.load_model(tmp_path / "m.keras")
+        assert loaded.gan_loss is mine
+        np.testing.assert_allclose(loaded.generate(2, seed=0), model.generate(2, seed=0))
+        with pytest.raises(ValueError, match="registered already; pass replace=True"):
+            losses.register(dataclasses_replace(mine, weight_clip=0.1))
+        with pytest.raises(ValueError, match="built-in one"):
+            losses.register(dataclasses_replace(mine, name="hinge"))
+    finally:
+        assert losses.unregister("softplus_test") is mine
+    with pytest.raises(ValueError, match="must be registered"):
+        losses.get("softplus_test")
+
+
+def test_an_unregistered_loss_trains_but_saving_says_how_to_register(tmp_path):
+    mine = losses.GANLoss(
+        "unregistered_test",
+        losses.hinge_discriminator_loss,
+        losses.hinge_generator_loss,
+        outputs_logits=False,
+    )
+    model = _tiny_dcgan()
+    model.compile(loss=mine)
+    model.fit(_images(), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"keras_gans\.losses\.register\(loss\)"):
+        model.save(tmp_path / "m.keras")
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_losses_of_the_entry_point_group_are_registered(monkeypatch):
+    import pathlib
+    import sys
+
+    plugin = pathlib.Path(__file__).parent / "fixtures" / "plugin"
+    monkeypatch.syspath_prepend(str(plugin))
+    monkeypatch.setattr(losses, "_PLUGINS_LOADED", False)
+    try:
+        assert "tiny_hinge" in losses.names()
+        assert losses.get("tiny_hinge").outputs_logits is False
+    finally:
+        losses.unregister("tiny_hinge")
+        sys.modules.pop("tiny_gan.losses", None)
+
+
+def dataclasses_replace(loss, **changes):
+    import dataclasses
+
+    return dataclasses.replace(loss, **changes)

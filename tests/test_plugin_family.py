@@ -48,7 +48,8 @@ def tiny_images(n=32):
 class TestTinyFamily(FamilyTestCase):
     def test_fit_keras_file_export_with_its_signature_and_tflite(self, tiny, tmp_path):
         model = self.run_family_checks(
-            lambda: tiny.model_class(units=8, seed=1),
+            tiny.model_class,
+            {"units": 8, "seed": 1},
             tiny_images(),
             tmp_path,
             signatures=("sample", "brighten"),

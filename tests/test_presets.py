@@ -174,6 +174,7 @@ def test_infogan_preset_classifies_with_its_q_as_its_card_says():
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # 51 s: CI's heavy step runs it
 def test_fine_tuning_the_dcgan_preset_on_sneakers(load_tool):
     try:
         data.load_arrays("fashion_mnist", "train")

@@ -13,7 +13,7 @@ import pytest
 from keras import ops
 
 from keras_gans import augment, losses
-from keras_gans.models.adversarial import backends
+from keras_gans.models.base import backends
 
 
 def _numpy(x):
@@ -292,7 +292,7 @@ def test_spectral_norm_survives_a_keras_file(tmp_path):
 
 
 def test_spectral_norm_under_a_mixed_policy_keeps_sigma_in_float32():
-    from keras_gans.models.adversarial import precision
+    from keras_gans.models.base import precision
     from keras_gans.models.spectral_norm import SpectralNorm
 
     inputs = keras.Input((8, 8, 1))

@@ -17,6 +17,7 @@ import pytest
 import tensorflow as tf
 
 import keras_gans
+from keras_gans import sources
 from keras_gans.export import tflite
 from keras_gans.latent import LatentSpec
 
@@ -376,13 +377,13 @@ def test_written_files_leave_no_temporary_files(converted):
 
 def test_export_source_resolves_folders_and_zoo_names(export, tmp_path, monkeypatch):
     version = export("dcgan")
-    with tflite.export_source(version) as found:
+    with sources.saved_model_dir(version) as found:
         assert found == version
     versions = tmp_path / "dcgan"
     for v in ("2", "10"):
         shutil.copytree(version, versions / v)
     (versions / "11-not-a-version").mkdir()
-    with tflite.export_source(versions) as found:
+    with sources.saved_model_dir(versions) as found:
         assert found == versions / "10"
 
     class Pretrained:
@@ -393,10 +394,10 @@ def test_export_source_resolves_folders_and_zoo_names(export, tmp_path, monkeypa
     monkeypatch.setattr(
         keras_gans.zoo, "load_pretrained", lambda name: Pretrained(), raising=False
     )
-    with tflite.export_source("some_zoo_model") as found:
+    with sources.saved_model_dir("some_zoo_model") as found:
         assert found == version
     with pytest.raises(FileNotFoundError, match="zoo name"):
-        with tflite.export_source(str(tmp_path / "missing" / "run")):
+        with sources.saved_model_dir(str(tmp_path / "missing" / "run")):
             pass
 
 

@@ -483,6 +483,7 @@ def test_cli_errors_are_clear(fashion_dir, tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy  # 31 s each: CI's heavy step runs them
 @pytest.mark.parametrize(
     "signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "kill"]
 )

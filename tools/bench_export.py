@@ -42,6 +42,7 @@ from keras_gans.data import load_arrays
 from keras_gans.evaluation import score
 from keras_gans.export import tflite
 from keras_gans.export.saved_model import sample_in_chunks
+from keras_gans.export.spec import tflite_spec
 from keras_gans.features import get_extractor
 from keras_gans.files import write_atomic
 from keras_gans.images import from_uint8, save_captioned_grid
@@ -78,9 +79,9 @@ def _latents(pretrained, n, seed):
     An autoregressive model's are the uniforms its sampler turns into pixels.
     """
     if pretrained.kind != "gan_cls":
-        family = family_for_kind(pretrained.kind)
+        spec = tflite_spec(family_for_kind(pretrained.kind))
         feeds = tflite.example_inputs(pretrained.export_dir, n, seed)
-        return feeds[family.tflite_noise], None, None
+        return feeds[spec.noise], None, None
     chunks = sample_in_chunks(pretrained.signatures["sample"], n, seed)
     latent = np.concatenate([out["latent"].numpy() for out in chunks])
     from keras_gans.data import captions as captions_lib
@@ -95,8 +96,8 @@ def _latents(pretrained, n, seed):
 
 def _saved_model_program(pretrained):
     """The signature a `.tflite` file converts, and the name of its noise input."""
-    family = family_for_kind(pretrained.kind)
-    return pretrained.signatures[family.tflite_signature], family.tflite_noise
+    spec = tflite_spec(family_for_kind(pretrained.kind))
+    return pretrained.signatures[spec.signature], spec.noise
 
 
 def _saved_model_images(pretrained, latent, embeddings, batch=256):
@@ -168,7 +169,7 @@ def bench_model(name, n, rounds, calls, seed, work):
     ]
     samplers = {}
     strip = {"SavedModel": reference[:8]}
-    modes = family_for_kind(pretrained.kind).tflite_quantizations
+    modes = tflite_spec(family_for_kind(pretrained.kind)).quantizations
     for q in modes:
         paths = tflite.export_tflite(
             pretrained.export_dir, work / name, quantize=q, name=name
@@ -192,7 +193,7 @@ def bench_model(name, n, rounds, calls, seed, work):
                 images, reference, metrics=("fid",), extractor=extractor
             )["fid"],
         }
-        if family_for_kind(pretrained.kind).tflite_noise == "uniforms":
+        if tflite_spec(family_for_kind(pretrained.kind)).noise == "uniforms":
             # Discrete pixels: a quantization error flips whole levels.
             row["pixels_changed"] = float(np.mean(np.abs(images - reference) > 1e-3))
         if "text_encoder" in paths:
@@ -202,7 +203,7 @@ def bench_model(name, n, rounds, calls, seed, work):
     rows[0]["latency_ms"] = 1e3 * latency["saved_model"]
     for row, q in zip(rows[1:], modes, strict=True):
         row["latency_ms"] = 1e3 * latency[q]
-    refused = family_for_kind(pretrained.kind).tflite_refused
+    refused = tflite_spec(family_for_kind(pretrained.kind)).refused
     return {
         "name": name,
         "n": n,

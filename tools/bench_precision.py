@@ -49,7 +49,7 @@ KERAS_ALONE = "mixed_bfloat16, Keras alone"
 
 def _variants(xla=True):
     """(name, policy, float32 convolutions, jit_compile) rows of the speed table."""
-    from keras_gans.models.adversarial import precision
+    from keras_gans.models.base import precision
 
     rows = [
         ("float32", "float32", None, "auto"),
@@ -66,7 +66,7 @@ def _variants(xla=True):
 
 
 def _model(size, channels, policy, float32_convolutions, jit_compile="auto"):
-    from keras_gans.models.adversarial import precision
+    from keras_gans.models.base import precision
 
     keras.utils.set_random_seed(0)
     # float32_convolutions=False: what Keras alone does (the CPU "has" bfloat16).

@@ -8,7 +8,7 @@ demo.launch(app)                         # http://127.0.0.1:7860, offline
 ```
 
 or `keras-gans demo dcgan_fashion_mnist`. Each family chooses its tabs
-(`Family.demo_views`): samples and interpolation for every latent
+(its `keras_gans.demo.spec.DemoSpec`): samples and interpolation for every latent
 generator, latent arithmetic for DCGAN, codes for InfoGAN, captions,
 caption interpolation and style transfer for GAN-CLS. Needs Gradio:
 `pip install 'keras-gans[demo]'`.

@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 
+from keras_gans.demo.spec import demo_spec
 from keras_gans.demo.target import EXPORT_OMITS, Target
 from keras_gans.demo.views import MAX_UPLOAD_BYTES, DemoInputError, guard, shown
 
@@ -127,7 +128,7 @@ class Library:
                 self._targets[name] = Target.load(name)
             target = self._targets[name]
             if name not in self._views:
-                self._views[name] = list(target.family.demo_views(target))
+                self._views[name] = list(demo_spec(target.family).views(target))
         return target, self._views[name]
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_gans.files import export_version_dir
 from keras_gans.validation import check_int
 
 # What an export leaves out, for the page's note.
@@ -62,19 +61,10 @@ class Target:
     def load(cls, source):
         """The target `source` names: an export folder, else a run folder,
         `.keras` file, preset folder or archive, URL or zoo name."""
-        export_dir = export_version_dir(source)
-        if export_dir is not None:
-            from keras_gans.zoo.pretrained import Pretrained
+        from keras_gans import sources
 
-            return cls(export=Pretrained(str(source), export_dir), source=source)
-        from keras_gans import runs
-        from keras_gans.zoo.presets import source_kind
-
-        if source_kind(str(source)) == "path":
-            return cls(model=runs.load_trained(source), source=source)
-        from keras_gans.models import from_preset
-
-        return cls(model=from_preset(str(source)), source=source)
+        what, loaded = sources.load_target(source)
+        return cls(**{what: loaded}, source=source)
 
     @property
     def is_export(self):

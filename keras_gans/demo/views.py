@@ -2,7 +2,7 @@
 
 A view is one tab of the page: its controls, what they draw, and the
 checks on what a person types. A family lists its views in
-`Family.demo_views(target)` (`keras_gans.models.family`), so a new family
+its `DemoSpec.views(target)` (`keras_gans.demo.spec`), so a new family
 brings its own tabs; the views of InfoGAN and GAN-CLS live in their
 folders (`keras_gans/models/<family>/demo.py`).
 

@@ -2,7 +2,7 @@
 
 The functions of an export are the model's `export_signatures()`: every
 model has `serving_default`, `sample` and `generate`
-(`keras_gans.export.signatures`), and a family adds its own (InfoGAN's
+(`keras_gans.models.serving`), and a family adds its own (InfoGAN's
 `generate_with_codes`, GAN-CLS's `text_to_image`, `embed_texts` and
 `embed_tokens`). Signatures check their inputs' shapes at run time (also
 under TF Serving) and fail with an `InvalidArgumentError` that says what was
@@ -20,12 +20,12 @@ import shutil
 import keras
 
 from keras_gans._tensorflow import tf
-from keras_gans.export.signatures import FORMAT_VERSION, MAX_SAMPLE_COUNT
 from keras_gans.files import (
     replace_dir,
     share_tree,
     staging_dir,
 )
+from keras_gans.models.serving import FORMAT_VERSION, MAX_SAMPLE_COUNT
 from keras_gans.validation import check_int
 
 METADATA_FILE = "assets.extra/keras_gans.json"
@@ -45,8 +45,16 @@ __all__ = [
 
 
 def metadata(model):
-    """What a caller of `model`'s export needs to know (`model.export_metadata()`)."""
-    return model.export_metadata()
+    """What a caller of `model`'s export needs to know (`model.export_metadata()`).
+
+    Its `"model"` is the model's registered family (`"dcgan"`): the name
+    TFLite conversion, the zoo and the demo look the family up by.
+    """
+    from keras_gans.models.registry import family_of
+
+    meta = dict(model.export_metadata())
+    meta["model"] = family_of(model).name
+    return meta
 
 
 def export_saved_model(model, base_dir, version=1, name=None, overwrite=False):

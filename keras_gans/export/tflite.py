@@ -3,7 +3,7 @@
 The route is SavedModel -> `tf.lite.TFLiteConverter.from_saved_model`
 (`from_keras_model` fails on Keras 3 models). The converter reads the
 export's `generate` signature (latent [, text_embedding] -> `images`), which
-has no assert ops; a family may name another (its `tflite_signature`: an
+has no assert ops; a family may name another (its TFLite spec's `signature`: an
 autoregressive model converts `sample_from_uniforms`, uniforms -> `images`,
 whose noise input is `uniforms`, its `tflite_noise`). Each conversion writes
 two files into `out_dir`:
@@ -14,12 +14,12 @@ two files into `out_dir`:
   tensors in the interpreter's order, how to draw the latent, InfoGAN's code
   columns, the output range and the uint8 formula, GAN-CLS's tokenizer).
 
-A family may convert more programs beside the generator (its
-`tflite_programs` hook): GAN-CLS with a text encoder also writes
+A family may convert more programs beside the generator (its TFLite spec's
+`programs`, `keras_gans.export.spec.TFLiteSpec`): GAN-CLS with a text encoder also writes
 `<name>.text_encoder.<quantize>.tflite` (`keras_gans.models.gan_cls.tflite`).
 What the JSON says of the latent and of the family's inputs comes from the
-family too (`latent_layout`, `tflite_metadata`), found in the registry by
-the export's `model` name. TF Select ops are never used: a phone would need
+family's spec too (`latent_layout`, `file_metadata`), found in the registry
+by the export's `model` name. TF Select ops are never used: a phone would need
 the Flex delegate for them.
 
 This module converts and checks (`export_tflite`, `parity`, and `convert`
@@ -37,17 +37,13 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import pathlib
-import re
-import shutil
-import tempfile
-import warnings
 
 import numpy as np
 
+from keras_gans import sources
 from keras_gans.export.litert import (
     GENERATOR_SIGNATURE,
     LiteRTSampler,
@@ -56,84 +52,21 @@ from keras_gans.export.litert import (
     _Program,
 )
 from keras_gans.export.saved_model import read_metadata, sample_in_chunks
+from keras_gans.export.spec import tflite_spec
+from keras_gans.export.tflite_convert import (  # noqa: F401 - TFLite's names
+    _QUANTIZATION_NOTES,
+    FORMAT_VERSION,
+    QUANTIZATIONS,
+    _check_quantize,
+    convert_signature,
+    describe,
+    first_line,
+    unsupported_ops,
+)
 from keras_gans.export.tokenizer import tokenize
-from keras_gans.files import export_version_dir, write_atomic
+from keras_gans.files import write_atomic
 from keras_gans.images import to_uint8
 from keras_gans.outputs import check_outputs, json_object
-
-QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
-FORMAT_VERSION = 1
-
-_QUANTIZATION_NOTES = {
-    "none": "float32 weights and arithmetic",
-    "float16": "float16 weights, dequantized to float32 when loaded",
-    "dynamic": "int8 weights; activations quantized on the fly where an op "
-    "supports it (dynamic range)",
-    "int8": "int8 weights and activations, calibrated on latents drawn like "
-    "the model draws them; float32 inputs and output (quantized and "
-    "dequantized inside the model)",
-}
-
-
-def _check_quantize(quantize):
-    if quantize not in QUANTIZATIONS:
-        raise ValueError(
-            f"Expected quantize in {QUANTIZATIONS}; received {quantize!r}."
-        )
-    return quantize
-
-
-# --- conversion --------------------------------------------------------------------
-
-
-def convert_signature(export_dir, signature, quantize, representative=None):
-    """`.tflite` bytes of one signature, and notes on how it was converted."""
-    from keras_gans._tensorflow import tf
-
-    converter = tf.lite.TFLiteConverter.from_saved_model(
-        str(export_dir), signature_keys=[signature]
-    )
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    notes = {}
-    if quantize != "none":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if quantize == "float16":
-        converter.target_spec.supported_types = [tf.float16]
-    if quantize != "int8":
-        return converter.convert(), notes
-    converter.representative_dataset = representative
-    converter.inference_input_type = tf.float32
-    converter.inference_output_type = tf.float32
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    with warnings.catch_warnings():
-        # Calibration runs the deprecated tf.lite.Interpreter.
-        warnings.simplefilter("ignore")
-        try:
-            content = converter.convert()
-            notes.update(full_integer=True, float_ops_allowed=False)
-        except Exception as e:  # noqa: BLE001 - the converter raises several types
-            # Some op has no int8 kernel: let it run in float.
-            converter.target_spec.supported_ops = [
-                tf.lite.OpsSet.TFLITE_BUILTINS_INT8,
-                tf.lite.OpsSet.TFLITE_BUILTINS,
-            ]
-            content = converter.convert()
-            notes.update(
-                full_integer=False,
-                float_ops_allowed=True,
-                fallback_reason=first_line(e),
-            )
-    return content, notes
-
-
-def first_line(error):
-    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    # Drop MLIR's location (a long call-site path) before the message.
-    return re.sub(r"loc\(.*\): (?=')", "", line)[:500]
-
-
-def unsupported_ops(error):
-    return sorted(set(re.findall(r"'tf\.(\w+)' op is neither", str(error))))
 
 
 def _load(export_dir):
@@ -142,10 +75,11 @@ def _load(export_dir):
     return tf.saved_model.load(str(export_dir))
 
 
-def _family(meta):
+def _spec(meta):
+    """The TFLite spec of the family named in an export's metadata."""
     from keras_gans.models.registry import family_for_kind
 
-    return family_for_kind(meta["model"])
+    return tflite_spec(family_for_kind(meta["model"]))
 
 
 def _sample_latents(loaded, meta, n, seed):
@@ -173,7 +107,7 @@ def _sample_latents(loaded, meta, n, seed):
 def example_inputs(export_dir, n=8, seed=0, loaded=None):
     """Generator inputs `{name: float32 array}` drawn as the model draws them.
 
-    The noise is under the family's `tflite_noise` name (`latent`, or an
+    The noise is under the family's TFLite `noise` name (`latent`, or an
     autoregressive model's `uniforms`).
 
     Latents come from the export's `sample` signature with `seed` (the
@@ -184,21 +118,14 @@ def example_inputs(export_dir, n=8, seed=0, loaded=None):
     """
     meta = read_metadata(export_dir)
     loaded = _load(export_dir) if loaded is None else loaded
-    family = _family(meta)
+    spec = _spec(meta)
     latent, extras = _sample_latents(loaded, meta, n, seed)
     rng = np.random.default_rng(seed)
     if latent is None:
-        latent = _draw_latent(family.latent_layout(meta), n, rng)
-    feeds = {family.tflite_noise: latent}
-    feeds.update(family.example_inputs(loaded, meta, latent, extras, rng))
+        latent = _draw_latent(spec.latent_layout(meta), n, rng)
+    feeds = {spec.noise: latent}
+    feeds.update(spec.example_inputs(loaded, meta, latent, extras, rng))
     return feeds
-
-
-def describe(content, signature):
-    program = _Program(
-        _interpreter(model_content=content, litert_only=False), signature
-    )
-    return program.inputs, program.outputs
 
 
 def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
@@ -207,8 +134,8 @@ def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
         "model": meta["model"],
         "class": meta.get("class"),
         "file": filename,
-        "signature": _family(meta).tflite_signature,
-        "noise_input": _family(meta).tflite_noise,
+        "signature": _spec(meta).signature,
+        "noise_input": _spec(meta).noise,
         "quantization": {
             "mode": quantize,
             "description": _QUANTIZATION_NOTES[quantize],
@@ -219,11 +146,11 @@ def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
         "output": outputs[0],
         "latent_dim": meta.get("latent_dim"),
         "latent_distribution": meta.get("latent_distribution", "uniform"),
-        "latent_layout": _family(meta).latent_layout(meta),
+        "latent_layout": _spec(meta).latent_layout(meta),
         "image_shape": meta["image_shape"],
         "output_range": meta["output_range"],
         "uint8": "uint8 = clip(round((images + 1) * 127.5), 0, 255)",
-        **_family(meta).tflite_metadata(meta),
+        **_spec(meta).file_metadata(meta),
     }
     return info
 
@@ -270,11 +197,11 @@ def export_tflite(
     """
     _check_quantize(quantize)
     meta = read_metadata(export_dir)
-    family = _family(meta)
-    if quantize not in family.tflite_quantizations:
+    spec = _spec(meta)
+    if quantize not in spec.quantizations:
         raise ValueError(
-            f"Expected quantize in {family.tflite_quantizations} for a "
-            f"{family.name} export; received {quantize!r}: {family.tflite_refused}."
+            f"Expected quantize in {spec.quantizations} for a "
+            f"{spec.family.name} export; received {quantize!r}: {spec.refused}."
         )
     name = meta["model"] if name is None else str(name)
     if not name or os.sep in name or name in (".", ".."):
@@ -287,7 +214,7 @@ def export_tflite(
         for i in range(representative_count):
             yield {key: value[i : i + 1] for key, value in feeds.items()}
 
-    signature = _family(meta).tflite_signature
+    signature = _spec(meta).signature
     content, notes = convert_signature(export_dir, signature, quantize, representative)
     inputs, outputs = describe(content, signature)
     if quantize == "int8":
@@ -296,7 +223,7 @@ def export_tflite(
         )
     model_file = f"{name}.{quantize}.tflite"
     info = _file_metadata(meta, quantize, inputs, outputs, notes, model_file)
-    programs = _family(meta).tflite_programs(
+    programs = _spec(meta).programs(
         export_dir, meta, quantize, representative_count, seed
     )
     files = {"model": model_file}
@@ -343,9 +270,9 @@ def parity(export_dir, tflite_path, n=8, seed=0):
     """Max absolute difference between a `.tflite` file and its SavedModel.
 
     A generator file is compared with the export's signature that it
-    converts (the family's `tflite_signature`, usually `generate`) on
+    converts (the family's TFLite `signature`, usually `generate`) on
     `example_inputs(export_dir, n, seed)`; another program of the family
-    (GAN-CLS's text encoder) as the family's `tflite_parity` says. Runs on
+    (GAN-CLS's text encoder) as the family's TFLite `parity` says. Runs on
     LiteRT, or on
     TensorFlow's own (deprecated) interpreter when the `litert` extra is not
     installed, so `export-tflite` checks its files either way.
@@ -358,77 +285,22 @@ def parity(export_dir, tflite_path, n=8, seed=0):
     program = _Program(_interpreter(model_path=str(tflite_path), litert_only=False))
     loaded = _load(export_dir)
     meta = read_metadata(export_dir)
-    if program.signature == _family(meta).tflite_signature:
+    if program.signature == _spec(meta).signature:
         feeds = example_inputs(export_dir, n, seed, loaded=loaded)
         reference = loaded.signatures[program.signature]
         expected = reference(**{k: tf.constant(v) for k, v in feeds.items()})
         got = program.run(feeds)
         return float(np.max(np.abs(got["images"] - expected["images"].numpy())))
-    return _family(meta).tflite_parity(export_dir, loaded, meta, program)
+    return _spec(meta).parity(export_dir, loaded, meta, program)
 
 
 # --- the command-line entry points -------------------------------------------------
 
 
-@contextlib.contextmanager
-def export_source(source):
-    """The SavedModel version folder behind `source`, for converting.
-
-    `source` is, in this order: an export version folder (with
-    `saved_model.pb`); a `<base>/<name>` folder of numeric versions (the
-    highest is taken); a preset (a zoo name, a preset folder or archive, a
-    URL: its `saved_model/`); a run folder or `.keras` file (loaded with
-    `keras_gans.runs.load_trained` and exported to a temporary folder,
-    removed afterwards).
-    """
-    from keras_gans.zoo import presets
-
-    path = pathlib.Path(source)
-    export_dir = export_version_dir(source)
-    if export_dir is not None:
-        yield export_dir
-        return
-    kind = presets.source_kind(source)
-    if kind == "name":
-        from keras_gans import zoo
-
-        try:
-            pretrained = zoo.load_pretrained(str(source))
-        except zoo.UnknownModelError as e:
-            raise zoo.UnknownModelError(
-                f"{source!r} is neither a file or folder here (looked in "
-                f"{pathlib.Path.cwd()}) nor a zoo name: {e}"
-            ) from e
-        if not hasattr(pretrained, "export_dir"):
-            raise ValueError(f"{source!r} is not a generator: nothing to convert.")
-        yield pathlib.Path(pretrained.export_dir)
-        return
-    if kind != "path":
-        folder, _ = presets.resolve(source)
-        presets.read_preset_file(folder)
-        yield folder / presets.SAVED_MODEL_DIR
-        return
-    if path.is_dir() or path.suffix == ".keras":
-        from keras_gans.runs import load_trained
-
-        model = load_trained(path)
-        staging = tempfile.mkdtemp(prefix="keras_gans_tflite_")
-        try:
-            yield model.export(staging, version=1)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return
-    raise FileNotFoundError(
-        f"Expected an export version folder (with saved_model.pb), a folder of "
-        f"numeric versions, a run folder, a .keras file, a preset or a zoo name; "
-        f"received {source}."
-    )
-
-
 def quantizations(values, supported=QUANTIZATIONS):
     """`--quantize` values (repeatable, or `"all"`) -> unique modes in order.
 
-    `"all"` is every mode in `supported` (a family's `tflite_quantizations`).
+    `"all"` is every mode in `supported` (a family's TFLite `quantizations`).
     """
     chosen = []
     for value in values or ("none",):
@@ -442,7 +314,8 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
     """Converts `source` once per quantization and checks every file.
 
     Args:
-        source: see `export_source`.
+        source: a model source (`keras_gans.sources`): an export, run
+            folder, `.keras` file, preset or zoo name.
         out_dir: where the files go.
         quantize: modes from `QUANTIZATIONS`, or `"all"` (those the
             family converts with: not `"int8"` for an autoregressive
@@ -459,14 +332,12 @@ def convert(source, out_dir, quantize=("none",), name=None, check=True, **kwargs
     """
     requested = [quantize] if isinstance(quantize, str) else quantize
     quantizations(requested)  # a bad mode fails before anything is loaded
-    from keras_gans.zoo.presets import source_kind
-
-    if name is None and source_kind(source) == "name":
+    if name is None and sources.kind(source) == "name":
         name = str(source)  # a zoo name: dcgan_fashion_mnist.none.tflite
     results = []
-    with export_source(source) as export_dir:
-        family = _family(read_metadata(export_dir))
-        for mode in quantizations(requested, family.tflite_quantizations):
+    with sources.saved_model_dir(source) as export_dir:
+        spec = _spec(read_metadata(export_dir))
+        for mode in quantizations(requested, spec.quantizations):
             paths = export_tflite(export_dir, out_dir, mode, name=name, **kwargs)
             result = {
                 "quantize": mode,
@@ -502,7 +373,6 @@ __all__ = [
     "QUANTIZATIONS",
     "convert",
     "example_inputs",
-    "export_source",
     "export_tflite",
     "parity",
     "quantizations",

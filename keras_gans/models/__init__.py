@@ -15,7 +15,7 @@ from keras_gans.models.autoregressive import (
     PixelCNN,
 )
 from keras_gans.models.dcgan import DCGAN
-from keras_gans.models.family import Family, RunOption
+from keras_gans.models.family import Family
 from keras_gans.models.gan import GAN
 from keras_gans.models.gan_cls import GANCLS
 from keras_gans.models.infogan import InfoGAN
@@ -57,7 +57,6 @@ __all__ = [
     "MADE",
     "MarkovChain",
     "PixelCNN",
-    "RunOption",
     "VAE",
     "families",
     "family_of",

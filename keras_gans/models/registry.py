@@ -21,9 +21,9 @@ or, in a running program, with `register_family(FAMILY)`.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import threading
-import warnings
+
+from keras_gans import plugins
 
 ENTRY_POINT_GROUP = "keras_gans.families"
 
@@ -66,19 +66,13 @@ def _ensure_loaded():
             return
         for name, target in BUILTIN_FAMILIES.items():
             _FAMILIES.setdefault(name, _load(target))
-        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            try:
-                family = entry.load()
-                family = family() if isinstance(family, type) else family
-                _register(family, replace=False)
-            except Exception as e:  # noqa: BLE001 - a broken plugin must not break us
-                warnings.warn(
-                    f"keras_gans: could not load the model family {entry.name!r} "
-                    f"from {entry.value!r} (entry point group {ENTRY_POINT_GROUP!r}): "
-                    f"{type(e).__name__}: {e}",
-                    stacklevel=2,
-                )
+        plugins.load_group(ENTRY_POINT_GROUP, _add_plugin, "model family")
         _LOADED = True
+
+
+def _add_plugin(name, family):
+    del name
+    _register(family() if isinstance(family, type) else family, replace=False)
 
 
 def _register(family, replace):

@@ -11,35 +11,9 @@ from __future__ import annotations
 import os
 
 from keras_gans.models import registry
+from keras_gans.runs.spec import COMMON_FIELDS, run_spec
 from keras_gans.validation import check_choice, check_int, check_number
 
-# name -> default, in the order a run's identity lists them.
-COMMON_FIELDS = {
-    "model": None,
-    "dataset": None,
-    "epochs": 5,
-    "batch_size": 128,
-    "latent_dim": None,
-    "image_shape": None,
-    "loss": "non_saturating",
-    "d_steps": 1,
-    "learning_rate": None,
-    "beta_1": None,
-    "seed": 0,
-    "limit": None,
-    "data_dir": None,
-    "sample_every": 1,
-    "steps_per_execution": 1,
-    "g_learning_rate": None,
-    "mixed_precision": None,
-    "r1_gamma": 0.0,
-    "r1_interval": 1,
-    "augment": None,
-    "ema_decay": None,
-    "data": None,
-    "crop_box": None,
-    "flip": False,
-}
 # The common fields as `keras-gans train` flags: field -> (argparse type, help);
 # the type None is image_shape's H,W,C parser, in the CLI.
 FIELD_HELP = {
@@ -47,7 +21,7 @@ FIELD_HELP = {
     "batch_size": (int, "global batch size"),
     "latent_dim": (int, "noise size z (default: the model's)"),
     "image_shape": (None, "H,W,C (default: the dataset's)"),
-    "loss": (str, "a keras_gans.losses name"),
+    "loss": (str, "a keras_gans.losses name (default: the model's, non_saturating for the GANs here)"),
     "d_steps": (int, "discriminator steps per generator step"),
     "learning_rate": (
         float,
@@ -157,7 +131,10 @@ class TrainConfig:
         image_shape: `(H, W, C)`; `None` for the dataset's own: (28, 28, 1)
             for Fashion-MNIST, (16, 16, 1) for digits, (64, 64, 3) otherwise.
             Defaults to `None`.
-        loss: a `keras_gans.losses` name. Defaults to `"non_saturating"`.
+        loss: a `keras_gans.losses` name (built in or registered).
+            Defaults to `None`: the model's `LOSS` (`"non_saturating"`
+            unless the family says otherwise; `None` for a model trained on
+            -log p(x)).
         d_steps: discriminator steps per generator step. Defaults to `1`.
         learning_rate: Adam learning rate of D, and of G too unless
             `g_learning_rate` is given (the one optimizer of a VAE or
@@ -171,7 +148,7 @@ class TrainConfig:
         sample_every: epochs between sample grids. Defaults to `1`.
         steps_per_execution: batches per compiled call. Defaults to `1`.
         g_learning_rate: Adam learning rate of G. Defaults to `None`: the
-            model's own (`G_LEARNING_RATE`, 1e-3 for InfoGAN), else
+            model's own (`G_OPTIMIZER`, 1e-3 for InfoGAN), else
             `learning_rate`.
         mixed_precision: `"bfloat16"` or `"float16"`: the networks compute
             in 16 bits (`dtype_policy="mixed_..."`; float16 with loss
@@ -219,7 +196,7 @@ class TrainConfig:
             return options[name]
         family = self.__dict__.get("family")
         if family is not None:
-            derived = family.config_attribute(self, name)
+            derived = run_spec(family).config_attribute(self, name)
             if derived is not None:
                 return derived
         raise AttributeError(f"TrainConfig has no setting {name!r}.")
@@ -241,10 +218,10 @@ class TrainConfig:
 
     @staticmethod
     def _resolve_options(family, given):
-        own = {option.name: option for option in family.options}
+        own = {option.name: option for option in run_spec(family).options}
         others = {}
         for other in registry.families().values():
-            for option in other.options:
+            for option in run_spec(other).options:
                 if option.name not in own:
                     others.setdefault(option.name, (other, option))
         unknown = sorted(k for k in given if k not in own and k not in others)
@@ -268,23 +245,23 @@ class TrainConfig:
         for name, option in own.items():
             value = given.get(name, option.default)
             options[name] = option.check(value) if option.check else value
-        return family.check_settings(options)
+        return run_spec(family).check_settings(options)
 
     def _resolve_common(self):
         family = self.family
         self._resolve_data()
         if self.dataset is None and self.data is None:
-            self.dataset = family.default_dataset
+            self.dataset = run_spec(family).default_dataset
         self._refuse_unused()
         if self.latent_dim is None:
-            self.latent_dim = family.default_latent_dim()
+            self.latent_dim = run_spec(family).default_latent_dim()
         if self.learning_rate is None:
-            self.learning_rate = family.default_learning_rate()
+            self.learning_rate = run_spec(family).default_learning_rate()
         if self.beta_1 is None:
-            self.beta_1 = family.default_beta_1()
+            self.beta_1 = run_spec(family).default_beta_1()
         if self.g_learning_rate is None:
             self.g_learning_rate = (
-                family.default_g_learning_rate() or self.learning_rate
+                run_spec(family).default_g_learning_rate() or self.learning_rate
             )
         for key in ("learning_rate", "g_learning_rate"):
             setattr(
@@ -304,7 +281,7 @@ class TrainConfig:
             "steps_per_execution",
         ):
             # A model without a latent (PixelCNN) has no latent size.
-            allow_none = key == "latent_dim" and family.default_latent_dim() is None
+            allow_none = key == "latent_dim" and run_spec(family).default_latent_dim() is None
             setattr(
                 self,
                 key,
@@ -315,9 +292,12 @@ class TrainConfig:
             check_choice("mixed_precision", self.mixed_precision, MIXED_PRECISIONS)
         self.seed = check_int("seed", self.seed, minimum=0)
         self._resolve_stabilisers()
-        from keras_gans import losses
+        if self.loss is None:
+            self.loss = run_spec(family).default_loss()
+        if self.loss is not None:
+            from keras_gans import losses
 
-        check_choice("loss", self.loss, losses.names())
+            check_choice("loss", self.loss, losses.names())
         if self.data_dir is not None:
             self.data_dir = os.fspath(self.data_dir)
         if self.image_shape is None:
@@ -378,7 +358,7 @@ class TrainConfig:
         """Refuses common settings the family does not use, unless left at default."""
         given = [
             f"{name}={getattr(self, name)!r}"
-            for name in self.family.unused_settings
+            for name in run_spec(self.family).unused_settings
             if getattr(self, name) != COMMON_FIELDS[name]
         ]
         if given:
@@ -397,7 +377,7 @@ class TrainConfig:
 
     def resumable(self):
         """Settings that may change between invocations of one run folder."""
-        own = [o.name for o in self.family.options if o.resumable]
+        own = [o.name for o in run_spec(self.family).options if o.resumable]
         return (*RESUMABLE, *own)
 
     def identity(self):
@@ -415,11 +395,11 @@ class TrainConfig:
             if values.get(name) == COMMON_FIELDS[name]:
                 values.pop(name, None)
         if (
-            self.family.default_g_learning_rate() is None
+            run_spec(self.family).default_g_learning_rate() is None
             and self.g_learning_rate == self.learning_rate
         ):
             del values["g_learning_rate"]
-        for option in self.family.options:
+        for option in run_spec(self.family).options:
             if option.omit_default and self.options[option.name] == option.default:
                 del values[option.name]
         skip = set(self.resumable())
@@ -436,7 +416,7 @@ class TrainConfig:
         for name in STABILISERS + DATA_SETTINGS:
             full.setdefault(name, COMMON_FIELDS[name])
         full.setdefault("g_learning_rate", full.get("learning_rate"))
-        for option in self.family.options:
+        for option in run_spec(self.family).options:
             if not option.resumable:
                 full.setdefault(option.name, _plain(option.default))
         return full

@@ -35,6 +35,7 @@ from keras_gans.runs.folder import (
     write_run_file,
 )
 from keras_gans.runs.interrupt import StopOnRequest
+from keras_gans.runs.spec import run_spec
 
 __all__ = ["CHECKPOINT", "FINAL_MODEL", "TrainResult", "build_model", "train"]
 
@@ -58,8 +59,8 @@ def build_model(config, **context):
             `text_encoder=`, the run's pretrained encoder).
     """
     keras.utils.set_random_seed(config.seed)
-    model = config.family.build(config, **context)
-    config.family.compile_model(model, config)
+    model = run_spec(config.family).build(config, **context)
+    run_spec(config.family).compile_model(model, config)
     return model
 
 
@@ -229,7 +230,7 @@ def _train_locked(
         )
 
     # Load the data first: a bad dataset name or path leaves no run folder.
-    data = family.load_data(config)
+    data = run_spec(family).load_data(config)
     config.data_folder = getattr(data, "folder", None)
     if config.data_folder is not None:
         print(f"Training on {config.data_folder.summary()}.")
@@ -257,7 +258,7 @@ def _train_locked(
                 initial_epoch = final_epochs
             else:
                 model = build_model(
-                    config, **family.build_context(config, out_dir, data, verbose)
+                    config, **run_spec(family).build_context(config, out_dir, data, verbose)
                 )
                 initial_epoch = 0
     except BaseException:
@@ -266,7 +267,7 @@ def _train_locked(
         if new_run and foreign_entries(out_dir) == [RUN_FILE]:
             (out_dir / RUN_FILE).unlink()
         raise
-    dataset = family.training_dataset(model, data, config)
+    dataset = run_spec(family).training_dataset(model, data, config)
     plan = getattr(dataset, "plan", None)
     if plan is not None:
         # A resumed run on a folder goes on with the order of its next epoch.
@@ -297,9 +298,9 @@ def _train_locked(
         model.preview_samples(model.sample_latent(64, seed=config.seed)),
         out_dir / "samples.png",
     )
-    if family.after_fit(model, config, data, verbose):
+    if run_spec(family).after_fit(model, config, data, verbose):
         save_model_atomic(model, final)
-    family.write_figures(model, out_dir, config)
+    run_spec(family).write_figures(model, out_dir, config)
     write_run_file(out_dir, config, config.epochs, True, config.epochs)
     gan_callbacks.remove_backups(out_dir / "backup")
     return TrainResult(
@@ -321,6 +322,6 @@ def _shard_folder(dataset, strategy):
 def _figures(family, out_dir):
     return {
         label: out_dir / name
-        for label, name in family.figures.items()
+        for label, name in run_spec(family).figures.items()
         if (out_dir / name).exists()
     }

@@ -7,13 +7,13 @@
    with every network, and the generator's SavedModel) and packs it into a
    reproducible `zoo/NAME/NAME.tar.xz` (xz stores the generator's weights,
    which the preset holds twice, about once);
-2. measures the recipe's metrics with the family's `zoo_metrics` (FID, KID,
+2. measures the recipe's metrics with the family's `ZooSpec.metrics` (FID, KID,
    precision/recall, mode coverage on classifier features; InfoGAN adds its
    code accuracy, GAN-CLS measures caption agreement), on the loaded export
    itself. The recipe's "evaluate" names the real images and the feature
    network (`EVALUATE_KEYS`); without them, Fashion-MNIST's test split and
    the shipped Fashion-MNIST classifier;
-3. draws `zoo/NAME/samples.png` with the family's `sample_grid`;
+3. draws `zoo/NAME/samples.png` with its `ZooSpec.sample_grid`;
 4. writes the model card `zoo/NAME/README.md` and the manifest entry.
 """
 
@@ -23,13 +23,19 @@ import pathlib
 import tempfile
 import time
 
-import numpy as np
-
-from keras_gans import evaluation
 from keras_gans.files import write_atomic
 from keras_gans.models.registry import family_for_kind
 from keras_gans.zoo import presets, registry
 from keras_gans.zoo._download import make_archive, sha256_file
+from keras_gans.zoo.measures import (  # noqa: F401 - publishing's names
+    EVALUATE_KEYS,
+    EXTRACTOR_CARDS,
+    FOLDER,
+    METRIC_NOTES,
+    image_metrics,
+    metric_notes,
+)
+from keras_gans.zoo.spec import zoo_spec
 
 RECIPE = "recipe.json"
 ARCHIVE_SUFFIX = ".tar.xz"
@@ -38,47 +44,6 @@ LICENSE = (
 )
 # Where the files are to be hosted; `$KERAS_GANS_ZOO_URL` points at a mirror.
 BASE_URL = "https://github.com/keras-gans/keras_gans/releases/download/zoo-v1"
-
-# A recipe's "evaluate" settings, all optional: "data" (a dataset name, default
-# "fashion_mnist"'s test split, or "folder": the pictures given with --data, as
-# a recipe holds no local path), "extractor" (a keras_gans.features name),
-# "metrics", "headline" (the card's lead metrics), "n" (or "all"), "seed", "skip".
-EVALUATE_KEYS = ("data", "extractor", "metrics", "headline", "n", "seed", "skip")
-FOLDER = "folder"
-EXTRACTOR_CARDS = {
-    "fashion_mnist_classifier": (
-        "the shipped Fashion-MNIST classifier",
-        "docs/classifier.md",
-    ),
-    "emoji_classifier": (
-        "the shipped emoji-group classifier",
-        "docs/emoji_classifier.md",
-    ),
-}
-
-
-def metric_notes(num_classes=10):
-    """What each metric key means, for the card's table."""
-    return {
-        "fid": "Frechet distance of the classifier features; lower is better",
-        "kid": "kernel (MMD^2, cubic polynomial kernel) distance of the same "
-        "features, mean over subsets; lower is better",
-        "kid_std": "standard deviation of KID over the subsets",
-        "precision": "improved precision (k=3 neighbours): share of samples on the "
-        "real manifold",
-        "recall": "improved recall (k=3): share of real images on the samples' "
-        "manifold",
-        "classes_covered": "classes the classifier finds among the samples "
-        f"(of {num_classes})",
-        "class_kl": "KL(sample class histogram || real class histogram); lower is "
-        "better",
-        "top_class_share": "share of samples in the most frequent class "
-        f"({1 / num_classes:.2g} if balanced)",
-    }
-
-
-METRIC_NOTES = metric_notes()
-
 
 def load_recipe(name, zoo_dir):
     path = pathlib.Path(zoo_dir) / name / RECIPE
@@ -109,95 +74,10 @@ def with_data(recipe, data):
     return {**recipe, "evaluate": {**spec, "path": str(data)}}
 
 
-def folder_pictures(path, n, image_shape, seed=0):
-    """`n` pictures of a folder (drawn with a fixed seed) and their class labels.
-
-    Labels are `None` when the pictures are not in class subfolders.
-    Returns `(images in [-1, 1], labels, count of pictures in the folder)`.
-    """
-    from keras_gans.data import folders
-    from keras_gans.images import from_uint8
-
-    try:
-        folder = folders.open_folder(path, image_shape=image_shape, with_labels=True)
-    except ValueError:  # pictures not in class subfolders
-        folder = folders.open_folder(path, image_shape=image_shape)
-    n = folder.count if n == "all" else int(n)
-    if not 0 < n <= folder.count:
-        raise ValueError(
-            f"Expected 0 < n <= {folder.count} (the pictures in {path}); "
-            f"received n={n}."
-        )
-    images, indices = folder.read(folder.order(0, seed=seed), 0, n)
-    labels = None if folder.labels is None else folder.labels[indices]
-    return from_uint8(images), labels, folder.count
-
-
-def image_metrics(pretrained, data_dir, n, seed, spec=None):
-    """FID, KID, precision/recall and mode coverage of an export's samples.
-
-    Args:
-        pretrained: the loaded export (`generate(n, seed=)`).
-        data_dir: where a named dataset's files are.
-        n: samples and real images (`"all"`: every picture of a folder).
-        seed: seed of the samples, the folder draw and KID's subsets.
-        spec: the recipe's "evaluate" (see `EVALUATE_KEYS`), resolved by
-            `with_data`. Defaults to `None`: Fashion-MNIST's test split and
-            the Fashion-MNIST classifier.
-
-    Returns `(metrics, protocol)`; the metrics as `{name: {"value", "how"}}`,
-    the headline metrics first.
-    """
-    from keras_gans import features
-
-    spec = spec or {}
-    name = spec.get("extractor", features.DEFAULT_EXTRACTOR)
-    extractor = features.get_extractor(name)
-    described, card = EXTRACTOR_CARDS.get(name, (f"the {name} features", None))
-    features_text = f"features of {described}" + (f" ({card})" if card else "")
-    wanted = tuple(spec.get("metrics", evaluation.DEFAULT_METRICS))
-    if spec.get("data") == FOLDER:
-        real, labels, count = folder_pictures(
-            spec["path"], n, pretrained.image_shape, seed
-        )
-        n = len(real)
-        scores = evaluation.score(
-            pretrained.generate(n, seed=seed), real, labels, wanted, extractor, seed
-        )
-        protocol = (
-            f"keras_gans.zoo.publish on the export: {n} samples (`sample` "
-            f"signature, seed {seed}) vs {n} of the {count} training pictures "
-            f"(drawn with seed {seed}), {features_text}"
-        )
-    else:
-        dataset = spec.get("data", "fashion_mnist")
-        scores = evaluation.evaluate(
-            pretrained,
-            dataset=dataset,
-            metrics=wanted,
-            n=n,
-            extractor=extractor,
-            seed=seed,
-            data_dir=data_dir,
-        )
-        shown = "Fashion-MNIST" if dataset == "fashion_mnist" else dataset
-        protocol = (
-            f"keras_gans.evaluation.evaluate on the export: {n} samples (`sample` "
-            f"signature, seed {seed}) vs the first {n} {shown} test images, "
-            f"{features_text}"
-        )
-    notes = metric_notes(extractor.num_classes or 10)
-    flat = _flat_scores(scores)
-    order = [k for k in spec.get("headline", ()) if k in flat]
-    order += [k for k in flat if k not in order]
-    metrics = {key: {"value": flat[key], "how": notes.get(key, key)} for key in order}
-    return metrics, protocol
-
-
 def measure(pretrained, recipe, data_dir=None, n=None, model=None):
     """The recipe's metrics of an export, as `{metric: {"value", "how"}}`.
 
-    The family says what to measure (`Family.zoo_metrics`); metrics that
+    The family says what to measure (its `ZooSpec.metrics`); metrics that
     need more than the generator (InfoGAN's code accuracy needs Q) use
     `model`, the trained Keras model.
 
@@ -212,23 +92,11 @@ def measure(pretrained, recipe, data_dir=None, n=None, model=None):
     if n == 0 or spec.get("skip"):
         # Smoke runs (n=0), and datasets with no offline feature extractor.
         return {}, spec.get("skip", "not measured (--n-eval 0)"), 0.0
-    family = family_for_kind(pretrained.kind)
-    metrics, protocol = family.zoo_metrics(pretrained, model, recipe, data_dir, n, seed)
+    spec = zoo_spec(family_for_kind(pretrained.kind))
+    metrics, protocol = spec.metrics(pretrained, model, recipe, data_dir, n, seed)
     for value in metrics.values():
         value["value"] = round(float(value["value"]), 4)
     return metrics, protocol, time.perf_counter() - started
-
-
-def _flat_scores(scores):
-    out = {}
-    for key, value in scores.items():
-        if isinstance(value, (int, float, np.floating, np.integer)) and key not in (
-            "seed",
-            "num_fake",
-            "num_real",
-        ):
-            out[key] = float(value)
-    return out
 
 
 def publish(
@@ -271,7 +139,9 @@ def publish(
         metrics, protocol, eval_seconds = measure(
             pretrained, measured, data_dir, n_eval, model
         )
-        family_for_kind(pretrained.kind).sample_grid(pretrained, staged_samples)
+        zoo_spec(family_for_kind(pretrained.kind)).sample_grid(
+            pretrained, staged_samples
+        )
         check = sample_check(pretrained)
         info = pretrained.metadata
         saved_model_bytes = _folder_bytes(version_dir)
@@ -477,7 +347,10 @@ def _headline_entry(recipe, metrics):
 
 def _headline(entry):
     metrics = entry.get("metrics") or {}
-    keys = entry.get("headline") or family_for_kind(entry.get("kind")).headline_metrics
+    keys = (
+        entry.get("headline")
+        or zoo_spec(family_for_kind(entry.get("kind"))).headline_metrics
+    )
     parts = [
         f"{label} {metrics[key]['value']}"
         for key, label in (*keys, ("test_accuracy", "test accuracy"))
@@ -510,7 +383,7 @@ def write_entry(zoo_dir, name, entry):
 
 def write_card(folder, name, entry, recipe):
     """The model card: what it is, how it was trained, how good it is."""
-    family = family_for_kind(entry["kind"])
+    spec = zoo_spec(family_for_kind(entry["kind"]))
     train = entry["training"]
     seconds = train.get("seconds")
     lines = [
@@ -525,14 +398,14 @@ def write_card(folder, name, entry, recipe):
         "# The SavedModel (sampling, TF Serving):",
         f'gan = zoo.load_pretrained("{name}")',
         "images = gan.generate(16, seed=0)  # float32 in [-1, 1]",
-        *family.card_usage(),
+        *spec.card_usage(),
         "# The Keras model with every network (fine-tune with fit, re-export):",
         f'model = {entry["class"]}.from_preset("{name}")',
         "```",
         "",
         f"![samples]({pathlib.Path(entry['samples']).name})",
         "",
-        family.grid_caption,
+        spec.grid_caption,
         "",
         "## Model",
         "",

@@ -35,22 +35,17 @@ from keras import ops
 from keras_gans import augment as diff_augment
 from keras_gans import losses as gan_losses
 from keras_gans.models import subpixel
-from keras_gans.models.adversarial import first_batch, precision
-from keras_gans.models.adversarial.fitting import CheckedFit
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
-from keras_gans.models.adversarial.persistence import Persistence
-from keras_gans.models.adversarial.step import AdversarialStep, _rank
+from keras_gans.models.adversarial.step import AdversarialStep
+from keras_gans.models.base import first_batch, precision
+from keras_gans.models.base.fitting import CheckedFit
+from keras_gans.models.base.persistence import Persistence
+from keras_gans.models.base.tensors import _rank
 from keras_gans.validation import check_choice, check_compile_config, check_int
 
 _LATENT_DISTRIBUTIONS = ("normal", "uniform")
 # What an EMA generator does with G's batch-norm statistics.
 EMA_STATISTICS = ("average", "copy")
-
-
-def _default_optimizer():
-    # Radford et al. 2015: Adam with a lower learning rate and beta_1 than the
-    # defaults; beta_1 = 0.9 gave oscillation and instability.
-    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -82,7 +77,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
             the networks compute in 16 bits with float32 weights, while G's
             image, D's logit, the losses and batch-norm statistics stay
             float32; `"mixed_float16"` adds dynamic loss scaling to both
-            optimizers (`keras_gans.models.adversarial.precision`).
+            optimizers (`keras_gans.models.base.precision`).
             Defaults to `None`: Keras's global policy.
         ema_decay: keep an exponential moving average of G's weights, with
             this decay per generator step, in `generator_ema`, and sample
@@ -108,6 +103,19 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
     samples = gan.generate(16, seed=0)
     ```
     """
+
+    # The training defaults of the model, stated once: `compile()` without
+    # arguments uses them, and `keras-gans train` reads them (a run's
+    # `loss`, `learning_rate`, `beta_1` and `g_learning_rate` defaults). A
+    # family changes them in its model class.
+    #: The GAN loss (`keras_gans.losses` name).
+    LOSS = "non_saturating"
+    #: Adam's arguments for D, and for G unless `G_OPTIMIZER` says otherwise.
+    #: Radford et al. 2015: a lower learning rate and beta_1 than Adam's
+    #: defaults; beta_1 = 0.9 gave oscillation and instability.
+    OPTIMIZER = {"learning_rate": 2e-4, "beta_1": 0.5}
+    #: Adam's arguments for G, or `None` for `OPTIMIZER`'s.
+    G_OPTIMIZER = None
 
     def __init__(
         self,
@@ -152,7 +160,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         # (keras_gans.models.subpixel); the same function and weights.
         subpixel.use_subpixel(generator, self.generator_ema, discriminator)
         # On a CPU whose TensorFlow has no fast bfloat16 convolutions: those
-        # layers compute in float32 (keras_gans.models.adversarial.precision).
+        # layers compute in float32 (keras_gans.models.base.precision).
         precision.float32_convolutions(generator, self.generator_ema, discriminator)
         self._make_seed_generators(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
@@ -235,7 +243,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         self,
         g_optimizer=None,
         d_optimizer=None,
-        loss="non_saturating",
+        loss=None,
         gradient_penalty_weight=None,
         r1_gamma=0.0,
         r1_interval=1,
@@ -246,13 +254,15 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
 
         Args:
             g_optimizer: the generator's optimizer (instance, name or config).
-                Defaults to `default_g_optimizer()`: `Adam(2e-4, beta_1=0.5)`
-                (Radford et al. 2015); a subclass may override it (InfoGAN
-                uses its paper's 1e-3).
+                Defaults to `default_g_optimizer()`: Adam with `G_OPTIMIZER`'s
+                (else `OPTIMIZER`'s) arguments, `Adam(2e-4, beta_1=0.5)`
+                (Radford et al. 2015) unless the class says otherwise
+                (InfoGAN uses its paper's 1e-3).
             d_optimizer: the discriminator's optimizer. Defaults to
-                `default_d_optimizer()`: `Adam(2e-4, beta_1=0.5)`.
+                `default_d_optimizer()`: Adam with `OPTIMIZER`'s arguments.
             loss: a name from `keras_gans.losses.names()` or a
-                `keras_gans.losses.GANLoss`. Defaults to `"non_saturating"`.
+                `keras_gans.losses.GANLoss`. Defaults to `None`: the class's
+                `LOSS` (`"non_saturating"` unless a family says otherwise).
             gradient_penalty_weight: weight of the WGAN-GP penalty on D.
                 Defaults to the loss's own (10 for `"wasserstein_gp"`, else 0).
             r1_gamma: gamma of the R1 penalty `gamma / 2 * ||grad D(x)||^2`
@@ -279,7 +289,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
                 )
             kwargs.pop(key, None)
         super().compile(optimizer=None, **kwargs)
-        self.gan_loss = gan_losses.get(loss)
+        self.gan_loss = gan_losses.get(self.LOSS if loss is None else loss)
         self.r1_gamma = float(r1_gamma)
         if self.r1_gamma < 0:
             raise ValueError(f"Expected r1_gamma >= 0; received {r1_gamma!r}.")
@@ -335,20 +345,23 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         }
 
     def default_g_optimizer(self):
-        """G's optimizer when `compile()` gets none: Adam(2e-4, beta_1=0.5)."""
-        return _default_optimizer()
+        """G's optimizer when `compile()` gets none: Adam(**G_OPTIMIZER or OPTIMIZER)."""
+        return keras.optimizers.Adam(**(self.G_OPTIMIZER or self.OPTIMIZER))
 
     def default_d_optimizer(self):
-        """D's optimizer when `compile()` gets none: Adam(2e-4, beta_1=0.5)."""
-        return _default_optimizer()
+        """D's optimizer when `compile()` gets none: Adam(**OPTIMIZER)."""
+        return keras.optimizers.Adam(**self.OPTIMIZER)
 
     def get_compile_config(self):
         if not self.compiled:
             return {}
-        if self.gan_loss.name not in gan_losses.names():
+        if not gan_losses.is_registered(self.gan_loss):
             raise ValueError(
                 "Only registered GAN losses can be saved with the model; "
-                f"received a custom loss named {self.gan_loss.name!r}."
+                f"received a custom loss named {self.gan_loss.name!r}. Register "
+                "it first with keras_gans.losses.register(loss) (and again, or "
+                "through the entry-point group 'keras_gans.losses', before "
+                "loading the file)."
             )
         return {
             "g_optimizer": keras.optimizers.serialize(self.g_optimizer),

@@ -14,12 +14,12 @@ random draw goes through `_random`, which a test can replace
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import ops
 
 from keras_gans import augment
 from keras_gans import losses as gan_losses
-from keras_gans.models.adversarial import backends, replicas
+from keras_gans.models.base import backends, replicas
+from keras_gans.models.base.tensors import _as_tensors, _is_integer, _rank
 
 
 class AdversarialStep:
@@ -277,26 +277,3 @@ class AdversarialStep:
         ):
             self._update_mean(tracker, values, n)
         return {m.name: m.result() for m in self.metrics}
-
-
-def _rank(x):
-    """The number of dimensions of `x`, or None where TensorFlow does not know it."""
-    shape = x.shape
-    return shape.rank if hasattr(shape, "rank") else len(shape)
-
-
-def _is_integer(x):
-    dtype = keras.backend.standardize_dtype(x.dtype)
-    return dtype.startswith(("int", "uint")) or dtype == "bool"
-
-
-def _as_tensors(data):
-    """NumPy arrays of numbers as backend tensors (eager JAX passes them as they are)."""
-    return keras.tree.map_structure(
-        lambda x: (
-            ops.convert_to_tensor(x)
-            if isinstance(x, np.ndarray) and x.dtype.kind in "fiub"
-            else x
-        ),
-        data,
-    )

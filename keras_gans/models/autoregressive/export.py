@@ -19,7 +19,7 @@ pixel of every image.
 from __future__ import annotations
 
 from keras_gans._tensorflow import tf
-from keras_gans.export import signatures
+from keras_gans.models import serving as signatures
 
 
 def _draw(model, outputs, uniforms):
@@ -111,11 +111,10 @@ def export_signatures(model):
 
 
 def export_metadata(model):
-    from keras_gans.models.registry import family_of
-
+    """The export's metadata; `"model"` (the family) is the exporter's to fill in."""
     return {
         "format_version": signatures.FORMAT_VERSION,
-        "model": family_of(model).name,
+        "model": None,
         "class": type(model).__name__,
         "image_shape": list(model.image_shape),
         "levels": int(model.levels),

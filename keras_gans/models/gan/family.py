@@ -1,26 +1,29 @@
 """The GAN family: run options (`g_units`) and presets."""
 
-from keras_gans.models.family import Family, RunOption, parse_int_list
+from keras_gans.models.family import Family
 from keras_gans.models.gan.gan import GAN
 from keras_gans.models.gan.presets import PRESETS
+from keras_gans.runs.spec import RunOption, RunSpec, parse_int_list
 from keras_gans.validation import check_int_tuple
 
 FAMILY = Family(
     name="gan",
     model_class=GAN,
     description="Goodfellow et al. 2014: MLP generator, maxout discriminator",
-    options=(
-        RunOption(
-            "g_units",
-            check=lambda v: check_int_tuple("g_units", v, example="(1200, 1200)"),
-            parse=parse_int_list,
-            help="widths of G's hidden layers, comma-separated; the default is "
-            "the paper's",
-            # Left out of a run's identity while default: older GAN run
-            # folders (made before the option existed) still resume.
-            omit_default=True,
+    presets=PRESETS,
+    runs=RunSpec(
+        shape_argument="data_shape",
+        options=(
+            RunOption(
+                "g_units",
+                check=lambda v: check_int_tuple("g_units", v, example="(1200, 1200)"),
+                parse=parse_int_list,
+                help="widths of G's hidden layers, comma-separated; the default is "
+                "the paper's",
+                # Left out of a run's identity while default: older GAN run
+                # folders (made before the option existed) still resume.
+                omit_default=True,
+            ),
         ),
     ),
-    presets=PRESETS,
-    shape_argument="data_shape",
 )

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from keras_gans._tensorflow import tf
-from keras_gans.export.signatures import (
+from keras_gans.models.serving import (
     TensorSeed,
     check_count,
     check_seed,

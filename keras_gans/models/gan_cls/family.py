@@ -5,18 +5,16 @@ from __future__ import annotations
 import os
 import types
 
-from keras_gans.models.family import (
-    Family,
-    RunOption,
-    model_default,
-    require_family,
-    spectral_norm_option,
-)
+from keras_gans.demo.spec import DemoSpec
+from keras_gans.export.spec import TFLiteSpec
+from keras_gans.models.family import Family, model_default, require_family
 from keras_gans.models.gan_cls import figures as text_figures
 from keras_gans.models.gan_cls import runs, tflite, zoo
 from keras_gans.models.gan_cls.gan_cls import GANCLS
 from keras_gans.models.gan_cls.presets import PRESETS
+from keras_gans.runs.spec import RunOption, RunSpec, spectral_norm_option
 from keras_gans.validation import check_choice, check_int
+from keras_gans.zoo.spec import ZooSpec
 
 
 def _text_encoder(value):
@@ -28,7 +26,7 @@ def _text_encoder(value):
     return value
 
 
-class GANCLSFamily(Family):
+class GANCLSRuns(RunSpec):
     def build(self, config, text_encoder=None, preview_texts=None, **context):
         del context
         encoder, text_dim, previews = runs.conditions_and_previews(config, text_encoder)
@@ -118,12 +116,11 @@ class GANCLSFamily(Family):
         text.add_argument("--out", default="text_to_image.png")
         return {"generate-text": self._generate_text}
 
-    def _generate_text(self, args):
+    def _generate_text(self, args, load_model):
         from keras_gans.images import save_captioned_grid
-        from keras_gans.runs import load_trained
 
         model = require_family(
-            load_trained(args.model), self, "keras-gans generate-text"
+            load_model(args.model), self.family, "keras-gans generate-text"
         )
         if model.text_encoder is None:
             raise ValueError(
@@ -146,9 +143,9 @@ class GANCLSFamily(Family):
             )
         return super().sample_images(model, args)
 
-    # --- Demo --------------------------------------------------------------------------
 
-    def demo_views(self, target):
+class GANCLSDemo(DemoSpec):
+    def views(self, target):
         from keras_gans.demo.views import SamplesView
         from keras_gans.models.gan_cls import demo
 
@@ -161,9 +158,9 @@ class GANCLSFamily(Family):
             SamplesView(),
         ]
 
-    # --- TFLite ------------------------------------------------------------------------
 
-    def tflite_metadata(self, meta):
+class GANCLSTFLite(TFLiteSpec):
+    def file_metadata(self, meta):
         return tflite.file_metadata(meta)
 
     def example_inputs(self, loaded, meta, latent, sample_extras, rng):
@@ -172,7 +169,7 @@ class GANCLSFamily(Family):
         )
         return {"text_embedding": embeddings}
 
-    def tflite_programs(self, export_dir, meta, quantize, count, seed):
+    def programs(self, export_dir, meta, quantize, count, seed):
         if "tokenizer" not in meta:
             return {}
         return {
@@ -181,12 +178,12 @@ class GANCLSFamily(Family):
             )
         }
 
-    def tflite_parity(self, export_dir, loaded, meta, program):
+    def parity(self, export_dir, loaded, meta, program):
         return tflite.encoder_parity(loaded, meta, program)
 
-    # --- Zoo ---------------------------------------------------------------------------
 
-    def zoo_metrics(self, pretrained, model, recipe, data_dir, n, seed):
+class GANCLSZoo(ZooSpec):
+    def metrics(self, pretrained, model, recipe, data_dir, n, seed):
         return zoo.caption_metrics(pretrained, data_dir, n, seed)
 
     def sample_grid(self, pretrained, path):
@@ -203,58 +200,63 @@ class GANCLSFamily(Family):
     headline_metrics = (("class_agreement", "caption class agreement"),)
 
 
-FAMILY = GANCLSFamily(
+FAMILY = Family(
     name="gan_cls",
     model_class=GANCLS,
     description="Reed et al. 2016: text to image, GAN-INT, style transfer",
-    options=(
-        spectral_norm_option(),
-        RunOption(
-            "condition",
-            default=runs.CONDITIONS[0],
-            check=lambda v: check_choice("condition", v, runs.CONDITIONS),
-            choices=runs.CONDITIONS,
-            help="train on caption embeddings, or on one-hot classes (the "
-            "class-conditional baseline)",
-            model_argument=None,
-        ),
-        RunOption(
-            "text_encoder",
-            default="fashion_captions",
-            check=_text_encoder,
-            help="'fashion_captions' (shipped), a .keras file, a SavedModel "
-            f"folder, or {runs.TRAIN_TEXT_ENCODER!r} (pretrained on the run's "
-            "captions)",
-            model_argument=None,
-        ),
-        RunOption.integer(
-            "projection_dim", help="size of the projected text embedding in G and D"
-        ),
-        RunOption.number(
-            "interpolation_weight",
-            help="weight of GAN-INT's interpolated-text term; 0 for plain GAN-CLS",
-        ),
-        RunOption.number("beta", maximum=1, help="GAN-INT's mixing weight"),
-        RunOption.integer(
-            "style_steps",
-            minimum=0,
-            default=model_default(GANCLS, "steps", method="fit_style_encoder"),
-            help="steps of style-encoder training after the GAN",
-            model_argument=None,
-        ),
-        RunOption(
-            "captions_dir",
-            default=None,
-            check=lambda v: None if v is None else os.fspath(v),
-            help="caltech_birds2011, or --data with a parallel caption tree: "
-            "the folder of Reed et al.'s CUB captions (text_c10); with --data "
-            "and none, captions come from a metadata.jsonl or .txt files "
-            "beside the pictures",
-            model_argument=None,
-            # A location, like data_dir: it may change when a run resumes.
-            resumable=True,
+    presets=PRESETS,
+    runs=GANCLSRuns(
+        default_dataset="fashion_captions",
+        options=(
+            spectral_norm_option(),
+            RunOption(
+                "condition",
+                default=runs.CONDITIONS[0],
+                check=lambda v: check_choice("condition", v, runs.CONDITIONS),
+                choices=runs.CONDITIONS,
+                help="train on caption embeddings, or on one-hot classes (the "
+                "class-conditional baseline)",
+                model_argument=None,
+            ),
+            RunOption(
+                "text_encoder",
+                default="fashion_captions",
+                check=_text_encoder,
+                help="'fashion_captions' (shipped), a .keras file, a SavedModel "
+                f"folder, or {runs.TRAIN_TEXT_ENCODER!r} (pretrained on the run's "
+                "captions)",
+                model_argument=None,
+            ),
+            RunOption.integer(
+                "projection_dim", help="size of the projected text embedding in G and D"
+            ),
+            RunOption.number(
+                "interpolation_weight",
+                help="weight of GAN-INT's interpolated-text term; 0 for plain GAN-CLS",
+            ),
+            RunOption.number("beta", maximum=1, help="GAN-INT's mixing weight"),
+            RunOption.integer(
+                "style_steps",
+                minimum=0,
+                default=model_default(GANCLS, "steps", method="fit_style_encoder"),
+                help="steps of style-encoder training after the GAN",
+                model_argument=None,
+            ),
+            RunOption(
+                "captions_dir",
+                default=None,
+                check=lambda v: None if v is None else os.fspath(v),
+                help="caltech_birds2011, or --data with a parallel caption tree: "
+                "the folder of Reed et al.'s CUB captions (text_c10); with --data "
+                "and none, captions come from a metadata.jsonl or .txt files "
+                "beside the pictures",
+                model_argument=None,
+                # A location, like data_dir: it may change when a run resumes.
+                resumable=True,
+            ),
         ),
     ),
-    presets=PRESETS,
-    default_dataset="fashion_captions",
+    demo=GANCLSDemo(),
+    tflite=GANCLSTFLite(),
+    zoo=GANCLSZoo(),
 )

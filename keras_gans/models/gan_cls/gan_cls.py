@@ -32,7 +32,7 @@ from keras import ops
 
 from keras_gans import losses as gan_losses
 from keras_gans.models.adversarial import AdversarialModel
-from keras_gans.models.adversarial.step import _is_integer, _rank
+from keras_gans.models.base.tensors import _is_integer, _rank
 from keras_gans.models.gan_cls.networks import (
     build_gan_cls_discriminator,
     build_gan_cls_generator,

@@ -13,7 +13,7 @@ import numpy as np
 from keras import ops
 
 from keras_gans.images import check_model_images
-from keras_gans.models.adversarial import backends
+from keras_gans.models.base import backends
 from keras_gans.validation import check_int
 
 

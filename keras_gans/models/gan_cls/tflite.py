@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from keras_gans._startup import quiet_stderr
-from keras_gans.export import tflite
+from keras_gans.export import tflite_convert as tflite
 from keras_gans.export.litert import _text_feeds
 from keras_gans.export.tokenizer import tokenize
 

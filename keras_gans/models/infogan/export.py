@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from keras_gans._tensorflow import tf
-from keras_gans.export.signatures import check_vector, images_out
+from keras_gans.models.serving import check_vector, images_out
 
 
 def _code_slices(spec):

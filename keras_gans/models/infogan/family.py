@@ -1,4 +1,8 @@
-"""The InfoGAN family: code options, run figures, `sweep`, TFLite codes, zoo metrics."""
+"""The InfoGAN family: code options, run figures, `sweep`, TFLite codes, zoo metrics.
+
+It fills in what runs, the demo, TFLite export and the zoo need from it
+(their specs); the model itself is `infogan.py`.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,21 @@ import argparse
 
 import numpy as np
 
+from keras_gans.demo.spec import DemoSpec
+from keras_gans.export.spec import TFLiteSpec
 from keras_gans.latent import LatentSpec
-from keras_gans.models.family import (
-    Family,
-    RunOption,
-    model_default,
-    parse_int_list,
-    require_family,
-    spectral_norm_option,
-)
+from keras_gans.models.family import Family, model_default, require_family
 from keras_gans.models.infogan import figures as code_figures
 from keras_gans.models.infogan.infogan import InfoGAN
 from keras_gans.models.infogan.presets import PRESETS
+from keras_gans.runs.spec import (
+    RunOption,
+    RunSpec,
+    parse_int_list,
+    spectral_norm_option,
+)
 from keras_gans.validation import is_int
+from keras_gans.zoo.spec import ZooSpec
 
 
 def _categorical(value):
@@ -67,7 +73,7 @@ def _sweep_values(text):
     return start, stop, num
 
 
-class InfoGANFamily(Family):
+class InfoGANRuns(RunSpec):
     def default_latent_dim(self):
         # The noise part only; the codes come on top (62 in Chen et al. 2016).
         return model_default(LatentSpec, "noise_dim")
@@ -117,10 +123,10 @@ class InfoGANFamily(Family):
         sweep.add_argument("--out", default="sweep.png")
         return {"sweep": self._sweep}
 
-    def _sweep(self, args):
-        from keras_gans.runs import load_trained
-
-        model = require_family(load_trained(args.model), self, "keras-gans sweep")
+    def _sweep(self, args, load_model):
+        model = require_family(
+            load_model(args.model), self.family, "keras-gans sweep"
+        )
         values = np.linspace(*args.values)
         path = code_figures.save_code_sweep(
             model,
@@ -154,16 +160,16 @@ class InfoGANFamily(Family):
         )
         return images, f"{args.n} samples of category {args.category}"
 
-    # --- Demo --------------------------------------------------------------------------
 
-    def demo_views(self, target):
+class InfoGANDemo(DemoSpec):
+    def views(self, target):
         from keras_gans.models.infogan.demo import CodesView
 
-        samples, *others = super().demo_views(target)
+        samples, *others = super().views(target)
         return [CodesView(), samples, *others]
 
-    # --- TFLite ------------------------------------------------------------------------
 
+class InfoGANTFLite(TFLiteSpec):
     def latent_layout(self, meta):
         spec, layout = meta["latent_spec"], meta["latent_layout"]
         r = float(spec["continuous_range"])
@@ -192,16 +198,16 @@ class InfoGANFamily(Family):
             },
         }
 
-    def tflite_metadata(self, meta):
+    def file_metadata(self, meta):
         return {"latent_spec": meta["latent_spec"]}
 
-    # --- Zoo ---------------------------------------------------------------------------
 
-    def zoo_metrics(self, pretrained, model, recipe, data_dir, n, seed):
+class InfoGANZoo(ZooSpec):
+    def metrics(self, pretrained, model, recipe, data_dir, n, seed):
         from keras_gans import evaluation
         from keras_gans.data import load_arrays
 
-        metrics, protocol = super().zoo_metrics(
+        metrics, protocol = super().metrics(
             pretrained, model, recipe, data_dir, n, seed
         )
         if model is None:  # the code accuracy needs Q, which the export leaves out
@@ -258,41 +264,46 @@ def latent_spec(config):
     )
 
 
-FAMILY = InfoGANFamily(
+FAMILY = Family(
     name="infogan",
     model_class=InfoGAN,
     description="Chen et al. 2016: codes learned without labels",
-    options=(
-        spectral_norm_option(),
-        RunOption(
-            "categorical",
-            default=model_default(LatentSpec, "categorical"),
-            check=_categorical,
-            parse=_int_list,
-            help="categories K of each categorical code, comma-separated: 10 or "
-            "10,4; 'none' for no categorical code",
-            model_argument=None,
-        ),
-        RunOption.integer(
-            "continuous",
-            minimum=0,
-            default=model_default(LatentSpec, "continuous"),
-            help="number of continuous codes",
-            model_argument=None,
-        ),
-        RunOption.number(
-            "categorical_weight",
-            help="lambda of the categorical codes' information loss",
-        ),
-        RunOption.number(
-            "continuous_weight",
-            help="lambda of the continuous codes' information loss",
-        ),
-        RunOption.integer(
-            "hidden",
-            help="width of the fully connected layers of G and D; the default is "
-            "the paper's",
+    presets=PRESETS,
+    runs=InfoGANRuns(
+        options=(
+            spectral_norm_option(),
+            RunOption(
+                "categorical",
+                default=model_default(LatentSpec, "categorical"),
+                check=_categorical,
+                parse=_int_list,
+                help="categories K of each categorical code, comma-separated: 10 or "
+                "10,4; 'none' for no categorical code",
+                model_argument=None,
+            ),
+            RunOption.integer(
+                "continuous",
+                minimum=0,
+                default=model_default(LatentSpec, "continuous"),
+                help="number of continuous codes",
+                model_argument=None,
+            ),
+            RunOption.number(
+                "categorical_weight",
+                help="lambda of the categorical codes' information loss",
+            ),
+            RunOption.number(
+                "continuous_weight",
+                help="lambda of the continuous codes' information loss",
+            ),
+            RunOption.integer(
+                "hidden",
+                help="width of the fully connected layers of G and D; the default is "
+                "the paper's",
+            ),
         ),
     ),
-    presets=PRESETS,
+    demo=InfoGANDemo(),
+    tflite=InfoGANTFLite(),
+    zoo=InfoGANZoo(),
 )

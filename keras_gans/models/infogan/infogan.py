@@ -215,11 +215,7 @@ class InfoGAN(AdversarialModel):
 
     # Chen et al. 2016 train G (with Q) at 1e-3 and D at 2e-4; runs read it
     # from here too.
-    G_LEARNING_RATE = 1e-3
-
-    def default_g_optimizer(self):
-        """G's (and Q's) optimizer by default: Adam(1e-3, beta_1=0.5), the paper's."""
-        return keras.optimizers.Adam(learning_rate=self.G_LEARNING_RATE, beta_1=0.5)
+    G_OPTIMIZER = {"learning_rate": 1e-3, "beta_1": 0.5}
 
     @property
     def generator_trainable_variables(self):

@@ -1,4 +1,4 @@
-"""`LikelihoodFamily`: what runs, the CLI and export need from a likelihood model.
+"""What runs and the zoo need from a likelihood model: `LikelihoodRuns`, `LikelihoodZoo`.
 
 The VAE's and the autoregressive models' families share it: one optimizer
 (Adam with the family's learning rate), no GAN loss, no discriminator
@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import inspect
 
-from keras_gans.models.family import Family, model_default
+from keras_gans.models.family import model_default
+from keras_gans.runs.spec import RunSpec
+from keras_gans.zoo.spec import ZooSpec
 
 
-class LikelihoodFamily(Family):
-    """A family of models trained on -log p(x) (`LikelihoodModel`)."""
+def _takes(model_class, argument):
+    return argument in inspect.signature(model_class.__init__).parameters
+
+
+class LikelihoodRuns(RunSpec):
+    """Runs of a model trained on -log p(x) (`LikelihoodModel`)."""
 
     # A GAN's settings: the loss, the discriminator's steps, G's rate and
     # the stabilisers.
@@ -28,43 +34,34 @@ class LikelihoodFamily(Family):
         "ema_decay",
     )
 
-    def _takes(self, argument):
-        return argument in inspect.signature(self.model_class.__init__).parameters
-
     def default_latent_dim(self):
         """The model's own latent size, or `None` for a model without a latent."""
-        if not self._takes("latent_dim"):
+        if not _takes(self.model_class, "latent_dim"):
             return None
         return model_default(self.model_class, "latent_dim")
 
-    def default_learning_rate(self):
-        return self.model_class.LEARNING_RATE
-
-    def default_beta_1(self):
-        return 0.9  # Adam's own (Kingma and Ba 2015)
-
     def common_kwargs(self, config):
         kwargs = {self.shape_argument: config.image_shape, "seed": config.seed}
-        if self._takes("latent_dim"):
+        if _takes(self.model_class, "latent_dim"):
             kwargs["latent_dim"] = config.latent_dim
         return kwargs
 
     def compile_model(self, model, config):
-        import keras
-
         model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1),
+            optimizer=self.optimizer(config.learning_rate, config.beta_1),
             steps_per_execution=config.steps_per_execution,
         )
 
-    # --- Zoo ---------------------------------------------------------------------------
+
+class LikelihoodZoo(ZooSpec):
+    """The zoo's metrics of a likelihood model: the samples', and -log p(x)."""
 
     headline_metrics = (
         ("bits_per_dim", "bits/dim (test set)"),
         ("fid", "FID (classifier features)"),
     )
 
-    def zoo_metrics(self, pretrained, model, recipe, data_dir, n, seed):
+    def metrics(self, pretrained, model, recipe, data_dir, n, seed):
         """The samples' image metrics, and the test set's -log p(x).
 
         `nll_nats` and `bits_per_dim` over the whole Fashion-MNIST test set:
@@ -73,7 +70,7 @@ class LikelihoodFamily(Family):
         """
         from keras_gans import evaluation
 
-        metrics, protocol = super().zoo_metrics(
+        metrics, protocol = super().metrics(
             pretrained, model, recipe, data_dir, n, seed
         )
         if model is not None:
@@ -84,7 +81,11 @@ class LikelihoodFamily(Family):
             return metrics, protocol
         images, _ = evaluation.real_images("fashion_mnist", "test", 10000, data_dir)
         scores = evaluation.likelihood_of(likelihood, images)
-        bound = "IWAE bound, k = 64" if self._takes("latent_dim") else "exact"
+        bound = (
+            "IWAE bound, k = 64"
+            if _takes(self.family.model_class, "latent_dim")
+            else "exact"
+        )
         for key, how in (
             (
                 "nll_nats",

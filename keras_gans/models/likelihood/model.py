@@ -7,7 +7,7 @@ any other terms it logs, such as the VAE's `reconstruction` and `kl`), and
 `train_step` takes one gradient step on their mean over the global batch.
 
 The step runs on every Keras backend through the same adapters as the GANs
-(`keras_gans.models.adversarial.backends`): TensorFlow's tape, JAX with
+(`keras_gans.models.base.backends`): TensorFlow's tape, JAX with
 every variable threaded through a stateless step, PyTorch's `backward`.
 Losses are summed per replica and divided by the global batch
 (`replicas`), so a `MirroredStrategy` step is the one-device step.
@@ -28,10 +28,10 @@ import numpy as np
 from keras import ops
 
 from keras_gans.models import subpixel
-from keras_gans.models.adversarial import backends, precision, replicas
-from keras_gans.models.adversarial.fitting import CheckedFit
-from keras_gans.models.adversarial.persistence import Persistence
-from keras_gans.models.adversarial.step import _as_tensors, _is_integer, _rank
+from keras_gans.models.base import backends, precision, replicas
+from keras_gans.models.base.fitting import CheckedFit
+from keras_gans.models.base.persistence import Persistence
+from keras_gans.models.base.tensors import _as_tensors, _is_integer, _rank
 from keras_gans.validation import (
     check_choice,
     check_compile_config,
@@ -72,8 +72,9 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
 
     # Per-example terms logged besides `loss` (the VAE's reconstruction, KL).
     TERMS = ()
-    # Adam's learning rate when compile() gets no optimizer.
-    LEARNING_RATE = 1e-3
+    # Adam's arguments when compile() gets no optimizer; `keras-gans train`
+    # reads its `learning_rate` and `beta_1` defaults from here too.
+    OPTIMIZER = {"learning_rate": 1e-3}
 
     def __init__(self, image_shape, levels, seed=None, dtype_policy=None, **kwargs):
         if dtype_policy is not None:
@@ -109,7 +110,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
 
         Args:
             optimizer: an optimizer (instance, name or config). Defaults to
-                `Adam(LEARNING_RATE)` (1e-3). Under `"mixed_float16"` Keras
+                `Adam(**OPTIMIZER)` (1e-3). Under `"mixed_float16"` Keras
                 wraps it in a `LossScaleOptimizer`.
             **kwargs: passed to `keras.Model.compile` (`steps_per_execution`,
                 `jit_compile`, `run_eagerly`). The loss is the model's own.
@@ -123,7 +124,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
                 )
             kwargs.pop(key, None)
         optimizer = keras.optimizers.get(
-            optimizer or keras.optimizers.Adam(self.LEARNING_RATE)
+            optimizer or keras.optimizers.Adam(**self.OPTIMIZER)
         )
         super().compile(optimizer=optimizer, **kwargs)
         # Inside whatever strategy scope compile() runs in (see

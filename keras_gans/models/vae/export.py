@@ -2,7 +2,7 @@
 
 Besides every generator's `serving_default`, `sample` and `generate`
 (latents of the prior N(0, I) -> decoded mean images in [-1, 1];
-`keras_gans.export.signatures`), a VAE exports `encode`: images
+`keras_gans.models.serving`), a VAE exports `encode`: images
 `(n, H, W, C)` in [-1, 1] -> q(z|x)'s `mean` and `log_var`, so that a
 server can reconstruct (encode, then `serving_default` on the mean) and
 interpolate between real images.
@@ -11,7 +11,7 @@ interpolate between real images.
 from __future__ import annotations
 
 from keras_gans._tensorflow import tf
-from keras_gans.export import signatures
+from keras_gans.models import serving as signatures
 
 
 def export_signatures(model, base):

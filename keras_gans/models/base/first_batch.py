@@ -13,7 +13,7 @@ import warnings
 import keras
 import numpy as np
 
-from keras_gans.models.adversarial import precision
+from keras_gans.models.base import precision
 
 # Resizing with an antialiasing filter overshoots [-1, 1] by a little.
 TOLERANCE = 0.05

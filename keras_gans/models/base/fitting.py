@@ -24,7 +24,7 @@ import math
 import keras
 import numpy as np
 
-from keras_gans.models.adversarial import first_batch
+from keras_gans.models.base import first_batch
 
 
 class CheckedFit:

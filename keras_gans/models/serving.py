@@ -145,9 +145,11 @@ def latent_signatures(model):
 
 
 def base_metadata(model):
-    """What a caller of any export needs to know, as a JSON-able dict."""
-    from keras_gans.models.registry import family_of
+    """What a caller of any export needs to know, as a JSON-able dict.
 
+    `"model"` is left `None`: the exporter fills in the model's registered
+    family, which the model layer does not know.
+    """
     generator = model.generator
     try:
         shape = generator.output.shape
@@ -156,7 +158,7 @@ def base_metadata(model):
     output_shape = tuple(int(d) for d in shape[1:])
     return {
         "format_version": FORMAT_VERSION,
-        "model": family_of(model).name,
+        "model": None,
         "class": type(model).__name__,
         "latent_dim": int(model.latent_dim),
         "latent_distribution": getattr(model, "latent_distribution", "normal"),

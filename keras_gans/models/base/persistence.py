@@ -4,7 +4,8 @@
 
 - `.keras` files also keep the state of every `SeedGenerator` (the noise and
   dropout streams), so a reloaded model trains on exactly as it would have;
-- `export()` writes TF Serving's layout through `keras_gans.export`, with
+- `export()` writes TF Serving's layout through `keras_gans.export` (a
+  service, `keras_gans.models.services`), with
   the signatures and metadata that `export_signatures()`,
   `export_metadata()` and `export_resources()` give (a family extends them);
 - `save_to_preset()` / `from_preset()` write and read a preset folder (the
@@ -15,6 +16,8 @@
 from __future__ import annotations
 
 import keras
+
+from keras_gans.models import services
 
 
 class classproperty:  # noqa: N801 - reads like the built-in `property`
@@ -32,6 +35,13 @@ class Persistence:
     """Noise state in `.keras` files, SavedModel export and presets."""
 
     # --- Noise state in .keras files ---------------------------------------------
+
+    def save(self, filepath, *args, **kwargs):
+        # What cannot be saved (an unregistered loss) is refused before Keras
+        # opens the file, so that a failed save leaves no partial file and
+        # never truncates the one already there.
+        self.get_compile_config()
+        return super().save(filepath, *args, **kwargs)
 
     _SEED_KEY = "seed_state_"
 
@@ -77,33 +87,50 @@ class Persistence:
 
     # --- SavedModel export -----------------------------------------------------------
 
-    def export(self, filepath, version=1, name=None, overwrite=False, **kwargs):
-        """Writes the generator as a SavedModel in TF Serving's layout.
+    def export(
+        self,
+        filepath,
+        version=1,
+        name=None,
+        overwrite=False,
+        format="tf_saved_model",  # noqa: A002 - Keras's own argument name
+        **kwargs,
+    ):
+        """Writes the generator as a SavedModel in TF Serving's layout, or as ONNX.
 
         `model.export("exports", version=1)` writes `exports/<name>/1/` with
         the signatures `serving_default` (latent in, images out), `sample`
         (count and seed in) and the model's own (`export_signatures()`).
         Images are float32 in [-1, 1] (`images`) and uint8 in [0, 255]
-        (`images_uint8`).
+        (`images_uint8`). `model.export("g.onnx", format="onnx")` writes
+        `g.onnx` (noise in, images out, any batch size) and `g.onnx.json`
+        (its inputs and latent layout): `keras_gans.export.onnx`.
 
         Args:
-            filepath: TF Serving's base folder.
+            filepath: TF Serving's base folder; for ONNX, the `.onnx` file
+                (or a folder for `<family>.onnx`).
             version: a positive int, the version folder. Defaults to `1`.
             name: the model's folder under `filepath`. Defaults to `None`:
                 the model's family (`"dcgan"`, `"infogan"`, ...).
-            overwrite: replace an existing version. Defaults to `False`.
-            **kwargs: `format="onnx"` and Keras's other export options go
-                to `keras.Model.export` (the generator network alone).
+            overwrite: replace an existing version (or ONNX files). Defaults
+                to `False`.
+            format: `"tf_saved_model"` or `"onnx"`. Defaults to
+                `"tf_saved_model"`.
+            **kwargs: Keras's other export options go to `keras.Model.export`
+                of the generator network alone (`format="tflite"`,
+                `input_signature=...`).
 
         Returns:
-            The version folder, a `pathlib.Path`.
+            The version folder, a `pathlib.Path`; for ONNX, `{"model": path,
+            "metadata": path}`.
         """
-        fmt = kwargs.pop("format", "tf_saved_model")
-        if fmt != "tf_saved_model" or kwargs:
-            return self.sampling_generator.export(filepath, format=fmt, **kwargs)
-        from keras_gans.export import export_saved_model
-
-        return export_saved_model(self, filepath, version, name, overwrite)
+        if format == "onnx" and not kwargs:
+            return services.get("export_onnx")(self, filepath, overwrite=overwrite)
+        if format != "tf_saved_model" or kwargs:
+            return self.sampling_generator.export(filepath, format=format, **kwargs)
+        return services.get("export_saved_model")(
+            self, filepath, version, name, overwrite
+        )
 
     def export_signatures(self):
         """The SavedModel's signatures: `{name: (function, input_signature)}`.
@@ -114,9 +141,9 @@ class Persistence:
         family adds its own (InfoGAN's `generate_with_codes`) by extending
         the dict that `super().export_signatures()` returns.
         """
-        from keras_gans.export import signatures
+        from keras_gans.models import serving
 
-        return signatures.latent_signatures(self)
+        return serving.latent_signatures(self)
 
     def export_metadata(self):
         """The export's `assets.extra/keras_gans.json` as a dict.
@@ -125,9 +152,9 @@ class Persistence:
         its codes) to the dict of `super().export_metadata()`, and lists
         its own signatures under `"signatures"`.
         """
-        from keras_gans.export import signatures
+        from keras_gans.models import serving
 
-        return signatures.base_metadata(self)
+        return serving.base_metadata(self)
 
     def export_resources(self):
         """Objects the SavedModel must track besides the functions' variables.
@@ -141,9 +168,7 @@ class Persistence:
     @classproperty
     def presets(cls):  # noqa: N805 - a class property
         """The zoo's presets of this class and its subclasses: `{name: description}`."""
-        from keras_gans.zoo import presets
-
-        return presets.presets_of(cls)
+        return services.get("presets_of")(cls)
 
     @classmethod
     def from_preset(cls, preset, cache_dir=None, progress=True, safe_mode=True):
@@ -178,9 +203,7 @@ class Persistence:
         gan.fit(sneakers, epochs=1)
         ```
         """
-        from keras_gans.zoo import presets
-
-        model = presets.load_preset(
+        model = services.get("load_preset")(
             preset, cache_dir=cache_dir, progress=progress, safe_mode=safe_mode
         )
         if not isinstance(model, cls):
@@ -206,6 +229,4 @@ class Persistence:
         Returns:
             The folder, a `pathlib.Path`.
         """
-        from keras_gans.zoo import presets
-
-        return presets.save_preset(self, preset_dir, saved_model=saved_model)
+        return services.get("save_preset")(self, preset_dir, saved_model=saved_model)
