@@ -493,7 +493,14 @@ def test_cli_interrupt_then_rerun_resumes(fashion_dir, tmp_path, signum):
     command += ["--limit", "512", "--batch-size", "16", "--latent-dim", "8"]
     command += ["--data-dir", str(fashion_dir), "--out", str(run), "--verbose", "2"]
     proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # Ctrl-C as a terminal delivers it: a job started in the background
+        # by a non-interactive shell (a CI script's `cmd &`) inherits SIGINT
+        # ignored, and so would the command, which then never sees it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 240
     completed = 0

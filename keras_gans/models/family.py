@@ -1,7 +1,8 @@
 """`Family`: a model class and what each part of keras_gans needs from it.
 
-A family is a record: its name, its model class, a description, its zoo
-presets, and one spec per consumer that needs more than the model itself.
+A family is a record: its name, its model class, a description, and one
+spec per consumer that needs more than the model itself. Its zoo presets
+are data: the entries of `zoo/manifest.json` whose `kind` is its name.
 The consumers define those specs and their defaults, and a family's folder
 (`keras_gans/models/<family>/family.py`) fills them in, so the model layer
 imports none of them:
@@ -83,8 +84,6 @@ class Family:
         model_class: the model class (an `AdversarialModel` or
             `LikelihoodModel` subclass).
         description: one line for listings and help.
-        presets: the zoo names of its models (published, or with a recipe
-            only). Defaults to `()`.
         trainable: whether a run can build it from a config alone (not the
             adversarial model, which needs user networks). Defaults to
             `True`.
@@ -93,7 +92,7 @@ class Family:
     """
 
     def __init__(
-        self, name, model_class, description="", presets=(), trainable=True, **specs
+        self, name, model_class, description="", trainable=True, **specs
     ):
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(
@@ -107,7 +106,6 @@ class Family:
         self.name = name
         self.model_class = model_class
         self.description = description
-        self.presets = tuple(presets)
         self.trainable = trainable
         self._specs = {}
         for key, spec in specs.items():

@@ -566,21 +566,25 @@ def load_preset(
     return model
 
 
+def names_of(family_name, zoo_dir=None):
+    """The zoo names of a family's models (published or a recipe only): the
+    manifest's entries of that `kind`, the one list of preset names."""
+    models = registry.load_manifest(zoo_dir)["models"]
+    return tuple(sorted(n for n, e in models.items() if e.get("kind") == family_name))
+
+
 def presets_of(cls, zoo_dir=None):
     """`{zoo name: description}` of the published presets of `cls` and its subclasses.
 
-    The names are the families' `presets`; those whose manifest entry has a
-    preset archive (`preset_format` 2) are listed.
+    The names are the manifest's entries whose family (`kind`) has `cls` or
+    a subclass as its model; those with a preset archive (`preset_format`
+    2) are listed.
     """
     from keras_gans.models.registry import families
 
     models = registry.load_manifest(zoo_dir)["models"]
-    names = [
-        name
-        for family in families().values()
-        if issubclass(family.model_class, cls)
-        for name in family.presets
-    ]
+    kinds = {n for n, f in families().items() if issubclass(f.model_class, cls)}
+    names = [name for name, entry in models.items() if entry.get("kind") in kinds]
     return {
         name: models[name].get("description", "")
         for name in sorted(names)

@@ -70,12 +70,11 @@ class AutoregressiveDemo(DemoSpec):
         return [SamplesView(n=8)]
 
 
-def _family(name, model_class, description, options=(), presets=()):
+def _family(name, model_class, description, options=()):
     return Family(
         name=name,
         model_class=model_class,
         description=description,
-        presets=presets,
         runs=LikelihoodRuns(options=options),
         tflite=AutoregressiveTFLite(),
         zoo=LikelihoodZoo(),
@@ -126,5 +125,4 @@ PIXELCNN = _family(
             "blocks", minimum=0, help="residual blocks of masked convolutions"
         ),
     ),
-    presets=("pixelcnn_fashion_mnist",),
 )

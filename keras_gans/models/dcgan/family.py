@@ -1,8 +1,7 @@
-"""The DCGAN family: its presets and its run options (spectral norm, widths)."""
+"""The DCGAN family: its run options (spectral norm, widths) and its demo tab."""
 
 from keras_gans.demo.spec import DemoSpec
 from keras_gans.models.dcgan.dcgan import DCGAN
-from keras_gans.models.dcgan.presets import PRESETS
 from keras_gans.models.family import Family
 from keras_gans.runs.spec import RunOption, RunSpec, spectral_norm_option
 
@@ -18,7 +17,6 @@ FAMILY = Family(
     name="dcgan",
     model_class=DCGAN,
     description="Radford et al. 2015: all-convolutional GAN",
-    presets=PRESETS,
     demo=DCGANDemo(),
     runs=RunSpec(
         options=(

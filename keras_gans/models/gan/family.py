@@ -1,8 +1,7 @@
-"""The GAN family: run options (`g_units`) and presets."""
+"""The GAN family: its run option (`g_units`) and the data shape argument."""
 
 from keras_gans.models.family import Family
 from keras_gans.models.gan.gan import GAN
-from keras_gans.models.gan.presets import PRESETS
 from keras_gans.runs.spec import RunOption, RunSpec, parse_int_list
 from keras_gans.validation import check_int_tuple
 
@@ -10,7 +9,6 @@ FAMILY = Family(
     name="gan",
     model_class=GAN,
     description="Goodfellow et al. 2014: MLP generator, maxout discriminator",
-    presets=PRESETS,
     runs=RunSpec(
         shape_argument="data_shape",
         options=(

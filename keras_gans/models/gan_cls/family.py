@@ -11,7 +11,6 @@ from keras_gans.models.family import Family, model_default, require_family
 from keras_gans.models.gan_cls import figures as text_figures
 from keras_gans.models.gan_cls import runs, tflite, zoo
 from keras_gans.models.gan_cls.gan_cls import GANCLS
-from keras_gans.models.gan_cls.presets import PRESETS
 from keras_gans.runs.spec import RunOption, RunSpec, spectral_norm_option
 from keras_gans.validation import check_choice, check_int
 from keras_gans.zoo.spec import ZooSpec
@@ -204,7 +203,6 @@ FAMILY = Family(
     name="gan_cls",
     model_class=GANCLS,
     description="Reed et al. 2016: text to image, GAN-INT, style transfer",
-    presets=PRESETS,
     runs=GANCLSRuns(
         default_dataset="fashion_captions",
         options=(

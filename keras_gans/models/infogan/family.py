@@ -16,7 +16,6 @@ from keras_gans.latent import LatentSpec
 from keras_gans.models.family import Family, model_default, require_family
 from keras_gans.models.infogan import figures as code_figures
 from keras_gans.models.infogan.infogan import InfoGAN
-from keras_gans.models.infogan.presets import PRESETS
 from keras_gans.runs.spec import (
     RunOption,
     RunSpec,
@@ -268,7 +267,6 @@ FAMILY = Family(
     name="infogan",
     model_class=InfoGAN,
     description="Chen et al. 2016: codes learned without labels",
-    presets=PRESETS,
     runs=InfoGANRuns(
         options=(
             spectral_norm_option(),

@@ -1,4 +1,4 @@
-"""The VAE family: its run options and presets."""
+"""The VAE family: its run options."""
 
 from keras_gans.models.family import Family
 from keras_gans.models.likelihood.family import LikelihoodRuns, LikelihoodZoo
@@ -10,7 +10,6 @@ FAMILY = Family(
     name="vae",
     model_class=VAE,
     description="Kingma and Welling 2014: a variational autoencoder, trained on -ELBO",
-    presets=("vae_fashion_mnist",),
     zoo=LikelihoodZoo(),
     runs=LikelihoodRuns(
         options=(

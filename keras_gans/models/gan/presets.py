@@ -1,3 +1,0 @@
-"""GAN presets in the zoo (`zoo/manifest.json` has their files, cards and metrics)."""
-
-PRESETS = ("gan_fashion_mnist",)
