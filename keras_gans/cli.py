@@ -34,7 +34,7 @@ import sys
 import warnings
 
 from keras_gans import cli_data, cli_placement
-from keras_gans.runs.spec import flag_for, run_spec
+from keras_gans.runs.spec import flag_for, misplaced_options, run_spec
 
 
 def _shape(text):
@@ -364,17 +364,17 @@ def _train(args):
     fields.update({k: getattr(args, k) for k in runs.config.FIELD_HELP})
     settings = {k: v for k, v in fields.items() if v is not None}
     own = {o.name for o in run_spec(chosen).options}
-    for name, family in families(trainable=True).items():
-        given = [
-            o
-            for o in run_spec(family).options
-            if o.name not in own and getattr(args, o.name) is not None
-        ]
-        if given:
-            raise ValueError(
-                f"{', '.join(o.flag for o in given)} only apply to {name}; "
-                f"received them with {args.model}."
-            )
+    flags = {
+        o.name: getattr(args, o.name)
+        for family in families(trainable=True).values()
+        for o in run_spec(family).options
+        if getattr(args, o.name) is not None
+    }
+    for owner, given in misplaced_options(chosen, flags, families()).items():
+        raise ValueError(
+            f"{', '.join(o.flag for o in given)} only apply to {owner}; "
+            f"received them with {args.model}."
+        )
     settings.update({k: getattr(args, k) for k in own if getattr(args, k) is not None})
     option_fields = list(own)
     # Before any other TensorFlow or JAX work: a multi-worker or TPU

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from keras_gans.models import registry
-from keras_gans.runs.spec import COMMON_FIELDS, run_spec
+from keras_gans.runs.spec import COMMON_FIELDS, misplaced_options, run_spec
 from keras_gans.validation import check_choice, check_int, check_number
 
 # The common fields as `keras-gans train` flags: field -> (argparse type, help);
@@ -97,16 +97,6 @@ def default_image_shape(dataset):
     if dataset is None:
         return (64, 64, 3)
     return loader.local_image_shape(dataset) or (64, 64, 3)
-
-
-def _is_default(option, value):
-    """Whether `value` is `option`'s default once normalised (`[10]` is `(10,)`)."""
-    if option.check is not None:
-        try:
-            value = option.check(value)
-        except (TypeError, ValueError):
-            return False
-    return value == option.default
 
 
 def _plain(value):
@@ -230,13 +220,11 @@ class TrainConfig:
             raise ValueError(
                 f"Unknown settings {unknown}; expected names from {known}."
             )
-        misplaced = {}
-        for name, value in given.items():
-            if name in others and not _is_default(others[name][1], value):
-                misplaced.setdefault(others[name][0].name, []).append(
-                    f"{name}={value!r}"
-                )
-        for owner, shown in misplaced.items():
+        misplaced = misplaced_options(
+            family, given, registry.families(), keep_defaults=True
+        )
+        for owner, options in misplaced.items():
+            shown = [f"{o.name}={given[o.name]!r}" for o in options]
             raise ValueError(
                 f"{', '.join(shown)} only apply to model={owner!r}; received them "
                 f"with model={family.name!r}."

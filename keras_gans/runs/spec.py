@@ -422,6 +422,48 @@ class RunSpec(Spec):
         return images, f"{args.n} samples"
 
 
+def misplaced_options(family, given, families, keep_defaults=False):
+    """The settings in `given` that are other families' options, by owner.
+
+    The one check that `TrainConfig` and `keras-gans train` share.
+
+    Args:
+        family: the run's family.
+        given: `{name: value}` of the settings given.
+        families: the registered families (`registry.families()`).
+        keep_defaults: leave out an option given at its default (a config
+            read back from a run folder lists them all). Defaults to `False`.
+
+    Returns:
+        `{owner family name: [RunOption, ...]}`, in the order given.
+    """
+    own = {option.name for option in run_spec(family).options}
+    others = {}
+    for other in families.values():
+        for option in run_spec(other).options:
+            if option.name not in own:
+                others.setdefault(option.name, (other.name, option))
+    found = {}
+    for name, value in given.items():
+        if name not in others:
+            continue
+        owner, option = others[name]
+        if keep_defaults and _is_default(option, value):
+            continue
+        found.setdefault(owner, []).append(option)
+    return found
+
+
+def _is_default(option, value):
+    """Whether `value` is `option`'s default once normalised (`[10]` is `(10,)`)."""
+    if option.check is not None:
+        try:
+            value = option.check(value)
+        except (TypeError, ValueError):
+            return False
+    return value == option.default
+
+
 def run_spec(family):
     """The `RunSpec` of `family` (the default one where it gives none)."""
     return family.spec("runs", RunSpec)
