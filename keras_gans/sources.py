@@ -121,7 +121,13 @@ def saved_model_dir(source):
             "numeric versions, a run folder, a .keras file, a preset or a zoo "
             f"name; received {source}."
         )
-    model = load_model(path)
+    with exported(load_model(path)) as export_dir:
+        yield export_dir
+
+
+@contextlib.contextmanager
+def exported(model):
+    """`model`'s SavedModel in a temporary folder, removed afterwards."""
     staging = tempfile.mkdtemp(prefix="keras_gans_export_")
     try:
         yield model.export(staging, version=1)

@@ -13,7 +13,6 @@ from keras_gans.models.family import Spec
 class DemoSpec(Spec):
     """The tabs of `keras-gans demo` for a family's models."""
 
-
     def views(self, target):
         """The tabs of `keras-gans demo` for a model of this family.
 

@@ -112,13 +112,7 @@ def _file_metadata(meta, content, filename, opset):
         "inputs": inputs,
         "outputs": outputs,
         "batch": "the first dimension of every input and output is the batch: any size",
-        "latent_dim": meta.get("latent_dim"),
-        "latent_distribution": meta.get("latent_distribution", "uniform"),
-        "latent_layout": spec.latent_layout(meta),
-        "image_shape": meta["image_shape"],
-        "output_range": meta["output_range"],
-        "uint8": "uint8 = clip(round((images + 1) * 127.5), 0, 255)",
-        **spec.file_metadata(meta),
+        **spec.feed_metadata(meta),
     }
 
 
@@ -237,14 +231,9 @@ def export_model(model, filepath, overwrite=False):
     Returns:
         `{"model": path, "metadata": path}`.
     """
-    import shutil
-    import tempfile
+    from keras_gans import sources
 
     path = pathlib.Path(filepath)
     out_dir, name = (path.parent, path.stem) if path.suffix == ".onnx" else (path, None)
-    staging = tempfile.mkdtemp(prefix="keras_gans_onnx_")
-    try:
-        export_dir = model.export(staging, version=1)
+    with sources.exported(model) as export_dir:
         return export_onnx(export_dir, out_dir, name=name, overwrite=overwrite)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

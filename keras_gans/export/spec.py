@@ -56,6 +56,22 @@ class TFLiteSpec(Spec):
         del meta
         return {}
 
+    def feed_metadata(self, meta):
+        """What a converted file's JSON (TFLite or ONNX) says of its noise and images.
+
+        The latent size, distribution and layout, the image shape and
+        output range, the uint8 formula, and the family's `file_metadata`.
+        """
+        return {
+            "latent_dim": meta.get("latent_dim"),
+            "latent_distribution": meta.get("latent_distribution", "uniform"),
+            "latent_layout": self.latent_layout(meta),
+            "image_shape": meta["image_shape"],
+            "output_range": meta["output_range"],
+            "uint8": "uint8 = clip(round((images + 1) * 127.5), 0, 255)",
+            **self.file_metadata(meta),
+        }
+
     def example_inputs(self, loaded, meta, latent, sample_extras, rng):
         """Generator feeds besides `latent` for parity checks and int8 calibration.
 

@@ -5,7 +5,7 @@ The route is SavedModel -> `tf.lite.TFLiteConverter.from_saved_model`
 export's `generate` signature (latent [, text_embedding] -> `images`), which
 has no assert ops; a family may name another (its TFLite spec's `signature`: an
 autoregressive model converts `sample_from_uniforms`, uniforms -> `images`,
-whose noise input is `uniforms`, its `tflite_noise`). Each conversion writes
+whose noise input is `uniforms`, its spec's `noise`). Each conversion writes
 two files into `out_dir`:
 
 - `<name>.<quantize>.tflite`, float32 inputs and output whatever the
@@ -129,13 +129,14 @@ def example_inputs(export_dir, n=8, seed=0, loaded=None):
 
 
 def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
-    info = {
+    spec = _spec(meta)
+    return {
         "format_version": FORMAT_VERSION,
         "model": meta["model"],
         "class": meta.get("class"),
         "file": filename,
-        "signature": _spec(meta).signature,
-        "noise_input": _spec(meta).noise,
+        "signature": spec.signature,
+        "noise_input": spec.noise,
         "quantization": {
             "mode": quantize,
             "description": _QUANTIZATION_NOTES[quantize],
@@ -144,15 +145,8 @@ def _file_metadata(meta, quantize, inputs, outputs, notes, filename):
         },
         "inputs": inputs,
         "output": outputs[0],
-        "latent_dim": meta.get("latent_dim"),
-        "latent_distribution": meta.get("latent_distribution", "uniform"),
-        "latent_layout": _spec(meta).latent_layout(meta),
-        "image_shape": meta["image_shape"],
-        "output_range": meta["output_range"],
-        "uint8": "uint8 = clip(round((images + 1) * 127.5), 0, 255)",
-        **_spec(meta).file_metadata(meta),
+        **spec.feed_metadata(meta),
     }
-    return info
 
 
 def export_tflite(

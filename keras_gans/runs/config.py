@@ -21,7 +21,11 @@ FIELD_HELP = {
     "batch_size": (int, "global batch size"),
     "latent_dim": (int, "noise size z (default: the model's)"),
     "image_shape": (None, "H,W,C (default: the dataset's)"),
-    "loss": (str, "a keras_gans.losses name (default: the model's, non_saturating for the GANs here)"),
+    "loss": (
+        str,
+        "a keras_gans.losses name (default: the model's, non_saturating for "
+        "the GANs here)",
+    ),
     "d_steps": (int, "discriminator steps per generator step"),
     "learning_rate": (
         float,
@@ -209,20 +213,15 @@ class TrainConfig:
     @staticmethod
     def _resolve_options(family, given):
         own = {option.name: option for option in run_spec(family).options}
-        others = {}
-        for other in registry.families().values():
-            for option in run_spec(other).options:
-                if option.name not in own:
-                    others.setdefault(option.name, (other, option))
-        unknown = sorted(k for k in given if k not in own and k not in others)
+        families = registry.families()
+        every = {o.name for f in families.values() for o in run_spec(f).options}
+        unknown = sorted(k for k in given if k not in every)
         if unknown:
-            known = sorted(set(COMMON_FIELDS) | set(own) | set(others))
+            known = sorted(set(COMMON_FIELDS) | every)
             raise ValueError(
                 f"Unknown settings {unknown}; expected names from {known}."
             )
-        misplaced = misplaced_options(
-            family, given, registry.families(), keep_defaults=True
-        )
+        misplaced = misplaced_options(family, given, families, keep_defaults=True)
         for owner, options in misplaced.items():
             shown = [f"{o.name}={given[o.name]!r}" for o in options]
             raise ValueError(
@@ -236,20 +235,20 @@ class TrainConfig:
         return run_spec(family).check_settings(options)
 
     def _resolve_common(self):
-        family = self.family
+        spec = run_spec(self.family)
         self._resolve_data()
         if self.dataset is None and self.data is None:
-            self.dataset = run_spec(family).default_dataset
+            self.dataset = spec.default_dataset
         self._refuse_unused()
         if self.latent_dim is None:
-            self.latent_dim = run_spec(family).default_latent_dim()
+            self.latent_dim = spec.default_latent_dim()
         if self.learning_rate is None:
-            self.learning_rate = run_spec(family).default_learning_rate()
+            self.learning_rate = spec.default_learning_rate()
         if self.beta_1 is None:
-            self.beta_1 = run_spec(family).default_beta_1()
+            self.beta_1 = spec.default_beta_1()
         if self.g_learning_rate is None:
             self.g_learning_rate = (
-                run_spec(family).default_g_learning_rate() or self.learning_rate
+                spec.default_g_learning_rate() or self.learning_rate
             )
         for key in ("learning_rate", "g_learning_rate"):
             setattr(
@@ -269,7 +268,7 @@ class TrainConfig:
             "steps_per_execution",
         ):
             # A model without a latent (PixelCNN) has no latent size.
-            allow_none = key == "latent_dim" and run_spec(family).default_latent_dim() is None
+            allow_none = key == "latent_dim" and spec.default_latent_dim() is None
             setattr(
                 self,
                 key,
@@ -281,7 +280,7 @@ class TrainConfig:
         self.seed = check_int("seed", self.seed, minimum=0)
         self._resolve_stabilisers()
         if self.loss is None:
-            self.loss = run_spec(family).default_loss()
+            self.loss = spec.default_loss()
         if self.loss is not None:
             from keras_gans import losses
 

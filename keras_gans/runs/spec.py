@@ -230,9 +230,9 @@ class RunSpec(Spec):
         """The run's `latent_dim` when none is given: the model's own default."""
         return model_default(self.model_class, "latent_dim")
 
-    def default_optimizer(self):
-        """Adam's arguments the model states (`OPTIMIZER`): a run's defaults."""
-        return dict(getattr(self.model_class, "OPTIMIZER", None) or {})
+    def default_optimizer(self, generator=False):
+        """Adam's arguments the model states (`optimizer_arguments`): a run's defaults."""
+        return self.model_class.optimizer_arguments(generator)
 
     def default_learning_rate(self):
         """The run's `learning_rate` when none is given (D's and, by default, G's)."""
@@ -253,9 +253,7 @@ class RunSpec(Spec):
         """
         import keras
 
-        arguments = self.default_optimizer()
-        if generator:
-            arguments.update(getattr(self.model_class, "G_OPTIMIZER", None) or {})
+        arguments = self.default_optimizer(generator)
         arguments.update(learning_rate=learning_rate, beta_1=beta_1)
         return keras.optimizers.Adam(**arguments)
 

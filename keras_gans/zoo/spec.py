@@ -16,7 +16,6 @@ from keras_gans.models.family import Spec
 class ZooSpec(Spec):
     """How the zoo measures, draws and describes a family's published models."""
 
-
     def metrics(self, pretrained, model, recipe, data_dir, n, seed):
         """The recipe's metrics of a published model: `(metrics, protocol)`.
 

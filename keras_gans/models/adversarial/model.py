@@ -104,18 +104,22 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
     ```
     """
 
-    # The training defaults of the model, stated once: `compile()` without
-    # arguments uses them, and `keras-gans train` reads them (a run's
-    # `loss`, `learning_rate`, `beta_1` and `g_learning_rate` defaults). A
-    # family changes them in its model class.
-    #: The GAN loss (`keras_gans.losses` name).
+    # Training defaults, stated once (a family changes them in its class):
+    # `compile()` without arguments uses them, and a run's `loss`,
+    # `learning_rate`, `beta_1` and `g_learning_rate` default to them. The
+    # GAN loss; Adam's arguments (Radford et al. 2015: a lower rate and
+    # beta_1 than Adam's own, 0.9 oscillated); G's that differ, or `None`.
     LOSS = "non_saturating"
-    #: Adam's arguments for D, and for G unless `G_OPTIMIZER` says otherwise.
-    #: Radford et al. 2015: a lower learning rate and beta_1 than Adam's
-    #: defaults; beta_1 = 0.9 gave oscillation and instability.
     OPTIMIZER = {"learning_rate": 2e-4, "beta_1": 0.5}
-    #: Adam's arguments for G, or `None` for `OPTIMIZER`'s.
     G_OPTIMIZER = None
+
+    @classmethod
+    def optimizer_arguments(cls, generator=False):
+        """Adam's default arguments: `OPTIMIZER`'s, with `G_OPTIMIZER`'s on top for G."""
+        arguments = dict(cls.OPTIMIZER)
+        if generator:
+            arguments.update(cls.G_OPTIMIZER or {})
+        return arguments
 
     def __init__(
         self,
@@ -254,8 +258,8 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
 
         Args:
             g_optimizer: the generator's optimizer (instance, name or config).
-                Defaults to `default_g_optimizer()`: Adam with `G_OPTIMIZER`'s
-                (else `OPTIMIZER`'s) arguments, `Adam(2e-4, beta_1=0.5)`
+                Defaults to `default_g_optimizer()`: Adam with `OPTIMIZER`'s
+                arguments and `G_OPTIMIZER`'s on top, `Adam(2e-4, beta_1=0.5)`
                 (Radford et al. 2015) unless the class says otherwise
                 (InfoGAN uses its paper's 1e-3).
             d_optimizer: the discriminator's optimizer. Defaults to
@@ -345,12 +349,12 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         }
 
     def default_g_optimizer(self):
-        """G's optimizer when `compile()` gets none: Adam(**G_OPTIMIZER or OPTIMIZER)."""
-        return keras.optimizers.Adam(**(self.G_OPTIMIZER or self.OPTIMIZER))
+        """G's optimizer when `compile()` gets none: Adam(**optimizer_arguments(True))."""
+        return keras.optimizers.Adam(**self.optimizer_arguments(generator=True))
 
     def default_d_optimizer(self):
-        """D's optimizer when `compile()` gets none: Adam(**OPTIMIZER)."""
-        return keras.optimizers.Adam(**self.OPTIMIZER)
+        """D's optimizer when `compile()` gets none: Adam(**optimizer_arguments())."""
+        return keras.optimizers.Adam(**self.optimizer_arguments())
 
     def get_compile_config(self):
         if not self.compiled:

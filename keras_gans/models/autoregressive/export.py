@@ -19,7 +19,7 @@ pixel of every image.
 from __future__ import annotations
 
 from keras_gans._tensorflow import tf
-from keras_gans.models import serving as signatures
+from keras_gans.models import serving
 
 
 def _draw(model, outputs, uniforms):
@@ -77,15 +77,15 @@ def export_signatures(model):
         return sample_levels(model, uniforms) * scale - 1.0
 
     def sample(count, seed):
-        count, seed = signatures.check_count(count), signatures.check_seed(seed)
-        uniforms = model.sample_latent(count, seed=signatures.TensorSeed(seed))
-        return signatures.images_out(images_from(uniforms))
+        count, seed = serving.check_count(count), serving.check_seed(seed)
+        uniforms = model.sample_latent(count, seed=serving.TensorSeed(seed))
+        return serving.images_out(images_from(uniforms))
 
     def sample_from_uniforms(uniforms):
         return {"images": images_from(uniforms)}
 
     def log_prob(images):
-        images = signatures.check_images(images, shape)
+        images = serving.check_images(images, shape)
         value = model.log_prob_of_levels(model.to_levels(images))
         return {
             "log_prob": value,
@@ -93,8 +93,8 @@ def export_signatures(model):
         }
 
     counts = [
-        signatures.scalar_spec("count", tf.int32),
-        signatures.scalar_spec("seed", tf.int64),
+        serving.scalar_spec("count", tf.int32),
+        serving.scalar_spec("seed", tf.int64),
     ]
     return {
         "serving_default": (sample, counts),
@@ -113,7 +113,7 @@ def export_signatures(model):
 def export_metadata(model):
     """The export's metadata; `"model"` (the family) is the exporter's to fill in."""
     return {
-        "format_version": signatures.FORMAT_VERSION,
+        "format_version": serving.FORMAT_VERSION,
         "model": None,
         "class": type(model).__name__,
         "image_shape": list(model.image_shape),
@@ -121,7 +121,7 @@ def export_metadata(model):
         "parameters": int(model.parameter_count()),
         "output_range": [-1.0, 1.0],
         "uint8": "images_uint8 = round((images + 1) * 127.5), clipped to [0, 255]",
-        "max_sample_count": signatures.MAX_SAMPLE_COUNT,
+        "max_sample_count": serving.MAX_SAMPLE_COUNT,
         "sampling": "ancestral: one pass of the network per pixel and channel, "
         "in raster order; pixel = the first level whose CDF exceeds its uniform",
         "signatures": {

@@ -76,6 +76,12 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
     # reads its `learning_rate` and `beta_1` defaults from here too.
     OPTIMIZER = {"learning_rate": 1e-3}
 
+    @classmethod
+    def optimizer_arguments(cls, generator=False):
+        """Adam's default arguments (`OPTIMIZER`): one optimizer, no G of its own."""
+        del generator
+        return dict(cls.OPTIMIZER)
+
     def __init__(self, image_shape, levels, seed=None, dtype_policy=None, **kwargs):
         if dtype_policy is not None:
             kwargs["dtype"] = dtype_policy
@@ -124,7 +130,7 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
                 )
             kwargs.pop(key, None)
         optimizer = keras.optimizers.get(
-            optimizer or keras.optimizers.Adam(**self.OPTIMIZER)
+            optimizer or keras.optimizers.Adam(**self.optimizer_arguments())
         )
         super().compile(optimizer=optimizer, **kwargs)
         # Inside whatever strategy scope compile() runs in (see

@@ -11,14 +11,14 @@ interpolate between real images.
 from __future__ import annotations
 
 from keras_gans._tensorflow import tf
-from keras_gans.models import serving as signatures
+from keras_gans.models import serving
 
 
 def export_signatures(model, base):
     shape = list(model.image_shape)
 
     def encode(images):
-        images = signatures.check_images(images, shape)
+        images = serving.check_images(images, shape)
         mean, log_var = model.posterior(model.to_levels(images))
         return {"mean": mean, "log_var": log_var}
 
