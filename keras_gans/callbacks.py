@@ -19,6 +19,19 @@ from keras_gans.files import atomic_path, write_atomic
 from keras_gans.outputs import PNG_MARK
 from keras_gans.validation import check_int
 
+__all__ = [
+    "BackupAndRestore",
+    "HistoryCSV",
+    "LossCurves",
+    "RaiseOnNaN",
+    "SampleGrid",
+    "TensorBoardImages",
+    "Throughput",
+    "plot_curves",
+    "read_history",
+    "remove_backups",
+]
+
 
 class _FixedLatentCallback(keras.callbacks.Callback):
     """Draws one latent batch at the start of training and reuses it.
@@ -290,8 +303,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     written through a temporary file and a rename; then
     `training_metadata.json` (written the same way) names it; only then are
     older backups removed. Whenever the process dies, the metadata names a
-    whole file of the epoch it records. Backup folders written by Keras's
-    callback still restore.
+    whole file of the epoch it records. A folder written by Keras's own
+    callback (`latest.weights.h5`) is refused with a `ValueError`: resume it
+    with `keras.callbacks.BackupAndRestore`, or start a new run.
 
     Args:
         backup_dir: the folder of the backups.
@@ -320,11 +334,31 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if self.delete_checkpoint:
             remove_backups(self.backup_dir)
 
+    def on_train_begin(self, logs=None):
+        # Keras's own also retries from its ".bkp" copies on an OSError; this
+        # layout has none (a kill never leaves half a file).
+        self._load_model()
+
     def _load_model(self):
+        folder = pathlib.Path(self.backup_dir)
         path = pathlib.Path(self._training_metadata_path)
+        keras_weights = folder / _KERAS_WEIGHTS
+        if not path.exists() and not keras_weights.exists():
+            return  # no backup yet: nothing to restore
         metadata = json.loads(path.read_text()) if path.exists() else {}
-        if "weights" not in metadata:
-            return super()._load_model()  # none yet, or Keras's own layout
+        if not isinstance(metadata, dict) or "weights" not in metadata:
+            found = (
+                f"{path.name} without a 'weights' entry"
+                if path.exists()
+                else f"{_KERAS_WEIGHTS} without {path.name}"
+            )
+            raise ValueError(
+                f"Expected {folder} to hold keras_gans backups (epoch_NNNNN"
+                f".weights.h5 named by {path.name}); found {found}, the "
+                "layout of keras.callbacks.BackupAndRestore. Resume that "
+                "training with keras.callbacks.BackupAndRestore, or start a "
+                "new run (a new run folder or backup_dir). Nothing was changed."
+            )
         if not self.model.built:
             raise ValueError(
                 f"BackupAndRestore needs a built model to restore "
@@ -333,17 +367,20 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         optimizer = self.model.optimizer
         if optimizer is not None and not optimizer.built:
             optimizer.build(self.model.trainable_variables)
-        self.model.load_weights(
-            str(pathlib.Path(self.backup_dir) / metadata["weights"])
-        )
+        self.model.load_weights(str(folder / metadata["weights"]))
         self.model._initial_epoch = int(metadata["epoch"])
 
 
-# What BackupAndRestore writes in its folder: this module's epoch files and
-# Keras's own layout (latest.weights.h5, its ".bkp" copies, the metadata).
+# What BackupAndRestore writes in its folder: its epoch files, the metadata
+# that names the latest, and the temporary files of their atomic writes
+# (`keras_gans.files.atomic_path`: ".NAME.XXXXXXXX[SUFFIX]"), which a kill
+# can leave behind.
 _METADATA = "training_metadata.json"
+_KERAS_WEIGHTS = "latest.weights.h5"  # Keras's own layout, refused
 _BACKUP_FILE = re.compile(
-    r"(epoch_\d+\.weights\.h5|latest\.weights\.h5|.*\.bkp|training_metadata\.json)"
+    r"epoch_\d+\.weights\.h5|training_metadata\.json"
+    r"|\.epoch_\d+\.weights\.h5\.[a-z0-9_]{8}\.weights\.h5"
+    r"|\.training_metadata\.json\.[a-z0-9_]{8}"
 )
 
 

@@ -19,8 +19,24 @@ from keras_gans import metrics as gan_metrics
 from keras_gans.images import from_uint8
 from keras_gans.validation import check_int
 
+__all__ = [
+    "DEFAULT_METRICS",
+    "METRICS",
+    "EvaluationCallback",
+    "caption_agreement",
+    "code_accuracy",
+    "evaluate",
+    "likelihood_of",
+    "nll_summary",
+    "real_images",
+    "score",
+]
+
 METRICS = ("fid", "kid", "is", "pr", "dc", "modes", "parzen", "nll")
+"""The names `score` and `evaluate` take: FID, KID, Inception Score,
+precision/recall, density/coverage, mode counts, Parzen and exact NLL."""
 DEFAULT_METRICS = ("fid", "kid", "pr", "modes")
+"""What `score` computes when no metric is named."""
 # Keys every `score` result has: how `keras-gans evaluate --out` knows a JSON
 # file it may rewrite.
 REPORT_KEYS = ("extractor", "num_fake", "num_real")

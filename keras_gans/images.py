@@ -9,6 +9,15 @@ import numpy as np
 from keras_gans.files import write_atomic
 from keras_gans.outputs import PNG_MARK
 
+__all__ = [
+    "from_uint8",
+    "image_grid",
+    "save_captioned_grid",
+    "save_image_grid",
+    "save_png",
+    "to_uint8",
+]
+
 
 def to_uint8(images):
     """Maps images in [-1, 1] to uint8 in [0, 255] (values outside are clipped).

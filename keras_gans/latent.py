@@ -15,6 +15,16 @@ import numpy as np
 
 from keras_gans.validation import check_int
 
+__all__ = [
+    "LatentSpec",
+    "arithmetic",
+    "concept_vector",
+    "interpolate",
+    "interpolation_images",
+    "lerp",
+    "slerp",
+]
+
 
 def _as_vectors(z, name):
     z = np.asarray(z, dtype="float32")

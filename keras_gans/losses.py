@@ -36,6 +36,32 @@ from keras import ops
 
 from keras_gans import plugins
 
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "GANLoss",
+    "categorical_code_loss",
+    "continuous_code_loss",
+    "get",
+    "gradient_penalty",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
+    "information_loss",
+    "is_registered",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
+    "matching_aware_discriminator_loss",
+    "minimax_discriminator_loss",
+    "minimax_generator_loss",
+    "names",
+    "non_saturating_discriminator_loss",
+    "non_saturating_generator_loss",
+    "r1_penalty",
+    "register",
+    "unregister",
+    "wasserstein_discriminator_loss",
+    "wasserstein_generator_loss",
+]
+
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -457,6 +483,7 @@ _LOSSES = {
 
 
 ENTRY_POINT_GROUP = "keras_gans.losses"
+"""The entry-point group a package lists its losses under (`name = "module:loss"`)."""
 _BUILTIN = tuple(_LOSSES)
 _LOCK = threading.RLock()
 _PLUGINS_LOADED = False

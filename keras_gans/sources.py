@@ -28,7 +28,18 @@ import tempfile
 
 from keras_gans.files import export_version_dir
 
+__all__ = [
+    "KINDS",
+    "exported",
+    "kind",
+    "load_export",
+    "load_model",
+    "load_target",
+    "saved_model_dir",
+]
+
 KINDS = ("export", "path", "preset", "url", "name")
+"""What `kind` tells a source to be, in the order it tries them."""
 
 
 def kind(source):

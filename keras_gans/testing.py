@@ -41,6 +41,8 @@ import zlib
 
 import numpy as np
 
+__all__ = ["FamilyTestCase", "injected_draws", "numpy_latent"]
+
 
 def _generate(model):
     return model.generate(4, seed=0)

@@ -108,6 +108,6 @@ def pytest_addoption(parser):
         "--demo-screenshots",
         metavar="DIR",
         default=None,
-        help="tests/test_demo_browser.py also writes the README's screenshots of "
+        help="tests/test_demo_browser.py also writes docs/demo.md's screenshots of "
         "the demo page into DIR (docs/demo)",
     )

@@ -129,3 +129,34 @@ def test_dcgan_under_mixed_bfloat16_trains_and_reloads(monkeypatch, tmp_path):
         keras.ops.convert_to_numpy(loaded.generator(z, training=False)),
         keras.ops.convert_to_numpy(model.generator(z, training=False)),
     )
+
+
+def test_layer_forms_apply_in_order_and_once(monkeypatch):
+    from keras_gans.models import subpixel
+    from keras_gans.models.base import forms
+
+    monkeypatch.setattr(subpixel, "BACKENDS", ("tensorflow",))  # as on JAX
+    monkeypatch.setattr(precision, "cpu_lacks_bfloat16", lambda: True)
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4, 4, 8))
+    x = keras.layers.Conv2DTranspose(16, 4, strides=2, padding="same", name="up")(
+        inputs
+    )
+    network = keras.Model(inputs, keras.layers.Conv2D(1, 1, name="out")(x))
+    precision.apply(network, "mixed_bfloat16")
+    config = network.get_config()
+    images = np.random.default_rng(0).standard_normal((2, 4, 4, 8)).astype("float32")
+    before = np.asarray(network(images), "float32")
+
+    changed = forms.apply_layer_forms(network, None)
+    assert changed == {"subpixel": 1, "float32_convolutions": 1}
+    assert forms.apply_layer_forms(network) == {
+        "subpixel": 0,
+        "float32_convolutions": 0,
+    }
+    up = network.get_layer("up")
+    assert up._subpixel and up._float32_convolution  # float32 around sub-pixel
+    assert type(up) is keras.layers.Conv2DTranspose
+    assert network.get_config() == config
+    after = np.asarray(network(images), "float32")
+    assert np.linalg.norm(after - before) / np.linalg.norm(before) < 0.02

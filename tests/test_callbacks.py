@@ -486,7 +486,7 @@ def test_a_kill_while_a_backup_is_written_restores_the_last_whole_one(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_backups_written_by_keras_still_restore(tmp_path):
+def test_backups_written_by_keras_are_refused_untouched(tmp_path):
     backup = tmp_path / "backup"
     model = _model()
     _fit(
@@ -494,10 +494,40 @@ def test_backups_written_by_keras_still_restore(tmp_path):
         [keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False)],
         2,
     )
+    before = {p.name: p.read_bytes() for p in backup.iterdir()}
+    assert "latest.weights.h5" in before
     resumed = _model(seed=1)
+    weights = resumed.get_weights()
     restore = callbacks.BackupAndRestore(backup)
     restore.set_model(resumed)
-    restore.on_train_begin()
-    assert resumed._initial_epoch == 2
-    for a, b in zip(resumed.get_weights(), model.get_weights(), strict=True):
+    expected = (
+        r"training_metadata.json without a 'weights' entry, the layout of "
+        r"keras.callbacks.BackupAndRestore. Resume that training with "
+        r"keras.callbacks.BackupAndRestore, or start a new run"
+    )
+    with pytest.raises(ValueError, match=expected):
+        restore.on_train_begin()
+    # Keras's weights without its metadata (a kill between its two files).
+    (backup / "training_metadata.json").unlink()
+    with pytest.raises(ValueError, match="latest.weights.h5 without training_meta"):
+        restore.on_train_begin()
+    (backup / "training_metadata.json").write_bytes(before["training_metadata.json"])
+    assert {p.name: p.read_bytes() for p in backup.iterdir()} == before
+    assert not resumed._initial_epoch
+    for a, b in zip(resumed.get_weights(), weights, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_no_backup_yet_restores_nothing(tmp_path):
+    model = _model()
+    weights = model.get_weights()
+    for backup in (tmp_path / "none", tmp_path / "empty"):
+        if backup.name == "empty":
+            backup.mkdir()
+        restore = callbacks.BackupAndRestore(backup)
+        restore.set_model(model)
+        restore.on_train_begin()
+        assert not model._initial_epoch
+        assert backup.name == "empty" or not backup.exists()
+        for a, b in zip(model.get_weights(), weights, strict=True):
+            np.testing.assert_array_equal(a, b)

@@ -72,7 +72,7 @@ def test_family_flags_and_commands_come_from_the_registry(capsys):
 
 
 @pytest.mark.filterwarnings("ignore:The gradient penalty and R1")
-def test_stabiliser_flags_reach_the_model_and_old_runs_resume(
+def test_stabiliser_flags_reach_the_model_and_old_runs_are_refused(
     tmp_path, capsys, fashion_dir
 ):
     import json
@@ -97,7 +97,8 @@ def test_stabiliser_flags_reach_the_model_and_old_runs_resume(
     capsys.readouterr()
     assert cli.main(args + ["--epochs", "2"]) == 2
     assert "r1_gamma: run has 0.5, asked 0.0" in capsys.readouterr().err
-    # A run folder from before the stabilisers has none in its identity.
+    # A run folder from before the stabilisers has none in its identity: it
+    # is refused, naming them, rather than resumed on a guess.
     plain = tmp_path / "plain"
     plain_args = [a if a != str(out) else str(plain) for a in args]
     assert cli.main(plain_args + ["--epochs", "1"]) == 0
@@ -105,7 +106,12 @@ def test_stabiliser_flags_reach_the_model_and_old_runs_resume(
     for key in ("r1_gamma", "r1_interval", "augment", "ema_decay"):
         record["config"].pop(key, None)
     (plain / "run.json").write_text(json.dumps(record))
-    assert cli.main(plain_args + ["--epochs", "2"]) == 0
+    capsys.readouterr()
+    assert cli.main(plain_args + ["--epochs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "(r1_gamma, r1_interval, augment, ema_decay)" in err
+    assert "Start a new run folder" in err
+    assert json.loads((plain / "run.json").read_text()) == record
     # A likelihood model has no discriminator to stabilise.
     assert (
         cli.main(["train", "vae", "--r1-gamma", "1", "--out", str(tmp_path / "v")]) == 2

@@ -122,13 +122,17 @@ def test_bad_settings_get_a_clear_error_and_no_run_folder(
     assert not out.exists()
 
 
-def test_other_models_keep_their_run_identity():
-    # GAN-CLS settings must not enter older runs' identity (they still resume).
+def test_other_models_record_no_gan_cls_settings():
+    # A run's identity holds its own family's settings, never GAN-CLS's.
+    gan_cls = {o.name for o in run_spec(get_family("gan_cls")).options}
     for model in ("gan", "dcgan", "infogan"):
+        own = {o.name for o in run_spec(get_family(model)).options}
         identity = training.TrainConfig(model=model).identity()
-        assert not {o.name for o in run_spec(get_family("gan_cls")).options} & set(identity), (
-            model
-        )
+        assert not (gan_cls - own) & set(identity), model
+        assert own <= set(identity), model
+    # GAN-CLS's own, but for the resumable captions_dir.
+    identity = training.TrainConfig(model="gan_cls").identity()
+    assert gan_cls - set(identity) == {"captions_dir"}
     with pytest.raises(ValueError, match="only apply to model='gan_cls'"):
         training.TrainConfig(model="dcgan", condition="labels")
 

@@ -16,6 +16,7 @@ from keras_gans.data import local
 from keras_gans.images import save_image_grid
 from keras_gans.latent import LatentSpec
 from keras_gans.models.infogan import generate_in_category, save_code_sweep
+from keras_gans.runs import folder as run_folder
 
 # Two categorical codes (4 and 3 categories), two continuous codes, at 16x16
 # (the fixture resized) so that the default-sized networks stay small.
@@ -144,7 +145,7 @@ def test_sweep_errors(infogan_run, tmp_path, capsys):
     dcgan = keras_gans.DCGAN(
         image_shape=(16, 16, 1), latent_dim=4, g_filters=4, d_filters=4
     )
-    path = training.save_model_atomic(dcgan, tmp_path / "dcgan.keras")
+    path = run_folder.save_model_atomic(dcgan, tmp_path / "dcgan.keras")
     assert cli.main(["sweep", str(path), "--out", str(tmp_path / "s.png")]) == 2
     err = capsys.readouterr().err
     assert "keras-gans sweep needs an InfoGAN model" in err and "a DCGAN" in err

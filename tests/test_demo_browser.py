@@ -13,7 +13,7 @@ stay on it.
 
     python -m pytest tests/test_demo_browser.py --demo-screenshots docs/demo
 
-also writes the README's screenshots (one per family) into that folder.
+also writes the screenshots of docs/demo.md (one per family) into that folder.
 """
 
 from __future__ import annotations

@@ -501,10 +501,27 @@ def test_latent_dim_below_one_is_refused(make):
         make()
 
 
-def test_infogan_refuses_a_latent_dim_its_spec_does_not_have():
-    with pytest.raises(ValueError, match="comes from latent_spec .* 74"):
-        keras_gans.InfoGAN(latent_dim=5)
-    assert keras_gans.InfoGAN(latent_dim=74).latent_dim == 74  # a config round trip
+@pytest.mark.parametrize(
+    "kwargs, received",
+    [
+        ({"latent_dim": 5}, "latent_dim=5"),
+        ({"latent_dim": 74}, "latent_dim=74"),  # even the spec's own size
+        ({"latent_distribution": "normal"}, "latent_distribution='normal'"),
+    ],
+)
+def test_infogan_takes_its_latent_from_latent_spec_only(kwargs, received):
+    with pytest.raises(TypeError) as error:
+        keras_gans.InfoGAN(**kwargs)
+    message = str(error.value)
+    assert "from latent_spec (noise_dim plus the codes: 74, uniform noise)" in message
+    assert f"received {received}." in message
+    assert "latent_spec=keras_gans.latent.LatentSpec(noise_dim=..." in message
+    # Its config holds the spec, not what follows from it.
+    config = keras_gans.InfoGAN(
+        image_shape=(16, 16, 1), g_filters=4, d_filters=4, hidden=8, q_hidden=4
+    ).get_config()
+    assert not {"latent_dim", "latent_distribution"} & set(config)
+    assert keras_gans.InfoGAN.from_config(config).latent_dim == 74
 
 
 def test_empty_data_is_refused_before_training():
@@ -529,3 +546,13 @@ def test_data_outside_the_generators_range_is_refused():
     with pytest.warns(UserWarning, match=r"images scaled to \[0, 1\]\? Use 2 \* x - 1"):
         model.fit(pixels / 255.0, verbose=0)
     _tiny_gan(output_activation=None).fit(pixels, verbose=0)
+
+
+def test_gan_cls_takes_no_latent_distribution():
+    with pytest.raises(TypeError, match=r"N\(0, 1\).*latent_distribution='uniform'"):
+        keras_gans.GANCLS(text_dim=4, latent_distribution="uniform")
+    config = keras_gans.GANCLS(
+        text_dim=4, image_shape=(16, 16, 1), g_filters=4, d_filters=4
+    ).get_config()
+    assert "latent_distribution" not in config
+    assert keras_gans.GANCLS.from_config(config).latent_distribution == "normal"

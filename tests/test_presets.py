@@ -116,6 +116,59 @@ def test_presets_lists_the_zoo_models_of_a_class():
     assert set(keras_gans.AdversarialModel.presets) == {*PUBLISHED, "dcgan_emoji"}
 
 
+def test_a_model_names_its_family_which_its_preset_records(archive):
+    class MyDCGAN(keras_gans.DCGAN):
+        pass
+
+    model, preset, _ = archive
+    assert keras_gans.DCGAN.family_name == model.family_name == "dcgan"
+    assert MyDCGAN.family_name == "dcgan"  # its nearest registered class
+    assert keras_gans.VAE.family_name == "vae"
+    info = json.loads((preset / "preset.json").read_text())
+    assert info["family"] == model.family_name
+    plain = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="keras_gans model .*received a Sequential"):
+        presets.save_preset(plain, preset.parent / "plain")
+
+
+def test_presets_of_lists_published_entries_of_the_current_format(tmp_path):
+    entry = {"kind": "dcgan", "files": [{"path": "x.tar.xz"}], "description": "d"}
+    manifest = {
+        "format_version": 1,
+        "models": {
+            "now": {**entry, "preset_format": 2},
+            "old": {**entry, "preset_format": 1},
+            "bare": entry,  # no preset_format: a format-1 archive
+            "newer": {**entry, "preset_format": 3},
+            "recipe": {**entry, "preset_format": 2, "files": []},
+            "other": {**entry, "kind": "vae", "preset_format": 2},
+        },
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert presets.presets_of({"dcgan"}, tmp_path) == {"now": "d"}
+    assert set(presets.presets_of({"dcgan", "vae"}, tmp_path)) == {"now", "other"}
+
+
+def test_a_preset_of_another_class_is_refused_before_it_is_built(
+    archive, tmp_path, monkeypatch
+):
+    import keras_gans.trust
+
+    _, _, path = archive
+
+    def build(*args, **kwargs):
+        raise AssertionError("the model was built")
+
+    monkeypatch.setattr(keras_gans.trust, "load_keras_file", build)
+    cache = tmp_path / "cache"
+    with pytest.raises(presets.PresetClassError, match="holds a DCGAN, not a VAE"):
+        keras_gans.VAE.from_preset(str(path), cache_dir=cache)
+    # A whole preset of another class stays in the cache for the right class.
+    assert [p.name for p in (cache / "local").iterdir()] == [
+        f"preset-{sha256_file(path)}"
+    ]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_published_presets_are_the_trained_keras_models(name, tmp_path, monkeypatch):

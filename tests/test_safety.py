@@ -23,10 +23,13 @@ import keras
 import pytest
 import tensorflow as tf
 
+from keras_gans import callbacks as callbacks_module
 from keras_gans import cli, outputs, runs
 from keras_gans.callbacks import BackupAndRestore, remove_backups
+from keras_gans.files import atomic_path
 from keras_gans.models.dcgan import DCGAN
 from keras_gans.models.gan_cls import GANCLS
+from keras_gans.runs import folder as run_folder
 from keras_gans.text import SavedModelTextEncoder
 from keras_gans.trust import UnsafeLoadError, load_keras_file
 
@@ -169,11 +172,11 @@ def test_train_refuses_a_folder_that_is_not_a_run_and_keeps_its_files(
 def test_an_empty_folder_or_one_with_hidden_files_may_become_a_run(tmp_path):
     (tmp_path / "new").mkdir()
     (tmp_path / "new" / ".DS_Store").write_bytes(b"finder")
-    assert runs.claim_run_folder(tmp_path / "new") is None
-    assert runs.claim_run_folder(tmp_path / "absent") is None
+    assert run_folder.claim_run_folder(tmp_path / "new") is None
+    assert run_folder.claim_run_folder(tmp_path / "absent") is None
     (tmp_path / "file").write_text("x")
     with pytest.raises(outputs.OutputExistsError, match="found a file there"):
-        runs.claim_run_folder(tmp_path / "file")
+        run_folder.claim_run_folder(tmp_path / "file")
 
 
 def test_a_second_writer_is_refused_while_the_first_runs(tmp_path, tiny_dcgan_config):
@@ -221,11 +224,20 @@ def test_the_lock_goes_with_a_killed_process(tmp_path):
 def test_backups_remove_only_their_own_files(tmp_path):
     folder = tmp_path / "backup"
     folder.mkdir()
-    ours = ["epoch_00003.weights.h5", "training_metadata.json", "latest.weights.h5"]
-    for name in [*ours, "notes.txt", "mine.weights.h5"]:
+    # Its epoch files, the metadata, and what a kill during their atomic
+    # writes leaves (keras_gans.files.atomic_path's temporary names).
+    ours = [
+        "epoch_00003.weights.h5",
+        "training_metadata.json",
+        ".epoch_00004.weights.h5.k3_x9a0q.weights.h5",
+        ".training_metadata.json.0abc_xyz",
+    ]
+    # Keras's own layout is not this callback's (it refuses to restore it).
+    others = ["latest.weights.h5", "latest.weights.h5.bkp", "mine.weights.h5"]
+    for name in [*ours, *others, "notes.txt"]:
         (folder / name).write_text("x")
     remove_backups(folder)
-    assert sorted(os.listdir(folder)) == ["mine.weights.h5", "notes.txt"]
+    assert sorted(os.listdir(folder)) == sorted([*others, "notes.txt"])
     for name in ours:
         (tmp_path / "only" / name).parent.mkdir(exist_ok=True)
         (tmp_path / "only" / name).write_text("x")
@@ -234,7 +246,11 @@ def test_backups_remove_only_their_own_files(tmp_path):
     # Keras's own callback would delete the whole folder at the end.
     callback = BackupAndRestore(folder)
     callback.on_train_end()
-    assert sorted(os.listdir(folder)) == ["mine.weights.h5", "notes.txt"]
+    assert sorted(os.listdir(folder)) == sorted([*others, "notes.txt"])
+    # The temporary names are the ones atomic_path gives.
+    for name, suffix in [("epoch_00005.weights.h5", ".weights.h5"), (ours[1], "")]:
+        with atomic_path(tmp_path / "names" / name, suffix=suffix) as tmp:
+            assert callbacks_module._is_backup_file(os.path.basename(tmp)), tmp
 
 
 # --- --overwrite ----------------------------------------------------------------------
@@ -358,7 +374,7 @@ def test_a_users_history_csv_stops_the_run_before_it_writes(
 ):
     out = tmp_path / "run"
     out.mkdir()
-    runs.write_run_file(out, tiny_dcgan_config, 0, False, 0)
+    run_folder.write_run_file(out, tiny_dcgan_config, 0, False, 0)
     (out / "history.csv").write_text("step,loss\n1,0.5\n")
     before = tree(out)
     with pytest.raises(ValueError, match="expected an 'epoch' column") as caught:

@@ -17,6 +17,7 @@ from keras_gans import cli
 from keras_gans import runs as training
 from keras_gans.latent import LatentSpec
 from keras_gans.models.infogan import figures as infogan_figures
+from keras_gans.runs import folder as run_folder
 
 
 def small_config(fashion_dir, **kwargs):
@@ -112,7 +113,7 @@ def test_kill_while_writing_the_final_model_loses_no_epoch(
     fashion_dir, tmp_path, monkeypatch
 ):
     config = small_config(fashion_dir, epochs=2)
-    real_save = training.save_model_atomic
+    real_save = run_folder.save_model_atomic
 
     def killed_on_final(model, path):
         if path.name == training.FINAL_MODEL:
@@ -202,9 +203,9 @@ def test_config_validation():
     )
 
 
-# What run.json recorded as "config" before InfoGAN existed (keras-gans 0.1.0)
-# for `TrainConfig(model="dcgan")`: such run folders must still resume.
-DCGAN_IDENTITY_BEFORE_INFOGAN = {
+# What run.json records as "config" for `TrainConfig(model="dcgan")`: every
+# setting but the resumable ones, in this order.
+DCGAN_IDENTITY = {
     "model": "dcgan",
     "dataset": "fashion_mnist",
     "batch_size": 128,
@@ -216,17 +217,40 @@ DCGAN_IDENTITY_BEFORE_INFOGAN = {
     "beta_1": 0.5,
     "seed": 0,
     "limit": None,
+    "g_learning_rate": 2e-4,
+    "mixed_precision": None,
+    "r1_gamma": 0.0,
+    "r1_interval": 1,
+    "augment": None,
+    "ema_decay": None,
+    "crop_box": None,
+    "flip": False,
+    "spectral_norm": False,
+    "g_filters": 64,
+    "d_filters": 64,
+}
+# What keras-gans 0.1.0 recorded for the same run (before the stabilisers,
+# mixed precision, the data settings and DCGAN's own options existed).
+DCGAN_IDENTITY_0_1_0 = {
+    k: v
+    for k, v in DCGAN_IDENTITY.items()
+    if k in ("model", "dataset", "batch_size", "latent_dim", "image_shape")
+    or k in ("loss", "d_steps", "learning_rate", "beta_1", "seed", "limit")
 }
 
 
-def test_gan_and_dcgan_identity_is_unchanged_by_infogan_settings():
+def test_the_identity_records_every_setting_but_the_resumable_ones():
     identity = training.TrainConfig(model="dcgan").identity()
-    assert identity == DCGAN_IDENTITY_BEFORE_INFOGAN
-    assert list(identity) == list(DCGAN_IDENTITY_BEFORE_INFOGAN)
+    assert identity == DCGAN_IDENTITY
+    assert list(identity) == list(DCGAN_IDENTITY)
+    # Defaults are recorded too: a default that changes is a different run.
     gan = training.TrainConfig(model="gan", latent_dim=8, learning_rate=1e-3)
-    assert set(gan.identity()) == set(DCGAN_IDENTITY_BEFORE_INFOGAN)
+    assert set(gan.identity()) == (
+        set(DCGAN_IDENTITY) - {"spectral_norm", "g_filters", "d_filters"}
+    ) | {"g_units"}
+    assert gan.identity()["g_units"] == [1200, 1200]
     # G's rate is resolved to D's, so giving it explicitly is the same run.
-    assert gan.g_learning_rate == 1e-3
+    assert gan.g_learning_rate == 1e-3 and gan.identity()["g_learning_rate"] == 1e-3
     same = training.TrainConfig(
         model="gan", latent_dim=8, learning_rate=1e-3, g_learning_rate=1e-3
     )
@@ -234,15 +258,21 @@ def test_gan_and_dcgan_identity_is_unchanged_by_infogan_settings():
     # A different G rate is part of the run's identity.
     other = training.TrainConfig(model="gan", g_learning_rate=1e-3).identity()
     assert other["g_learning_rate"] == 1e-3 and other["learning_rate"] == 2e-4
+    # Settings that may change between invocations are not.
+    resumable = {"epochs", "data_dir", "sample_every", "steps_per_execution", "data"}
+    assert not resumable & set(training.TrainConfig(model="dcgan").identity())
 
 
-def test_an_old_dcgan_run_folder_resumes(tiny_dcgan_config, tmp_path, capsys):
-    # A finished run whose run.json was written before InfoGAN existed.
+def test_an_old_run_folder_lacking_settings_is_refused_untouched(
+    tiny_dcgan_config, tmp_path, capsys
+):
+    # A finished run whose run.json keras-gans 0.1.0 wrote: which stabilisers,
+    # widths, ... it used is not recorded, so it is not resumed on a guess.
     config = tiny_dcgan_config
     model = training.build_model(config)
-    training.save_model_atomic(model, tmp_path / training.FINAL_MODEL)
+    run_folder.save_model_atomic(model, tmp_path / training.FINAL_MODEL)
     old_identity = dict(
-        DCGAN_IDENTITY_BEFORE_INFOGAN,
+        DCGAN_IDENTITY_0_1_0,
         batch_size=config.batch_size,
         latent_dim=config.latent_dim,
         limit=config.limit,
@@ -254,6 +284,27 @@ def test_an_old_dcgan_run_folder_resumes(tiny_dcgan_config, tmp_path, capsys):
         "finished": True,
         "final_model_epochs": 1,
     }
+    (tmp_path / "run.json").write_text(json.dumps(record))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(ValueError) as error:
+        training.train(config, tmp_path, verbose=0)
+    message = str(error.value)
+    missing = [k for k in DCGAN_IDENTITY if k not in DCGAN_IDENTITY_0_1_0]
+    assert f"keras_gans records ({', '.join(missing)})" in message
+    assert "written by an older keras_gans" in message
+    assert "Start a new run folder" in message
+    assert "add them to the 'config' object of run.json by hand" in message
+    assert "  r1_gamma: asked 0.0\n" in message and "  crop_box: asked null" in message
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # The command line says the same in one line, and exits with 2.
+    capsys.readouterr()
+    args = ["train", "dcgan", "--epochs", "1", "--batch-size", "32", "--limit", "64"]
+    args += ["--latent-dim", "8", "--data-dir", config.data_dir, "--verbose", "0"]
+    assert cli.main([*args, "--out", str(tmp_path)]) == 2
+    assert "written by an older keras_gans" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # With the missing settings added by hand, the same folder is the run.
+    record["config"] = config.identity()
     (tmp_path / "run.json").write_text(json.dumps(record))
     result = training.train(config, tmp_path, verbose=0)
     assert result.epochs_completed == 1
@@ -267,8 +318,7 @@ def test_infogan_config_defaults_and_identity():
     assert config.learning_rate == 2e-4 and config.g_learning_rate == 1e-3
     assert config.categorical == (10,) and config.continuous == 2
     identity = config.identity()
-    assert set(identity) == set(DCGAN_IDENTITY_BEFORE_INFOGAN) | {
-        "g_learning_rate",
+    assert set(identity) == (set(DCGAN_IDENTITY) - {"g_filters", "d_filters"}) | {
         "categorical",
         "continuous",
         "categorical_weight",
@@ -535,8 +585,8 @@ def test_gan_units_set_the_generator_widths_and_only_apply_to_gan():
         if isinstance(layer, keras.layers.Dense)
     ]
     assert widths == [32, 16, 16]  # two hidden layers, then the 4x4x1 output
-    # The default is left out of the identity, so older GAN run folders resume.
-    assert "g_units" not in training.TrainConfig(model="gan").identity()
+    # The run's identity records the widths, the default ones too.
+    assert training.TrainConfig(model="gan").identity()["g_units"] == [1200, 1200]
     assert config.identity()["g_units"] == [32, 16]
     with pytest.raises(ValueError, match="only apply to model='gan'"):
         training.TrainConfig(model="dcgan", g_units=(8,))
@@ -573,8 +623,8 @@ def test_after_a_nan_stop_history_has_each_epoch_once_and_the_cli_says_why(
 def test_mixed_precision_is_a_run_setting(fashion_dir, tmp_path):
     config = small_config(fashion_dir, mixed_precision="bfloat16", epochs=1)
     assert config.identity()["mixed_precision"] == "bfloat16"
-    # Runs from before the setting existed still match a float32 config.
-    assert "mixed_precision" not in small_config(fashion_dir).identity()
+    # float32 (no mixed precision) is recorded as None.
+    assert small_config(fashion_dir).identity()["mixed_precision"] is None
     with pytest.raises(ValueError, match="Expected mixed_precision to be one of"):
         small_config(fashion_dir, mixed_precision="half")
     result = training.train(config, tmp_path, verbose=0)

@@ -208,6 +208,14 @@ _GOOD_JSON = json.dumps({"format_version": 2, "family": "dcgan"}).encode()
         ("not-json", b"{oops", r"preset\.json .*received text that is not JSON"),
         ("not-utf8", b"\xff\xfe{}", r"preset\.json .*bytes that are not UTF-8"),
         ("version", b'{"format_version": "2"}', r"`format_version` in .* an int"),
+        (
+            "format-1",
+            b'{"format_version": 1}',
+            r"format 2, the one this keras_gans reads; .*preset\.json.* says format 1: "
+            r"re-save it with model\.save_to_preset",
+        ),
+        ("format-0", b"{}", r"preset\.json.* has no `format_version` .*re-save"),
+        ("newer", b'{"format_version": 3}', r"says format 3: upgrade keras_gans"),
     ],
 )
 def test_a_bad_preset_json_is_one_line_naming_the_file(

@@ -1,13 +1,13 @@
 """Writes a snapshot of keras_gans's public API: names and call signatures.
 
-The public API is what the package and its public subpackages export (their
-`__all__`, else the public names their module defines), the public modules
-the README teaches (`latent`, `losses`, `images`, `callbacks`,
-`evaluation`, `training`), and every public method and property of the
-classes among them. `tests/test_api.py` compares the package with the
-snapshot in `tests/fixtures/api_snapshot.json`: a name that disappears or
-whose signature changes must be listed in the README's "API changes"
-section.
+The public API is declared once, in the package: the names of
+`keras_gans.__all__` that are not modules, and each module of
+`keras_gans.PUBLIC_MODULES` with the names of its `__all__`; the snapshot
+adds every public method and property of the classes among them.
+`tests/test_api.py` compares the package with the snapshot in
+`tests/fixtures/api_snapshot.json`: a name that disappears or whose
+signature changes must be listed in CHANGELOG.md's "Unreleased" section.
+Private modules are not in it: they may change in any release.
 
 Usage:
 
@@ -20,48 +20,38 @@ import importlib
 import inspect
 import json
 import os
+import re
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-MODULES = (
-    "keras_gans",
-    "keras_gans.models",
-    "keras_gans.callbacks",
-    "keras_gans.data",
-    "keras_gans.evaluation",
-    "keras_gans.export",
-    "keras_gans.features",
-    "keras_gans.images",
-    "keras_gans.latent",
-    "keras_gans.losses",
-    "keras_gans.metrics",
-    "keras_gans.text",
-    "keras_gans.training",
-    "keras_gans.runs",
-    "keras_gans.validation",
-    "keras_gans.zoo",
-)
+
+
+def public_modules():
+    """`keras_gans` and the modules it declares public."""
+    import keras_gans
+
+    return ("keras_gans", *(f"keras_gans.{m}" for m in keras_gans.PUBLIC_MODULES))
 
 
 def _signature(obj):
     try:
-        return str(inspect.signature(obj))
+        text = str(inspect.signature(obj))
     except (TypeError, ValueError):
         return "(...)"
+    # A default's repr may hold its address (`<function f at 0x7f...>`).
+    return re.sub(r" at 0x[0-9a-f]+>", ">", text)
 
 
 def _public_names(module):
     names = getattr(module, "__all__", None)
-    if names is not None:
-        return list(names)
-    return [
-        name
-        for name, value in vars(module).items()
-        if not name.startswith("_")
-        and not inspect.ismodule(value)
-        and getattr(value, "__module__", module.__name__) == module.__name__
-    ]
+    if names is None:
+        raise ValueError(
+            f"Expected the public module {module.__name__} to declare __all__."
+        )
+    if module.__name__ == "keras_gans":  # its modules have their own entries
+        return [n for n in names if n not in module.PUBLIC_MODULES]
+    return list(names)
 
 
 def _own_members(cls):
@@ -87,14 +77,11 @@ def _describe_class(cls, prefix, out):
             out[key] = f"method{_signature(value)}"
 
 
-def snapshot(modules=MODULES):
+def snapshot(modules=None):
     """`{qualified name: kind and signature}` for the public API, sorted."""
     out = {}
-    for module_name in modules:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue  # a module that is gone: its names are gone too
+    for module_name in modules or public_modules():
+        module = importlib.import_module(module_name)
         for name in _public_names(module):
             value = getattr(module, name)
             key = f"{module_name}.{name}"

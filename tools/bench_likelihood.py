@@ -49,6 +49,7 @@ from machine import machine_info  # noqa: E402
 import keras_gans  # noqa: E402
 from keras_gans import data, evaluation, runs  # noqa: E402
 from keras_gans.images import from_uint8  # noqa: E402
+from keras_gans.runs import folder as run_folder  # noqa: E402
 
 SECTION = "## Three ways to learn p(x): likelihoods, samples, uses"
 PARTS = ("binary", "eightbit", "anomaly", "probes")
@@ -363,7 +364,7 @@ class Bench:
             verbose=2,
             callbacks=[keras_gans.callbacks.BackupAndRestore(folder / "backup")],
         )
-        runs.save_model_atomic(model, final)
+        run_folder.save_model_atomic(model, final)
         return model, None
 
     def part_probes(self):

@@ -1,6 +1,6 @@
 """Fine-tunes a zoo preset on one Fashion-MNIST class and measures what changed.
 
-The README's fine-tuning example, with numbers: the DCGAN preset is loaded
+The fine-tuning example of docs/zoo.md, with numbers: the DCGAN preset is loaded
 with `DCGAN.from_preset` (its discriminator and optimizer settings
 included), trained for one epoch on one class (sneakers by default), and the
 shipped classifier counts the share of samples of that class before and

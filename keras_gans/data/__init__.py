@@ -27,8 +27,27 @@ Example:
 >>> ds = keras_gans.data.load("fashion_captions", batch_size=64, with_labels=True)
 """
 
+from typing import TYPE_CHECKING
+
 from keras_gans._lazy import lazy
 from keras_gans.data.fashion_mnist import CLASS_NAMES, DataNotFoundError
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and the API pages
+    from keras_gans.data.captions import (
+        CaptionedData,
+        from_embeddings,
+        from_pairs,
+        load_captioned,
+        measure_attributes,
+    )
+    from keras_gans.data.cub import CubCaptions, load_cub_captions
+    from keras_gans.data.loader import (
+        CAPTIONED_DATASETS,
+        LOCAL_DATASETS,
+        load,
+        load_arrays,
+    )
+    from keras_gans.data.options import pipeline_options, with_pipeline_options
 
 # The tf.data pipelines import TensorFlow when first used.
 __getattr__, __dir__ = lazy(

@@ -160,10 +160,10 @@ def measure_attributes(images, labels=None):
 
     Example:
 
-    >>> images, labels = keras_gans.data.load_arrays("fashion_mnist", "test")
-    >>> measured = measure_attributes(images[:3], labels[:3])
-    >>> [SHADE_LEVELS[i] for i in measured["shade_word"]]
-    ['dark', 'light', 'light']
+        >>> images, labels = keras_gans.data.load_arrays("fashion_mnist", "test")
+        >>> measured = measure_attributes(images[:3], labels[:3])
+        >>> [SHADE_LEVELS[i] for i in measured["shade_word"]]
+        ['dark', 'light', 'light']
     """
     levels = _pixel_levels(images)
     n, height, width = levels.shape

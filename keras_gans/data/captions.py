@@ -352,10 +352,10 @@ def from_pairs(
 
     Example:
 
-    >>> images = np.zeros((2, 64, 64, 3), np.uint8)
-    >>> ds = from_pairs(images, ["a red bird", "a blue flower"], batch_size=2)
-    >>> [t.shape for t in next(iter(ds))]
-    [TensorShape([2, 64, 64, 3]), TensorShape([2])]
+        >>> images = np.zeros((2, 64, 64, 3), np.uint8)
+        >>> ds = from_pairs(images, ["a red bird", "a blue flower"], batch_size=2)
+        >>> [t.shape for t in next(iter(ds))]
+        [TensorShape([2, 64, 64, 3]), TensorShape([2])]
     """
     _check_pipeline_args(batch_size, seed)
     images, convert = _user_images(images)

@@ -22,6 +22,7 @@ from keras_gans.demo.app import (
     parse_auth,
     require_gradio,
 )
+from keras_gans.demo.spec import DemoSpec
 from keras_gans.demo.target import Target
 from keras_gans.demo.views import (
     ArithmeticView,
@@ -42,6 +43,7 @@ __all__ = [
     "SamplesView",
     "Target",
     "View",
+    "DemoSpec",
     "build",
     "launch",
     "parse_auth",

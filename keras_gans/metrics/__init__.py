@@ -36,15 +36,15 @@ from keras_gans.metrics.fid import (
     fid_from_activations,
     frechet_distance,
 )
-from keras_gans.metrics.inception_score import inception_score
+from keras_gans.metrics.inception import inception_score
 from keras_gans.metrics.kid import kernel_inception_distance
+from keras_gans.metrics.manifold import density_coverage, precision_recall
 from keras_gans.metrics.mode_collapse import mode_collapse_report
 from keras_gans.metrics.parzen import (
     parzen_evaluate,
     parzen_log_likelihood,
     select_parzen_sigma,
 )
-from keras_gans.metrics.precision_recall import density_coverage, precision_recall
 from keras_gans.metrics.streaming import (
     DensityCoverage,
     FrechetDistance,

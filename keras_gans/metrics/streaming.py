@@ -44,7 +44,7 @@ import numpy as np
 
 from keras_gans._tensorflow import tf
 from keras_gans.metrics.kid import kernel_inception_distance
-from keras_gans.metrics.precision_recall import density_coverage, precision_recall
+from keras_gans.metrics.manifold import density_coverage, precision_recall
 from keras_gans.validation import check_int
 
 _SIDES = ("real", "fake")

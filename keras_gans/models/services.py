@@ -6,7 +6,9 @@
 root (`keras_gans/__init__.py`, which wires the library together), as
 `"module:function"` targets imported on first use, so the model layer
 imports none of them and a JAX user who never exports imports no
-TensorFlow.
+TensorFlow. `Model.family_name` and `Model.presets` ask the family
+registry (`family_of`, `families`) the same way: the registry imports the
+model classes, so the classes cannot import it.
 """
 
 from __future__ import annotations

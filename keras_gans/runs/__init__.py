@@ -4,6 +4,8 @@
 - `train` (`loop`): build or resume the model, `fit()`, write the family's
   figures.
 - `load_trained`, `read_run_file`, ... (`folder`): the run folder.
+- `RunSpec`, `RunOption` (`spec`): what a model family tells runs and the
+  command line (its options, how to build, compile and feed it).
 
 ```python
 from keras_gans import runs
@@ -19,28 +21,23 @@ from keras_gans.runs.folder import (
     CHECKPOINT,
     FINAL_MODEL,
     RUN_FILE,
-    RunProgress,
-    claim_run_folder,
     load_trained,
     read_run_file,
-    save_model_atomic,
-    write_run_file,
 )
 from keras_gans.runs.loop import TrainResult, build_model, train
+from keras_gans.runs.spec import RunOption, RunSpec
 
 __all__ = [
     "CHECKPOINT",
     "FINAL_MODEL",
     "RUN_FILE",
-    "RunProgress",
+    "RunOption",
+    "RunSpec",
     "TrainConfig",
     "TrainResult",
     "build_model",
-    "claim_run_folder",
     "default_image_shape",
     "load_trained",
     "read_run_file",
-    "save_model_atomic",
     "train",
-    "write_run_file",
 ]

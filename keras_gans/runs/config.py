@@ -72,13 +72,9 @@ FIELD_HELP = {
     ),
     "flip": (bool, "with --data: random left-right flips"),
 }
-# Stabilisers (issue 17): left out of a run's identity at their defaults, so
-# that run folders from before them still resume.
-STABILISERS = ("r1_gamma", "r1_interval", "augment", "ema_decay")
-# Settings of runs on a user's pictures (issue 28): left out of a run's
-# identity at their defaults too. `data` itself may move (it is resumable);
-# run.json's `data` record (file count and a hash of names and sizes) is
-# what a resumed run checks.
+# Settings of runs on a user's pictures (issue 28), refused without `data`.
+# `data` itself may move (it is resumable); run.json's `data` record (file
+# count and a hash of names and sizes) is what a resumed run checks.
 DATA_SETTINGS = ("crop_box", "flip")
 MIXED_PRECISIONS = ("bfloat16", "float16")
 # Settings that may change between invocations of one run folder.
@@ -114,6 +110,9 @@ class TrainConfig:
     Args:
         model: a registered family (`keras_gans.models.registry.families()`):
             `"gan"`, `"dcgan"`, `"infogan"`, `"gan_cls"`, or a plugin's.
+        **settings: the settings below, by name.
+
+    Keyword Args:
         dataset: a `keras_gans.data.load` name. Defaults to `None`: the
             family's (`"fashion_captions"` for GAN-CLS, `"fashion_mnist"`
             otherwise).
@@ -368,42 +367,10 @@ class TrainConfig:
         return (*RESUMABLE, *own)
 
     def identity(self):
-        """The settings that define the run (everything but the resumable ones).
+        """The settings that define the run: every one but the resumable ones.
 
-        `g_learning_rate` is left out while it follows `learning_rate` and
-        the family has no rate of its own, and so is an option marked
-        `omit_default` while it has its default, so that run folders made
-        before those settings existed still resume.
+        A run folder's `run.json` records it; a later invocation resumes the
+        folder only if its identity is equal (`runs.folder.check_same_run`).
         """
-        values = self.to_dict()
-        if values.get("mixed_precision") is None:
-            values.pop("mixed_precision", None)  # runs from before it existed
-        for name in STABILISERS + DATA_SETTINGS:
-            if values.get(name) == COMMON_FIELDS[name]:
-                values.pop(name, None)
-        if (
-            run_spec(self.family).default_g_learning_rate() is None
-            and self.g_learning_rate == self.learning_rate
-        ):
-            del values["g_learning_rate"]
-        for option in run_spec(self.family).options:
-            if option.omit_default and self.options[option.name] == option.default:
-                del values[option.name]
         skip = set(self.resumable())
-        return {k: v for k, v in values.items() if k not in skip}
-
-    def complete(self, identity):
-        """An identity (this run's or a recorded one) with omitted defaults filled in.
-
-        Two identities describe the same run when their completed forms are
-        equal, whichever settings each left out.
-        """
-        full = dict(identity)
-        full.setdefault("mixed_precision", None)
-        for name in STABILISERS + DATA_SETTINGS:
-            full.setdefault(name, COMMON_FIELDS[name])
-        full.setdefault("g_learning_rate", full.get("learning_rate"))
-        for option in run_spec(self.family).options:
-            if not option.resumable:
-                full.setdefault(option.name, _plain(option.default))
-        return full
+        return {k: v for k, v in self.to_dict().items() if k not in skip}

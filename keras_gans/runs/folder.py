@@ -1,7 +1,7 @@
 """A run folder: its record, its checkpoints, and loading what it trained.
 
     run.json          the settings and how many epochs are done
-    backup/           keras.callbacks.BackupAndRestore state (mid-run resume)
+    backup/           keras_gans.callbacks.BackupAndRestore state (mid-run resume)
     checkpoint.keras  the whole model (weights + optimizer state), every epoch
     model.keras       the final model, written when the run completes
     samples/          a PNG grid from fixed latent vectors, every epoch
@@ -127,21 +127,39 @@ def claim_run_folder(out_dir):
 
 
 def check_same_run(out_dir, config, record):
-    """Raises unless `record` (a run.json) is a run of `config`'s settings."""
-    previous = config.complete(record["config"])
-    wanted = config.complete(config.identity())
+    """Raises unless `record` (a run.json) is a run of `config`'s settings.
+
+    The recorded config must equal `config.identity()`. A record that lacks
+    settings this version records was written by an older keras_gans; it is
+    refused too, naming the settings it lacks, since which values that run
+    used is not known.
+    """
+    previous = record["config"]
+    wanted = config.identity()
+    missing = [k for k in wanted if k not in previous]
     diffs = {
         k: (previous.get(k), wanted.get(k))
         for k in sorted(set(previous) | set(wanted))
-        if previous.get(k) != wanted.get(k)
+        if k not in missing and previous.get(k) != wanted.get(k)
     }
     if diffs:
         lines = "\n".join(
             f"  {k}: run has {a!r}, asked {b!r}" for k, (a, b) in diffs.items()
         )
+        lines += "".join(f"\n  {k}: not recorded, asked {wanted[k]!r}" for k in missing)
         raise ValueError(
             f"{out_dir} holds a run with different settings; use the same "
             f"settings to resume or continue it, or another run folder:\n{lines}"
+        )
+    if missing:
+        lines = "\n".join(f"  {k}: asked {json.dumps(wanted[k])}" for k in missing)
+        raise ValueError(
+            f"{out_dir} holds a run whose {RUN_FILE} lacks settings this version "
+            f"of keras_gans records ({', '.join(missing)}): it was written by an "
+            "older keras_gans, and which values that run used is not recorded. "
+            "Nothing was changed. Start a new run folder, or, if the run used "
+            f"these values, add them to the 'config' object of {RUN_FILE} by "
+            f"hand (as JSON):\n{lines}"
         )
 
 

@@ -79,9 +79,6 @@ class RunOption:
             option's name.
         resumable: may change between invocations of one run folder (a
             location, like `captions_dir`). Defaults to `False`.
-        omit_default: leave it out of the run's identity while it has its
-            default, so run folders from before it existed still resume.
-            Defaults to `False`.
     """
 
     name: str
@@ -92,7 +89,6 @@ class RunOption:
     choices: tuple | None = None
     model_argument: object = _NOT_GIVEN
     resumable: bool = False
-    omit_default: bool = False
 
     @classmethod
     def integer(cls, name, minimum=1, **kwargs):
@@ -152,7 +148,6 @@ def spectral_norm_option():
     return RunOption.boolean(
         "spectral_norm",
         help="spectral normalisation of D's layers (D then has no batch norm)",
-        omit_default=True,
     )
 
 

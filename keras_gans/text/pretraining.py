@@ -222,16 +222,16 @@ def evaluate_text_encoder(encoder, data, image_encoder=None, probe_data=None):
     Returns:
         A dict of floats:
 
-        - `"same_class_cosine"`, `"different_class_cosine"`, `"class_gap"`:
-          `class_separation` of all captions;
-        - `"probe_class_accuracy"`, `"probe_shade_accuracy"`,
-          `"probe_width_accuracy"`: linear probes from a caption's embedding
-          to its class (chance 0.1), shade and width levels (chance 1/3);
-        - with `image_encoder`, `"class_text_to_image_top1"`, `..._top5`,
-          `"class_image_to_text_top1"`, `..._top5` (a hit when the query's
-          class is among the first 1 or 5 distinct classes of the items
-          ranked by cosine similarity; `retrieval.top_k_hits`) and the same
-          with prefix `"description_"` (class, shade and width: 90 keys).
+            - `"same_class_cosine"`, `"different_class_cosine"`, `"class_gap"`:
+              `class_separation` of all captions;
+            - `"probe_class_accuracy"`, `"probe_shade_accuracy"`,
+              `"probe_width_accuracy"`: linear probes from a caption's embedding
+              to its class (chance 0.1), shade and width levels (chance 1/3);
+            - with `image_encoder`, `"class_text_to_image_top1"`, `..._top5`,
+              `"class_image_to_text_top1"`, `..._top5` (a hit when the query's
+              class is among the first 1 or 5 distinct classes of the items
+              ranked by cosine similarity; `retrieval.top_k_hits`) and the same
+              with prefix `"description_"` (class, shade and width: 90 keys).
     """
     data = _captioned(data, "data")
     k = data.captions.shape[1]

@@ -33,6 +33,7 @@ from keras_gans.zoo.registry import (
     load_manifest,
     package_zoo_dir,
 )
+from keras_gans.zoo.spec import ZooSpec
 
 __all__ = [
     "ArchiveTooLargeError",
@@ -44,6 +45,7 @@ __all__ = [
     "Pretrained",
     "UnknownModelError",
     "UnsafeArchiveError",
+    "ZooSpec",
     "cache_info",
     "clear_cache",
     "default_cache_dir",

@@ -19,6 +19,12 @@ Archives are unpacked once into the cache, in a folder named by their full
 sha256 and stamped with it last (`UNPACKED_STAMP`), within caps on their size
 (`extract_archive`); one that fails to load is removed again.
 `keras_gans.zoo.cache_info()` lists the cache and `clear_cache()` empties it.
+
+This module knows no model class, as keras-hub's `preset_utils` knows none:
+the saver records what the model says of itself (`model.family_name`), the
+loader builds the class that `model.keras` names (its Keras registered
+name) once it is the class the caller asked for, and `presets_of` is given
+the zoo kinds to list.
 """
 
 from __future__ import annotations
@@ -28,8 +34,6 @@ import os
 import pathlib
 import shutil
 import urllib.parse
-import zipfile
-import zlib
 
 from keras_gans.files import (
     remove_path,
@@ -38,7 +42,6 @@ from keras_gans.files import (
     staging_dir,
     write_atomic,
 )
-from keras_gans.validation import describe_error
 from keras_gans.zoo import registry
 from keras_gans.zoo._download import (
     TAR_SUFFIXES,
@@ -47,26 +50,27 @@ from keras_gans.zoo._download import (
     fetch,
     sha256_file,
 )
+from keras_gans.zoo.preset_files import (  # noqa: F401 - this module's names before the split
+    FORMAT_VERSION,
+    MODEL_FILE,
+    PRESET_FILE,
+    SAVED_MODEL_DIR,
+    UNPACKED_STAMP,
+    NotAPresetError,
+    PresetClassError,
+    check_preset_file,
+    load_model_file,
+    model_class,
+    named_file,
+    read_preset_file,
+)
 
-PRESET_FILE = "preset.json"
-MODEL_FILE = "model.keras"
-SAVED_MODEL_DIR = "saved_model"
-# 2: a preset folder; 1 (the first zoo archives): a bare SavedModel.
-FORMAT_VERSION = 2
 _URL_SCHEMES = ("http://", "https://", "file://")
 # The cache: `urls/<sha256>/<file>` (downloads), `urls/preset-<sha256>` and
 # `local/preset-<sha256>` (unpacked archives), `<zoo name>/preset-<sha256>`.
 URLS_DIR = "urls"
 LOCAL_DIR = "local"
 UNPACKED_PREFIX = "preset-"
-# Written into an unpacked folder last, before it is renamed into place:
-# the archive's full sha256. A folder is trusted only if it holds this
-# record of its own digest, so it was unpacked whole from that archive.
-UNPACKED_STAMP = ".keras_gans-unpacked.json"
-
-
-class NotAPresetError(ValueError):
-    """A folder or archive that holds no preset (or only a SavedModel)."""
 
 
 # --- Writing ----------------------------------------------------------------------
@@ -103,8 +107,14 @@ def save_preset(model, preset_dir, saved_model=True):
     import keras
 
     from keras_gans.export import export_saved_model
-    from keras_gans.models.registry import family_of
 
+    # What the model says of itself: a keras_gans model names its family.
+    family = getattr(model, "family_name", None)
+    if not isinstance(family, str):
+        raise ValueError(
+            "Expected a keras_gans model (one that names its family, "
+            f"`family_name`); received a {type(model).__name__}."
+        )
     target = pathlib.Path(preset_dir).expanduser()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         what = "a preset" if (target / PRESET_FILE).exists() else "files"
@@ -124,7 +134,7 @@ def save_preset(model, preset_dir, saved_model=True):
             files.append(f"{SAVED_MODEL_DIR}/")
         info = {
             "format_version": FORMAT_VERSION,
-            "family": family_of(model).name,
+            "family": family,
             "class": type(model).__name__,
             "keras_version": keras.__version__,
             "compile": model.get_compile_config() if model.compiled else None,
@@ -363,135 +373,6 @@ def resolve_archive(entry, cache_dir=None, zoo_dir=None, progress=True):
     return registry.resolve_file(entry, spec, _cache(cache_dir), zoo_dir, progress)
 
 
-_JSON_TYPES = {
-    list: "array",
-    str: "string",
-    int: "number",
-    float: "number",
-    bool: "boolean",
-    type(None): "null",
-}
-
-
-def _named(folder, name, source):
-    """How errors name file `name` of `folder`: by its path, or in `source`."""
-    return f"{name} in {source}" if source else str(pathlib.Path(folder) / name)
-
-
-def read_preset_file(folder, source=None):
-    """The `preset.json` of a preset folder, as a dict.
-
-    Args:
-        folder: the preset folder.
-        source: how errors name where the folder came from (an archive, a
-            URL or a zoo name unpacked into the cache). Defaults to `None`:
-            they name the file's path.
-
-    Raises:
-        NotAPresetError: the folder holds no `preset.json` (the message says
-            what it holds), or one that is not UTF-8, not JSON or not a JSON
-            object.
-    """
-    path = pathlib.Path(folder) / PRESET_FILE
-    if not path.is_file():
-        held = sorted(p.name for p in pathlib.Path(folder).iterdir())
-        what = (
-            "a bare SavedModel (a zoo archive from before presets held the "
-            "Keras model: serve it with keras_gans.zoo.load_pretrained)"
-            if "saved_model.pb" in held
-            else f"{[name for name in held if name != UNPACKED_STAMP]}"
-        )
-        raise NotAPresetError(
-            f"Expected a preset folder with {PRESET_FILE} and {MODEL_FILE} "
-            f"(written by model.save_to_preset); {source or folder} holds {what}."
-        )
-    named = _named(folder, PRESET_FILE, source)
-    expected = f"Expected {named} to hold a JSON object (format, family, class)"
-    try:
-        info = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise NotAPresetError(
-            f"{expected}; received bytes that are not UTF-8 text ({e.reason} at "
-            f"byte {e.start})."
-        ) from None
-    except json.JSONDecodeError as e:
-        raise NotAPresetError(
-            f"{expected}; received text that is not JSON ({e.msg} at line "
-            f"{e.lineno}, column {e.colno})."
-        ) from None
-    if not isinstance(info, dict):
-        what = _JSON_TYPES.get(type(info), type(info).__name__)
-        raise NotAPresetError(f"{expected}; received a JSON {what}.")
-    return info
-
-
-def _check_preset_file(folder, info, source=None):
-    """`info`'s format version and compile settings, or NotAPresetError."""
-    path = _named(folder, PRESET_FILE, source)
-    version = info.get("format_version", 0)
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise NotAPresetError(
-            f"Expected `format_version` in {path} to be an int; received {version!r}."
-        )
-    if version > FORMAT_VERSION:
-        raise NotAPresetError(
-            f"{source or folder} is a preset of format {version}; this "
-            f"keras_gans reads format {FORMAT_VERSION} and older: upgrade it."
-        )
-    compile_config = info.get("compile")
-    if compile_config is not None and not isinstance(compile_config, dict):
-        raise NotAPresetError(
-            f"Expected `compile` in {path} to be a JSON object or null; received "
-            f"{compile_config!r:.80}."
-        )
-    return compile_config
-
-
-def _load_model_file(folder, source=None, safe_mode=True):
-    """The model in a preset's `model.keras`, or a one-line NotAPresetError."""
-    import keras
-
-    from keras_gans.trust import keras_file_damage
-
-    path = pathlib.Path(folder) / MODEL_FILE
-    named = _named(folder, MODEL_FILE, source)
-    expected = f"Expected {named} to be a Keras model file (a .keras zip)"
-    if not path.is_file():
-        raise NotAPresetError(f"{expected}; it is missing.")
-    # Keras reports a truncated or empty file as "File not found", and a CRC
-    # error as a traceback: say what the file is before Keras reads it.
-    damage = keras_file_damage(path)
-    if damage is not None:
-        raise NotAPresetError(f"{expected}; found {damage}.")
-    # Only a damaged archive is reworded: Keras's own refusals (safe mode, an
-    # unknown class) say what they refuse and pass through as they are.
-    try:
-        return keras.saving.load_model(path, safe_mode=safe_mode)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
-        raise NotAPresetError(
-            f"{expected}; it could not be read (corrupt): {describe_error(e)}."
-        ) from e
-
-
-def _check_model_class(model, named):
-    """`model` if it is a keras_gans model, else a NotAPresetError naming its class."""
-    from keras_gans.models import AdversarialModel, LikelihoodModel
-    from keras_gans.models.registry import UnknownFamilyError, families, family_of
-
-    try:
-        family_of(model)
-        return model
-    except UnknownFamilyError:
-        if isinstance(model, (AdversarialModel, LikelihoodModel)):
-            return model
-    cls = type(model)
-    known = sorted({family.model_class.__name__ for family in families().values()})
-    raise NotAPresetError(
-        f"Expected {named} to hold a keras_gans model (one of {', '.join(known)}, "
-        f"or a subclass); received a {cls.__module__}.{cls.__qualname__}."
-    )
-
-
 def load_preset(
     preset,
     cache_dir=None,
@@ -501,12 +382,13 @@ def load_preset(
     max_unpacked_bytes=None,
     max_archive_members=None,
     safe_mode=True,
+    cls=None,
 ):
     """The Keras model of a preset, compiled as it was trained.
 
-    See `AdversarialModel.from_preset`; this one accepts any family. An
+    See `AdversarialModel.from_preset`, which passes its class as `cls`. An
     archive this call unpacked (or downloaded) that then fails to load is
-    removed from the cache again.
+    removed from the cache again; a whole preset of another class is kept.
 
     Args:
         preset: a zoo name, a preset folder, an archive of one or a URL
@@ -523,15 +405,19 @@ def load_preset(
         safe_mode: refuse a model file that would run code or open a path
             it names (`keras_gans.trust`), as Keras's `load_model` does.
             Defaults to `True`; pass `False` only for a file you trust.
+        cls: the class the model must be (or subclass), checked against
+            the class `model.keras` names before it is built. Defaults to
+            `None`: any keras_gans model.
 
     Returns:
         The model, a keras_gans model (an `AdversarialModel` or a
-        `LikelihoodModel`).
+        `LikelihoodModel`), an instance of `cls` if given.
 
     Raises:
         NotAPresetError: the folder or archive holds no preset, or a
             `preset.json` or `model.keras` that cannot be read, or a model
             that is not a keras_gans model.
+        PresetClassError: the preset's model is not a `cls`.
     """
     import keras_gans  # noqa: F401 - registers the families' classes with Keras
 
@@ -551,17 +437,28 @@ def load_preset(
         source = None if folder == pathlib.Path(os.fspath(preset)) else preset
         source = os.fspath(source).partition("#")[0] if source else None
         info = read_preset_file(folder, source)
-        compile_config = _check_preset_file(folder, info, source)
-        model = _check_model_class(
-            _load_model_file(folder, source, safe_mode),
-            _named(folder, MODEL_FILE, source),
-        )
+        compile_config = check_preset_file(folder, info, source)
+        found = model_class(folder, source)
+        if cls is not None and not issubclass(found, cls):
+            raise PresetClassError(
+                f"Preset {preset!r} holds a {found.__name__}, not a {cls.__name__}. "
+                f"Load it with {found.__name__}.from_preset(...) or "
+                "keras_gans.from_preset(...)."
+            )
+        model = load_model_file(folder, source, safe_mode)
+        if not isinstance(model, found):
+            raise NotAPresetError(
+                f"Expected {named_file(folder, MODEL_FILE, source)} to load as the "
+                f"{found.__name__} it names; received a {type(model).__name__}."
+            )
         if compile_config:
             model.compile_from_config(compile_config)
-    except Exception:
+    except Exception as e:
         # This call unpacked it (or downloaded it): nothing that fails to
-        # load stays in the cache. Folders unpacked earlier are kept.
-        _discard(written, _cache(cache_dir))
+        # load stays in the cache, but a whole preset of another class does.
+        # Folders unpacked earlier are kept.
+        if not isinstance(e, PresetClassError):
+            _discard(written, _cache(cache_dir))
         raise
     return model
 
@@ -573,22 +470,18 @@ def names_of(family_name, zoo_dir=None):
     return tuple(sorted(n for n, e in models.items() if e.get("kind") == family_name))
 
 
-def presets_of(cls, zoo_dir=None):
-    """`{zoo name: description}` of the published presets of `cls` and its subclasses.
+def presets_of(kinds, zoo_dir=None):
+    """`{zoo name: description}` of the published presets of the zoo `kinds`.
 
-    The names are the manifest's entries whose family (`kind`) has `cls` or
-    a subclass as its model; those with a preset archive (`preset_format`
-    2) are listed.
+    `AdversarialModel.presets` passes the kinds (family names) of a class
+    and its subclasses. Entries with a preset archive of this format
+    (`preset_format` 2; 1 when missing) are listed.
     """
-    from keras_gans.models.registry import families
-
     models = registry.load_manifest(zoo_dir)["models"]
-    kinds = {n for n, f in families().items() if issubclass(f.model_class, cls)}
-    names = [name for name, entry in models.items() if entry.get("kind") in kinds]
     return {
-        name: models[name].get("description", "")
-        for name in sorted(names)
-        if name in models
-        and models[name].get("files")
-        and models[name].get("preset_format", 1) >= FORMAT_VERSION
+        name: entry.get("description", "")
+        for name, entry in sorted(models.items())
+        if entry.get("kind") in kinds
+        and entry.get("files")
+        and entry.get("preset_format", 1) == FORMAT_VERSION
     }

@@ -34,10 +34,9 @@ from keras import ops
 
 from keras_gans import augment as diff_augment
 from keras_gans import losses as gan_losses
-from keras_gans.models import subpixel
 from keras_gans.models.adversarial.optimizer_pair import OptimizerPair
 from keras_gans.models.adversarial.step import AdversarialStep
-from keras_gans.models.base import first_batch, precision
+from keras_gans.models.base import first_batch, forms, precision
 from keras_gans.models.base.fitting import CheckedFit
 from keras_gans.models.base.persistence import Persistence
 from keras_gans.models.base.tensors import _rank
@@ -160,12 +159,9 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         self.latent_distribution = latent_distribution
         self.d_steps = d_steps
         self._make_ema(ema_decay, ema_statistics)
-        # On JAX and PyTorch: G's upsampling computed the faster way there
-        # (keras_gans.models.subpixel); the same function and weights.
-        subpixel.use_subpixel(generator, self.generator_ema, discriminator)
-        # On a CPU whose TensorFlow has no fast bfloat16 convolutions: those
-        # layers compute in float32 (keras_gans.models.base.precision).
-        precision.float32_convolutions(generator, self.generator_ema, discriminator)
+        # Layers computed the faster way on this backend and CPU (sub-pixel
+        # upsampling, float32 convolutions); the same function and weights.
+        forms.apply_layer_forms(generator, self.generator_ema, discriminator)
         self._make_seed_generators(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -468,7 +464,7 @@ class AdversarialModel(CheckedFit, Persistence, AdversarialStep, keras.Model):
         Args:
             critic: examples -> D's scores (a conditional D with its
                 condition bound).
-            real, fake: this replica's real and generated examples.
+            real: this replica's real examples (`fake`: its generated ones).
             training: whether this is a training step (its draws come from
                 the training stream). Defaults to `True`.
         """

@@ -10,7 +10,8 @@
   `export_metadata()` and `export_resources()` give (a family extends them);
 - `save_to_preset()` / `from_preset()` write and read a preset folder (the
   Keras model with every network, and its SavedModel), locally, from the
-  zoo or from a URL (`keras_gans.zoo.presets`).
+  zoo or from a URL (`keras_gans.zoo.presets`, which knows no model: a
+  model tells it its `family_name`, and `from_preset` its class).
 """
 
 from __future__ import annotations
@@ -166,9 +167,24 @@ class Persistence:
     # --- Presets ---------------------------------------------------------------------
 
     @classproperty
+    def family_name(cls):  # noqa: N805 - a class property
+        """The name of this class's registered family (`"dcgan"`).
+
+        The family of the nearest registered class among its bases (a
+        subclass of `DCGAN` is a `"dcgan"`): what a preset records and a
+        zoo entry names as its `kind`.
+        """
+        return services.get("family_of")(cls).name
+
+    @classproperty
     def presets(cls):  # noqa: N805 - a class property
         """The zoo's presets of this class and its subclasses: `{name: description}`."""
-        return services.get("presets_of")(cls)
+        kinds = {
+            name
+            for name, family in services.get("families")().items()
+            if issubclass(family.model_class, cls)
+        }
+        return services.get("presets_of")(kinds)
 
     @classmethod
     def from_preset(cls, preset, cache_dir=None, progress=True, safe_mode=True):
@@ -196,6 +212,11 @@ class Persistence:
         Returns:
             An instance of this class (a subclass's, for a subclass preset).
 
+        Raises:
+            ValueError: the preset holds a model of another class (a
+                `keras_gans.zoo.presets.PresetClassError`), or is not a
+                preset.
+
         Example:
 
         ```python
@@ -203,16 +224,14 @@ class Persistence:
         gan.fit(sneakers, epochs=1)
         ```
         """
-        model = services.get("load_preset")(
-            preset, cache_dir=cache_dir, progress=progress, safe_mode=safe_mode
+        # The loader checks the class `model.keras` names before building it.
+        return services.get("load_preset")(
+            preset,
+            cache_dir=cache_dir,
+            progress=progress,
+            safe_mode=safe_mode,
+            cls=cls,
         )
-        if not isinstance(model, cls):
-            raise ValueError(
-                f"Preset {preset!r} holds a {type(model).__name__}, not a "
-                f"{cls.__name__}. Load it with {type(model).__name__}.from_preset"
-                "(...) or keras_gans.models.from_preset(...)."
-            )
-        return model
 
     def save_to_preset(self, preset_dir, saved_model=True):
         """Writes this model as a preset folder that `from_preset` loads.

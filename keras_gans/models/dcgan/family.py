@@ -21,18 +21,15 @@ FAMILY = Family(
     runs=RunSpec(
         options=(
             spectral_norm_option(),
-            # Widths (issue 28): a colour model small enough to publish. Left out
-            # of a run's identity at their defaults, so older runs resume.
+            # Widths (issue 28): a colour model small enough to publish.
             RunOption.integer(
                 "g_filters",
                 help="G's width: filters of its last upsampling block, doubling "
                 "towards the latent",
-                omit_default=True,
             ),
             RunOption.integer(
                 "d_filters",
                 help="D's width: filters of its first block, doubling with depth",
-                omit_default=True,
             ),
         )
     ),

@@ -18,9 +18,6 @@ FAMILY = Family(
                 parse=parse_int_list,
                 help="widths of G's hidden layers, comma-separated; the default is "
                 "the paper's",
-                # Left out of a run's identity while default: older GAN run
-                # folders (made before the option existed) still resume.
-                omit_default=True,
             ),
         ),
     ),

@@ -73,8 +73,10 @@ class GANCLS(StyleTransfer, AdversarialModel):
             callbacks (`SampleGrid`, `TensorBoardImages`): one row of the
             grid per text. Defaults to `None` (those callbacks then skip
             this model with a warning).
-        g_filters, d_filters: network widths. Default `64`.
-        d_steps, seed: as `AdversarialModel`.
+        g_filters: G's width. Defaults to `64`.
+        d_filters: D's width. Defaults to `64`.
+        d_steps: as `AdversarialModel`.
+        seed: as `AdversarialModel`.
         spectral_norm: spectral normalisation of D's layers (image and
             text paths), without batch norm in D. Defaults to `False`.
     """
@@ -137,7 +139,12 @@ class GANCLS(StyleTransfer, AdversarialModel):
         interpolation_weight = check_number(
             "interpolation_weight", interpolation_weight, minimum=0
         )
-        kwargs.pop("latent_distribution", None)
+        if "latent_distribution" in kwargs:
+            raise TypeError(
+                "GANCLS draws its noise from N(0, 1), as the paper does; "
+                "received latent_distribution="
+                f"{kwargs['latent_distribution']!r}. Leave it out."
+            )
         image_shape = tuple(int(d) for d in image_shape)
         text_dim = int(text_dim)
         super().__init__(

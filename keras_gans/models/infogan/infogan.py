@@ -29,6 +29,9 @@ from keras_gans.models.infogan.networks import (
 )
 from keras_gans.validation import check_int, check_number
 
+# AdversarialModel's arguments that InfoGAN derives from its `latent_spec`.
+_FROM_SPEC = ("latent_dim", "latent_distribution")
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class InfoGAN(AdversarialModel):
@@ -58,7 +61,9 @@ class InfoGAN(AdversarialModel):
             of at least 4x4 (16, 28, 32, 64, ...). Defaults to `(28, 28, 1)`.
         latent_spec: a `keras_gans.latent.LatentSpec` or its config dict.
             Defaults to 62 noise + one 10-way categorical code + 2
-            continuous codes (the paper's MNIST setting).
+            continuous codes (the paper's MNIST setting). The model's
+            `latent_dim` and `latent_distribution` follow from it; passing
+            either raises `TypeError`.
         categorical_weight: lambda of the categorical codes. Defaults to `1.0`.
         continuous_weight: lambda of the continuous codes. Defaults to `0.1`.
         learn_std: whether Q predicts a standard deviation for continuous
@@ -131,16 +136,15 @@ class InfoGAN(AdversarialModel):
             "continuous_weight", continuous_weight, minimum=0
         )
         hidden = check_int("hidden", hidden, minimum=1)
-        # Config round trips pass latent_dim/latent_distribution back in;
-        # both follow from the spec.
-        latent_dim = kwargs.pop("latent_dim", None)
-        if latent_dim is not None and latent_dim != latent_spec.dim:
-            raise ValueError(
-                "InfoGAN's latent size comes from latent_spec (noise_dim plus "
-                f"the codes: {latent_spec.dim}); received latent_dim={latent_dim!r}. "
-                "Set latent_spec=LatentSpec(noise_dim=...) instead."
+        derived = [f"{k}={kwargs[k]!r}" for k in _FROM_SPEC if k in kwargs]
+        if derived:
+            raise TypeError(
+                "InfoGAN takes its latent size and noise distribution from "
+                "latent_spec (noise_dim plus the codes: "
+                f"{latent_spec.dim}, {latent_spec.noise_distribution} noise); "
+                f"received {', '.join(derived)}. Pass latent_spec=keras_gans."
+                "latent.LatentSpec(noise_dim=..., noise_distribution=...) instead."
             )
-        kwargs.pop("latent_distribution", None)
         image_shape = tuple(int(d) for d in image_shape)
         spectral_norm = bool(spectral_norm)
         trunk = build_infogan_trunk(image_shape, d_filters, hidden, spectral_norm)
@@ -201,9 +205,9 @@ class InfoGAN(AdversarialModel):
 
     def get_config(self):
         config = super().get_config()
-        # latent_dim and latent_distribution follow from latent_spec.
-        config.pop("latent_dim", None)
-        config.pop("latent_distribution", None)
+        # They follow from latent_spec, and the constructor refuses them.
+        for key in _FROM_SPEC:
+            config.pop(key, None)
         return config
 
     # --- Networks ------------------------------------------------------------------

@@ -27,8 +27,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_gans.models import subpixel
-from keras_gans.models.base import backends, precision, replicas
+from keras_gans.models.base import backends, forms, precision, replicas
 from keras_gans.models.base.fitting import CheckedFit
 from keras_gans.models.base.persistence import Persistence
 from keras_gans.models.base.tensors import _as_tensors, _is_integer, _rank
@@ -96,10 +95,10 @@ class LikelihoodModel(CheckedFit, Persistence, keras.Model):
         self.term_trackers = [keras.metrics.Mean(name=name) for name in self.TERMS]
 
     def _finish_networks(self, *networks):
-        """Puts the networks under the model's policy and marks the model built."""
+        """Puts the networks under the model's policy and layer forms; marks it built."""
         precision.apply_policy(self.dtype_policy, networks)
-        subpixel.use_subpixel(*networks)  # JAX, PyTorch: faster upsampling, same function
-        precision.float32_convolutions(*networks)  # bfloat16 on a CPU without oneDNN's
+        # Layers computed the faster way on this backend and CPU; same weights.
+        forms.apply_layer_forms(*networks)
         # The networks are built, so this model is too: Keras must not try
         # to build it by calling it on a batch of images.
         self.built = True
