@@ -53,7 +53,9 @@ __all__ = [
 ]
 
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
+"""The `tf.distribute` strategies `make_strategy` makes by name."""
 DISTRIBUTIONS = ("none", "data_parallel")
+"""The `keras.distribution` layouts (JAX) `placement` sets by name."""
 # What keras.distribution.initialize reads where its arguments are None.
 PROCESS_VARIABLES = (
     "KERAS_DISTRIBUTION_JOB_ADDRESSES",
@@ -63,6 +65,7 @@ PROCESS_VARIABLES = (
 # How long JAX's coordination service waits for a silent process before it
 # ends the others (JAX's own default is 100 s; Keras passes none).
 HEARTBEAT_SECONDS = 10
+"""Seconds JAX's coordination service waits for a silent process."""
 # How long a finished process waits at exit for the others.
 SHUTDOWN_SECONDS = 120
 _processes = {"count": 1, "index": 0}

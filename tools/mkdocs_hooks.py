@@ -6,8 +6,8 @@ time, reading only the repository (nothing is fetched):
 - **API reference.** One page per public module, generated from the one
   declaration of the public surface: `keras_gans.PUBLIC_MODULES` and each
   module's `__all__` (read from the source, without importing TensorFlow).
-  Each page renders exactly those names with mkdocstrings, so a name
-  without a docstring has no entry and `tools/check_docs.py` fails.
+  Each page renders exactly those names with mkdocstrings;
+  `tools/check_docs.py` requires an entry and a docstring for each.
 - **The repository's pages.** `README.md` is the home page; `SECURITY.md`,
   `BENCHMARKS.md`, `CHANGELOG.md`, the tutorials' README and the zoo's model
   cards (with their pictures) are pages under `repo/`, where they keep the

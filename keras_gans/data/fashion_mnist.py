@@ -34,6 +34,7 @@ CLASS_NAMES = (
     "Bag",
     "Ankle boot",
 )
+"""Fashion-MNIST's ten class names, by label (0: T-shirt/top ... 9: Ankle boot)."""
 
 # The original names, as published and as used by keras.datasets and Debian.
 FILES = {

@@ -21,12 +21,14 @@ tf = lazy_tensorflow()
 
 _LOCAL_MODULES = {"fashion_mnist": fashion_mnist, "digits": digits}
 LOCAL_DATASETS = tuple(_LOCAL_MODULES)
+"""The image datasets `load` reads from local files, never downloading them."""
 # Captioned datasets: name -> the offline image dataset they caption. Their
 # images and labels (`load_arrays`, `local_image_shape`) are that dataset's;
 # `load()` yields (image, caption) pairs (keras_gans.data.captions). Kept out
 # of LOCAL_DATASETS, whose `load()` yields images alone.
 _CAPTIONED = {"fashion_captions": "fashion_mnist"}
 CAPTIONED_DATASETS = tuple(_CAPTIONED)
+"""The datasets `load` yields as (image, caption) pairs (`"fashion_captions"`)."""
 
 # Decoded local arrays, keyed by (name, split, directory, file mtimes), so that
 # repeated `load()` calls (one per epoch loop, per test, ...) skip gunzip+parse.

@@ -30,6 +30,7 @@ CSS = """
 .kg-pixels img { image-rendering: pixelated; width: 100%; height: 100%;
                  object-fit: contain; }
 """
+"""The page's own CSS (pass it to `launch` of a page you build with `build`)."""
 # Uploads larger than this are refused by Gradio's upload route as they stream in.
 MAX_FILE_SIZE = MAX_UPLOAD_BYTES
 # Every other request body (the page's calls: seeds, captions, the paths of

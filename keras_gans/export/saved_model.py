@@ -29,6 +29,7 @@ from keras_gans.models.serving import FORMAT_VERSION, MAX_SAMPLE_COUNT
 from keras_gans.validation import check_int
 
 METADATA_FILE = "assets.extra/keras_gans.json"
+"""Where an export's metadata (family, shapes, latent layout) lies in its folder."""
 # Not a digit-only name: TF Serving ignores it while it is being written.
 STAGING_PREFIX = ".staging-"
 

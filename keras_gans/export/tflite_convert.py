@@ -13,6 +13,7 @@ import warnings
 from keras_gans.export.litert import _interpreter, _Program
 
 QUANTIZATIONS = ("none", "float16", "dynamic", "int8")
+"""The quantizations `export_tflite` writes a `.tflite` file for."""
 FORMAT_VERSION = 1
 
 _QUANTIZATION_NOTES = {

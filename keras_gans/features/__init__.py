@@ -47,12 +47,14 @@ from keras_gans.features.inception import (
 )
 
 DEFAULT_EXTRACTOR = "fashion_mnist_classifier"
+"""The feature extractor of the metrics when none is named."""
 _EXTRACTORS = {
     "fashion_mnist_classifier": FashionClassifierFeatures,
     "emoji_classifier": EmojiClassifierFeatures,
     "inception_v3": InceptionFeatures,
 }
 EXTRACTORS = tuple(_EXTRACTORS)
+"""The names `get_extractor` takes."""
 
 
 def get_extractor(name=DEFAULT_EXTRACTOR, **kwargs):

@@ -27,8 +27,11 @@ from keras_gans.outputs import OutputExistsError, foreign_entries
 from keras_gans.trust import load_keras_file
 
 RUN_FILE = "run.json"
+"""A run folder's record: its settings and how many epochs are done."""
 FINAL_MODEL = "model.keras"
+"""The model a finished run wrote."""
 CHECKPOINT = "checkpoint.keras"
+"""The model after the last finished epoch of a run (also an unfinished one)."""
 HISTORY_FILE = "history.csv"
 
 

@@ -42,6 +42,17 @@ __all__ = ["CHECKPOINT", "FINAL_MODEL", "TrainResult", "build_model", "train"]
 
 @dataclasses.dataclass
 class TrainResult:
+    """What `train` returns: the trained model and where the run is.
+
+    Attributes:
+        model: the trained (or loaded, when already finished) model.
+        out_dir: the run folder.
+        epochs_completed: epochs the model has trained.
+        history: `fit()`'s history of this invocation (`{}` when nothing
+            was trained).
+        figures: `{label: path}` of the family's own figures.
+    """
+
     model: keras.Model
     out_dir: pathlib.Path
     epochs_completed: int
