@@ -37,6 +37,7 @@ from selenium.common.exceptions import (  # noqa: E402
     NoSuchElementException,
     StaleElementReferenceException,
     TimeoutException,
+    WebDriverException,
 )
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -111,6 +112,27 @@ def driver():
     browser.quit()
 
 
+class _Redrawn(Exception):
+    """An element the page replaced while it was read: look again."""
+
+
+def _read(read):
+    """`read()`, with an element replaced meanwhile raised as `_Redrawn`.
+
+    Chromium 156's driver reports a node removed between finding it and
+    reading it as an "unknown error" (`Node with given id does not belong to
+    the document`) rather than a stale element; both mean the page redrew.
+    """
+    try:
+        return read()
+    except StaleElementReferenceException:
+        raise _Redrawn from None
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            raise _Redrawn from None
+        raise
+
+
 class Page:
     """The demo page in the browser, driven through its components' elem_ids."""
 
@@ -125,11 +147,8 @@ class Page:
                 self.driver,
                 timeout,
                 # A redrawn component: look again.
-                ignored_exceptions=(
-                    NoSuchElementException,
-                    StaleElementReferenceException,
-                ),
-            ).until(lambda _: condition())
+                ignored_exceptions=(NoSuchElementException, _Redrawn),
+            ).until(lambda _: _read(condition))
         except TimeoutException:
             messages = [self.text(i) for i in ("model-message", "model-description")]
             raise AssertionError(
@@ -158,19 +177,24 @@ class Page:
 
     def showing(self):
         """The source of the model the page shows (its description names it)."""
-        try:
-            codes = self.driver.find_elements(
-                By.CSS_SELECTOR, "#model-description code"
-            )
+
+        def first():
+            codes = self.driver.find_elements(By.CSS_SELECTOR, "#model-description code")
             return codes[0].text if codes else None
-        except StaleElementReferenceException:  # the page is being replaced
+
+        try:
+            return _read(first)
+        except _Redrawn:  # the page is being replaced
             return None
 
     def text(self, elem_id):
-        try:
+        def first():
             elements = self.driver.find_elements(By.ID, elem_id)
             return elements[0].text if elements else ""
-        except StaleElementReferenceException:
+
+        try:
+            return _read(first)
+        except _Redrawn:
             return ""
 
     def tab(self, title):
