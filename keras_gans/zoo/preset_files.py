@@ -189,24 +189,21 @@ def model_class(folder, source=None):
 
 
 def load_model_file(folder, source=None, safe_mode=True):
-    """The model in a preset's `model.keras`, through `trust.load_keras_file`."""
-    from keras_gans.trust import UnsafeLoadError, load_keras_file
+    """The model in a preset's `model.keras`, uncompiled.
+
+    Call `model_class` first: it has read the whole archive (`keras_file_damage`)
+    and the class it names, so this reads the file once more, in Keras.
+    """
+    import keras
 
     path = pathlib.Path(folder) / MODEL_FILE
+    # Only a damaged archive is reworded, naming the preset rather than the
+    # cache: Keras's own refusals (safe mode, `keras_gans.trust`) pass through.
     try:
-        return load_keras_file(path, safe_mode=safe_mode, compile=False)
-    except UnsafeLoadError:
-        raise
-    except ValueError as e:
-        # Only a damaged archive is reworded, naming the preset rather than
-        # the cache: Keras's own refusals (safe mode) pass through as they are.
-        cause = e.__cause__
-        if isinstance(cause, (zipfile.BadZipFile, zlib.error, OSError, EOFError)):
-            raise NotAPresetError(
-                f"Expected {named_file(folder, MODEL_FILE, source)} to be a Keras "
-                f"model file (a .keras zip); it could not be read (corrupt): "
-                f"{describe_error(cause)}."
-            ) from cause
-        if cause is None:
-            raise
-        raise cause from None
+        return keras.saving.load_model(path, compile=False, safe_mode=safe_mode)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
+        raise NotAPresetError(
+            f"Expected {named_file(folder, MODEL_FILE, source)} to be a Keras "
+            f"model file (a .keras zip); it could not be read (corrupt): "
+            f"{describe_error(e)}."
+        ) from e

@@ -50,7 +50,7 @@ from keras_gans.zoo._download import (
     fetch,
     sha256_file,
 )
-from keras_gans.zoo.preset_files import (  # noqa: F401 - this module's names before the split
+from keras_gans.zoo.preset_files import (
     FORMAT_VERSION,
     MODEL_FILE,
     PRESET_FILE,
